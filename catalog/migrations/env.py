@@ -1,0 +1,18 @@
+"""Alembic environment: the engine is handed in by catalog.migrate, never read from a file."""
+
+from alembic import context
+
+from catalog.db import Base
+from catalog import models  # noqa: F401 - registers the tables on Base.metadata
+
+config = context.config
+engine = config.attributes["engine"]
+
+with engine.begin() as connection:
+    context.configure(
+        connection=connection,
+        target_metadata=Base.metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
+    )
+    context.run_migrations()

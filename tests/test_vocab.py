@@ -672,3 +672,33 @@ def test_every_topic_category_exists_and_all_are_reached() -> None:
             reached.add(category.notation)
     assert reached == set(STORED_NOTATIONS[categories])
     assert topics.category_for_topic("不存在的主题") is None
+
+
+def test_schemes_load_once_under_concurrent_first_use() -> None:
+    """Waitress serves with threads: the first requests must not load two copies."""
+    import threading
+
+    from vocab import formats, skos
+
+    skos._load_scheme.cache_clear()
+    formats.all_formats.cache_clear()
+    formats._indexes.cache_clear()
+    barrier = threading.Barrier(8)
+    results: list[object] = []
+    errors: list[BaseException] = []
+
+    def first_use() -> None:
+        barrier.wait()
+        try:
+            results.append(formats.format_for("名单_0.xlsx"))
+        except BaseException as error:  # noqa: BLE001 - collected for the assertion
+            errors.append(error)
+
+    threads = [threading.Thread(target=first_use) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    assert len({id(formats.scheme())}) == 1
+    assert all(r is not None and r.notation == "XLSX" for r in results)

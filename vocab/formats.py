@@ -89,7 +89,7 @@ def _indexes() -> tuple[dict[str, FileFormat], dict[str, FileFormat]]:
 def file_format(notation: str) -> FileFormat:
     """The format with this notation; KeyError if unknown."""
     concept = scheme().require(notation)
-    return next(fmt for fmt in all_formats() if fmt.concept is concept)
+    return next(fmt for fmt in all_formats() if fmt.notation == concept.notation)
 
 
 def by_extension(extension: str) -> FileFormat | None:

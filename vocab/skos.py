@@ -13,6 +13,7 @@ vocabulary module that needs them as :class:`PropertySpec` rows and arrive typed
 
 from __future__ import annotations
 
+import threading
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -252,9 +253,21 @@ def parse_file(filename: str) -> Graph:
     return graph
 
 
-@cache
+_LOADING = threading.RLock()
+
+
 def load_scheme(filename: str, properties: tuple[PropertySpec, ...] = ()) -> ConceptScheme:
-    """Load the one skos:ConceptScheme of ``vocab/data/<filename>`` with its concepts."""
+    """Load the one skos:ConceptScheme of ``vocab/data/<filename>`` with its concepts.
+
+    Loaded once per process even when several threads ask at the same time, so every caller
+    holds the same Concept objects.
+    """
+    with _LOADING:
+        return _load_scheme(filename, properties)
+
+
+@cache
+def _load_scheme(filename: str, properties: tuple[PropertySpec, ...]) -> ConceptScheme:
     graph = parse_file(filename)
     schemes = list(graph.subjects(RDF.type, SKOS.ConceptScheme))
     if len(schemes) != 1:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from alembic import command
-from alembic.runtime.migration import MigrationContext
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
 from sqlalchemy.engine import Engine
 
 MIGRATIONS = Path(__file__).with_name("migrations")

@@ -11,6 +11,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -19,7 +20,6 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
-    BigInteger,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 

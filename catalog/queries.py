@@ -87,8 +87,9 @@ def catalog_totals(session: Session) -> CatalogTotals:
     public = public_datasets().subquery()
     datasets = session.scalar(select(func.count()).select_from(public)) or 0
     dist = session.execute(
-        select(func.count(Distribution.id), func.coalesce(func.sum(Distribution.download_count), 0))
-        .join(public, public.c.id == Distribution.dataset_id)
+        select(
+            func.count(Distribution.id), func.coalesce(func.sum(Distribution.download_count), 0)
+        ).join(public, public.c.id == Distribution.dataset_id)
     ).one()
     departments = session.scalar(select(func.count(func.distinct(public.c.department_id)))) or 0
     return CatalogTotals(datasets, int(dist[0]), int(departments), int(dist[1]))
@@ -127,8 +128,8 @@ def get_department(session: Session, slug_or_id: str) -> Department | None:
 
 def public_keywords(session: Session) -> list[str]:
     keywords: set[str] = set()
-    for row in session.scalars(select(Dataset.keywords).where(
-        Dataset.state == PUBLISHED, Dataset.open_type != CLOSED
-    )):
+    for row in session.scalars(
+        select(Dataset.keywords).where(Dataset.state == PUBLISHED, Dataset.open_type != CLOSED)
+    ):
         keywords.update(row or [])
     return sorted(keywords)

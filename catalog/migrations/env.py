@@ -2,8 +2,8 @@
 
 from alembic import context
 
-from catalog.db import Base
 from catalog import models  # noqa: F401 - registers the tables on Base.metadata
+from catalog.db import Base
 
 config = context.config
 engine = config.attributes["engine"]

@@ -60,11 +60,14 @@ def create_dataset(
     dataset = Dataset(title="", state=DRAFT, keywords=[], extras={})
     if id:
         dataset.id = id
-    _apply(dataset, {"title": title, "department": department, **fields})
+    _apply(dataset, {"title": title, **fields})
     if slug is not None and not SLUG_PATTERN.match(slug):
         raise InvalidValue(f"not a valid slug: {slug!r}", code="invalid-slug", field="slug")
+    dataset.department = department  # linked only once every value was accepted
     with session.no_autoflush:  # the half-built dataset must not be flushed by the check
-        dataset.slug = unique_slug(slug or slugify(dataset.title), lambda s: _slug_taken(session, s))
+        dataset.slug = unique_slug(
+            slug or slugify(dataset.title), lambda s: _slug_taken(session, s)
+        )
     session.add(dataset)
     session.flush()
     return dataset
@@ -113,7 +116,9 @@ def _apply(dataset: Dataset, fields: dict[str, Any]) -> None:
 def _controlled(name: str, value: str) -> str:
     concept = CONTROLLED_FIELDS[name]().lookup(str(value))
     if concept is None:
-        raise InvalidValue(f"{value!r} is not a known {name}", code=f"unknown-{name.replace('_', '-')}", field=name)
+        raise InvalidValue(
+            f"{value!r} is not a known {name}", code=f"unknown-{name.replace('_', '-')}", field=name
+        )
     return concept.notation
 
 

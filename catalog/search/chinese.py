@@ -1,0 +1,171 @@
+"""Chinese text analysis for the search index: jieba word segmentation as a whoosh analyzer.
+
+whoosh's own analyzers treat a run of Chinese characters as a single token, so a sentence
+becomes one unsearchable word. Here jieba cuts the text into words:
+
+* when indexing (``mode="index"``, the default) with ``cut_for_search``: every word plus the
+  shorter dictionary words inside it (南宁市 -> 南宁, 南宁市), so a query for 公交 finds 公交车;
+* when querying (``mode="query"``) with the precise cut, which yields fewer, longer words.
+
+The same analyzer object serves both, so indexing and querying always agree on normalisation
+(lowercase, punctuation and stop words removed). jieba's dictionary is loaded once per process,
+quietly.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterable, Iterator
+from functools import lru_cache
+
+import jieba
+from whoosh.analysis import (
+    Composable,
+    CompositeAnalyzer,
+    Filter,
+    LowercaseFilter,
+    StopFilter,
+    Token,
+    Tokenizer,
+)
+
+# Function words that carry no meaning in a catalog search (Chinese and English).
+STOP_WORDS = frozenset(
+    "的 地 得 和 与 及 或 等 之 了 在 是 其 对 于 将 把 被 由 为 "
+    "a an and are as at be by for from in is of on or the to with".split()
+)
+
+SHORT_TEXT_CHARS = 48
+SEGMENT_CACHE_SIZE = 20_000
+
+_jieba_lock = threading.Lock()
+_jieba_ready = False
+
+
+def jieba_segmenter() -> jieba.Tokenizer:
+    """jieba's default segmenter, with its dictionary loaded once and without log output."""
+    global _jieba_ready
+    if not _jieba_ready:
+        with _jieba_lock:
+            if not _jieba_ready:
+                jieba.setLogLevel(logging.WARNING)
+                jieba.dt.initialize()
+                _jieba_ready = True
+    return jieba.dt
+
+
+@lru_cache(maxsize=SEGMENT_CACHE_SIZE)
+def _segment_short(text: str, cut_mode: str) -> tuple[tuple[str, int, int], ...]:
+    return tuple(jieba_segmenter().tokenize(text, cut_mode))
+
+
+def segment(text: str, cut_mode: str) -> Iterable[tuple[str, int, int]]:
+    """jieba's (word, start, end) triples; short texts (department names, keywords, titles
+    repeated in distribution titles) are remembered, as catalogs repeat them a lot."""
+    if len(text) <= SHORT_TEXT_CHARS:
+        return _segment_short(text, cut_mode)
+    return jieba_segmenter().tokenize(text, cut_mode)
+
+
+class JiebaTokenizer(Tokenizer):
+    """A whoosh tokenizer that segments Chinese (and mixed) text with jieba.
+
+    Positions count the emitted tokens; character offsets point into the original text, so
+    overlapping search-mode words (公交, 公交车) each carry their own span.
+    """
+
+    def __call__(  # type: ignore[override]
+        self,
+        value: str,
+        positions: bool = False,
+        chars: bool = False,
+        keeporiginal: bool = False,
+        removestops: bool = True,
+        start_pos: int = 0,
+        start_char: int = 0,
+        tokenize: bool = True,
+        mode: str = "",
+        **kwargs: object,
+    ) -> Iterator[Token]:
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        if not tokenize:
+            yield self._whole(token, value, positions, chars, keeporiginal, start_pos, start_char)
+            return
+        cut_mode = "default" if mode == "query" else "search"
+        for index, (word, start, end) in enumerate(segment(value, cut_mode)):
+            token.text = word
+            token.boost = 1.0
+            token.stopped = False
+            if keeporiginal:
+                token.original = word
+            if positions:
+                token.pos = start_pos + index
+            if chars:
+                token.startchar = start_char + start
+                token.endchar = start_char + end
+            yield token
+
+    @staticmethod
+    def _whole(
+        token: Token,
+        value: str,
+        positions: bool,
+        chars: bool,
+        keeporiginal: bool,
+        start_pos: int,
+        start_char: int,
+    ) -> Token:
+        token.text = value
+        token.boost = 1.0
+        token.stopped = False
+        if keeporiginal:
+            token.original = value
+        if positions:
+            token.pos = start_pos
+        if chars:
+            token.startchar = start_char
+            token.endchar = start_char + len(value)
+        return token
+
+
+class PunctuationFilter(Filter):
+    """Drops tokens without a single letter or digit (spaces, punctuation, symbols)."""
+
+    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+        for token in tokens:
+            if any(char.isalnum() for char in token.text):
+                yield token
+
+
+def chinese_analyzer() -> CompositeAnalyzer:
+    """The analyzer used for every searchable text field, at index and at query time."""
+    parts: list[Composable] = [
+        JiebaTokenizer(),
+        PunctuationFilter(),
+        LowercaseFilter(),
+        StopFilter(stoplist=STOP_WORDS, minsize=1, renumber=False),
+    ]
+    return CompositeAnalyzer(*parts)
+
+
+_query_analyzer = chinese_analyzer()
+
+
+def _is_cjk_char(word: str) -> bool:
+    return len(word) == 1 and "\u3400" <= word <= "\u9fff"
+
+
+def query_terms(text: str) -> list[str]:
+    """The index terms a piece of query text must match, in order and without repeats.
+
+    A lone Chinese character next to longer words (the 点 of 公交车站点) is dropped: the index
+    rarely holds single characters on their own, so requiring it would lose good matches.
+    """
+    terms: list[str] = []
+    for token in _query_analyzer(text, mode="query"):
+        if token.text not in terms:
+            terms.append(token.text)
+    if any(not _is_cjk_char(term) for term in terms):
+        terms = [term for term in terms if not _is_cjk_char(term)]
+    return terms

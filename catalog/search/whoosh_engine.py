@@ -1,0 +1,276 @@
+"""The whoosh search engine: a file index with jieba segmentation and numpy-side querying.
+
+whoosh stores the documents (segments, postings, columns) and guards writes with its file lock.
+Queries run on arrays (:mod:`catalog.search.whoosh_view`): text terms are matched and scored
+with BM25F, facet filters and counts are numpy masks and ``bincount`` over the whole match set,
+and only the page's documents are read back from whoosh for ids and highlights.
+
+One engine object serves a whole app: searches share one searcher under a lock, writes take a
+second lock plus whoosh's index lock (waiting up to ``write_timeout`` seconds for a writer in
+another process), and the searcher is refreshed whenever the index has a newer generation.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+
+import numpy as np
+from whoosh.index import FileIndex, LockError
+from whoosh.searching import Searcher
+from whoosh.writing import CLEAR, SegmentWriter
+
+from catalog.search.base import (
+    FACET_FIELDS,
+    SearchDocument,
+    SearchHit,
+    SearchIndexBusy,
+    SearchQuery,
+    SearchResult,
+    first_notice,
+)
+from catalog.search.bm25 import pseudo_frequency, term_score
+from catalog.search.chinese import query_terms
+from catalog.search.facet_table import FacetVocabulary
+from catalog.search.highlight import SNIPPET_CHARS, highlight
+from catalog.search.posting_cache import PostingCache
+from catalog.search.query_plan import QueryPlan, plan_query
+from catalog.search.query_text import TextQuery
+from catalog.search.whoosh_schema import document_fields
+from catalog.search.whoosh_view import CatalogView, SegmentArrays, build_view
+
+DEFAULT_WRITE_TIMEOUT = 10.0  # seconds to wait for another writer's lock
+DEFAULT_CACHED_POSTINGS = 2_000_000  # about 24 MB of posting arrays
+WRITER_MEMORY_MB = 256
+
+
+def _latest_by_id(docs: Iterable[SearchDocument]) -> dict[str, SearchDocument]:
+    """One document per id, the last given winning (whoosh cannot replace uncommitted ones)."""
+    latest: dict[str, SearchDocument] = {}
+    for doc in docs:
+        latest.pop(doc.id, None)
+        latest[doc.id] = doc
+    return latest
+
+
+class _TextMatch:
+    """Which documents of a view match the text, with their BM25F scores."""
+
+    def __init__(self, view: CatalogView, text: TextQuery) -> None:
+        self.view = view
+        self._frequencies: dict[str, np.ndarray] = {}
+        self.matched = view.live.copy()
+        for group in text.groups:
+            self.matched &= self._any_alternative(group)
+        for alternative in text.excluded:
+            self.matched &= ~self._all_terms(alternative)
+        self.scores = np.zeros(view.size, dtype=np.float32)
+        for term in text.terms:
+            frequency = self._frequency(term)
+            document_frequency = int(np.count_nonzero((frequency > 0) & view.live))
+            self.scores += term_score(frequency, view.live_count, document_frequency)
+
+    def _frequency(self, term: str) -> np.ndarray:
+        if term not in self._frequencies:
+            postings = (
+                (self.view.term_postings(name, term), stats)
+                for name, stats in self.view.field_stats.items()
+            )
+            self._frequencies[term] = pseudo_frequency(postings, self.view.size)
+        return self._frequencies[term]
+
+    def _all_terms(self, terms: tuple[str, ...]) -> np.ndarray:
+        found = np.ones(self.view.size, dtype=bool)
+        for term in terms:
+            found &= self._frequency(term) > 0
+        return found
+
+    def _any_alternative(self, group: tuple[tuple[str, ...], ...]) -> np.ndarray:
+        found = np.zeros(self.view.size, dtype=bool)
+        for alternative in group:
+            found |= self._all_terms(alternative)
+        return found
+
+
+def _top_by_score(docnums: np.ndarray, scores: np.ndarray, count: int) -> np.ndarray:
+    """The ``count`` best of ``docnums`` by score, ties by document number (stable paging)."""
+    if count < len(docnums):
+        threshold = np.partition(scores, len(scores) - count)[len(scores) - count]
+        keep = scores >= threshold
+        docnums, scores = docnums[keep], scores[keep]
+    order = np.lexsort((docnums, -scores))
+    return docnums[order[:count]]
+
+
+class WhooshEngine:
+    """A :class:`catalog.search.base.SearchEngine` on a whoosh index directory."""
+
+    def __init__(
+        self,
+        index: FileIndex,
+        write_timeout: float = DEFAULT_WRITE_TIMEOUT,
+        cached_postings: int = DEFAULT_CACHED_POSTINGS,
+    ) -> None:
+        self._index = index
+        self._write_timeout = write_timeout
+        self._read_lock = threading.RLock()
+        self._write_lock = threading.Lock()
+        self._searcher: Searcher | None = None
+        self._view: CatalogView | None = None
+        self._segments: dict[str, SegmentArrays] = {}
+        self._vocabularies = {name: FacetVocabulary() for name in FACET_FIELDS}
+        self._postings = PostingCache(cached_postings)
+
+    # -- writing ---------------------------------------------------------------------------
+
+    @contextmanager
+    def _writer(self, clear: bool = False) -> Iterator[SegmentWriter]:
+        with self._write_lock:
+            try:
+                writer = self._index.writer(timeout=self._write_timeout, limitmb=WRITER_MEMORY_MB)
+            except LockError as error:
+                raise SearchIndexBusy(
+                    f"the search index is locked by another writer ({self._write_timeout}s)"
+                ) from error
+            try:
+                yield writer
+            except BaseException:
+                writer.cancel()
+                raise
+            writer.commit(mergetype=CLEAR if clear else None)
+
+    def add(self, docs: Iterable[SearchDocument]) -> None:
+        """Add or replace documents (by id), in one commit."""
+        latest = _latest_by_id(docs)
+        if not latest:
+            return
+        with self._writer() as writer:
+            searcher = writer.searcher()
+            for doc_id in latest:
+                writer.delete_by_term("id", doc_id, searcher=searcher)
+            for doc in latest.values():
+                writer.add_document(**document_fields(doc))
+
+    def remove(self, ids: Iterable[str]) -> None:
+        """Delete documents by id; unknown ids are ignored."""
+        unique = list(dict.fromkeys(ids))
+        if not unique:
+            return
+        with self._writer() as writer:
+            searcher = writer.searcher()
+            for doc_id in unique:
+                writer.delete_by_term("id", doc_id, searcher=searcher)
+
+    def rebuild(self, docs: Iterable[SearchDocument]) -> int:
+        """Replace the whole index by ``docs``; returns the number of distinct ids indexed.
+
+        ``docs`` is streamed (only ids are kept in memory). Searches see the old index until
+        the commit. A repeated id is indexed once, the last version winning as in :meth:`add`
+        (at the cost of a second commit).
+        """
+        seen: set[str] = set()
+        repeated: list[SearchDocument] = []
+        with self._writer(clear=True) as writer:
+            for doc in docs:
+                if doc.id in seen:
+                    repeated.append(doc)
+                    continue
+                seen.add(doc.id)
+                writer.add_document(**document_fields(doc))
+        self.add(repeated)
+        return len(seen)
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def _current_view(self) -> CatalogView:
+        """The view of the latest index generation (caller holds the read lock)."""
+        if self._searcher is not None and not self._searcher.up_to_date():
+            # not Searcher.refresh(): it reuses segment readers by segment id, and a reused
+            # reader keeps the deletions of the generation it was opened in
+            self._searcher.close()
+            self._searcher = None
+            self._view = None
+        if self._searcher is None:
+            self._searcher = self._index.searcher()
+        if self._view is None:
+            self._view = build_view(
+                self._searcher, self._segments, self._vocabularies, self._postings
+            )
+        return self._view
+
+    def count(self) -> int:
+        with self._read_lock:
+            return self._current_view().live_count
+
+    def search(self, query: SearchQuery) -> SearchResult:
+        plan = plan_query(query, query_terms)
+        with self._read_lock:
+            view = self._current_view()
+            matched, scores = self._match(view, plan)
+            total = int(matched.sum())
+            facets = {
+                name: view.facet_tables[name].counts(matched, plan.facet_limit)
+                for name in plan.facets
+            }
+            page_docnums = self._page(view, plan, matched, scores)
+            hits = [self._hit(view, plan, int(docnum), scores) for docnum in page_docnums]
+        notices = set(plan.notices)
+        if plan.offset and plan.offset >= total:
+            notices.add("page-out-of-range")
+        return SearchResult(
+            total=total,
+            hits=hits,
+            facets=facets,
+            page=plan.page,
+            per_page=plan.per_page,
+            query=query,
+            notice=first_notice(notices),
+        )
+
+    def _match(self, view: CatalogView, plan: QueryPlan) -> tuple[np.ndarray, np.ndarray | None]:
+        if plan.text.unparsable:
+            return np.zeros(view.size, dtype=bool), None
+        matched = view.live.copy()
+        for name, values in plan.filters.items():
+            matched &= view.facet_tables[name].mask(values, view.size)
+        if plan.text.blank:
+            return matched, None
+        text = _TextMatch(view, plan.text)
+        return matched & text.matched, text.scores
+
+    def _page(
+        self,
+        view: CatalogView,
+        plan: QueryPlan,
+        matched: np.ndarray,
+        scores: np.ndarray | None,
+    ) -> np.ndarray:
+        end = plan.offset + plan.per_page
+        if plan.sort == "relevance" and scores is not None:
+            docnums = np.flatnonzero(matched)
+            top = _top_by_score(docnums, scores[docnums], end)
+        else:
+            top = view.ordered(matched, plan.sort)
+        return top[plan.offset : end]
+
+    def _hit(
+        self, view: CatalogView, plan: QueryPlan, docnum: int, scores: np.ndarray | None
+    ) -> SearchHit:
+        stored = view.searcher.stored_fields(docnum)
+        terms = plan.text.terms
+        highlights = {"title": highlight(stored.get("title", ""), terms)}
+        description = stored.get("description", "")
+        if description:
+            highlights["description"] = highlight(description, terms, max_chars=SNIPPET_CHARS)
+        score = float(scores[docnum]) if scores is not None else 0.0
+        return SearchHit(id=stored["id"], score=score, highlights=highlights)
+
+    def close(self) -> None:
+        with self._read_lock:
+            if self._searcher is not None:
+                self._searcher.close()
+            self._searcher = None
+            self._view = None
+            self._segments.clear()
+            self._postings.clear()

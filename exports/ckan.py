@@ -1,0 +1,551 @@
+"""CKAN's dialect: package, resource, organization and group dicts, and search parameters.
+
+Serialisers are pure functions of the model objects and a :class:`CkanContext`, in the
+shapes of CKAN 2.10's action API. The government catalog fields (:data:`GOVERNMENT_FIELDS`)
+appear twice, as ckanext-scheming would put them: top-level keys hold the stored value (a
+notation such as ``"conditional"``, a bool, an int, an ISO date); ``extras`` rows hold strings,
+the label in the requested language for vocabulary fields. The division code is called
+``division``: ckanext-spatial reserves ``spatial`` for GeoJSON. A stored file is linked only
+when :func:`catalog.access.can_fetch_files` allows it; resources of conditionally open
+datasets link to the dataset page.
+
+:func:`parse_search` reads CKAN's ``q``/``fq``/``sort``/``facet.*`` into the portal's search
+terms. Clauses on one field must all hold (CKAN's AND), except ``res_format``: a dataset has
+several formats and the engine can only ask for any of them. Negations, ``OR`` between
+clauses and unknown fields raise :class:`CkanQueryError` instead of being dropped silently.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from operator import attrgetter
+from typing import Any
+
+from catalog.access import can_fetch_files
+from catalog.models import Dataset, Department, Distribution
+from vocab import (
+    categories,
+    delivery_channels,
+    divisions,
+    frequencies,
+    open_types,
+    sensitivity,
+    share_types,
+)
+from vocab.skos import Concept, ConceptScheme
+
+CKAN_VERSION = "2.10.0"
+LOCALE_DEFAULT = "zh_Hans_CN"
+DATASET_PAGE = "catalog.dataset"  # endpoint of the dataset page (id_or_slug)
+DOWNLOAD = "downloads.download"  # endpoint of a file download (id_or_slug, resource_id, file_name)
+
+# (endpoint, **values) -> a path below the base URL, e.g. flask.url_for
+UrlBuilder = Callable[..., str]
+
+
+@dataclass(frozen=True)
+class CkanContext:
+    base_url: str
+    url_for: UrlBuilder
+    lang: str = "zh"
+
+    def link(self, endpoint: str, **values: Any) -> str:
+        return self.base_url.rstrip("/") + self.url_for(endpoint, **values)
+
+
+class CkanValidationError(ValueError):
+    """A parameter has a value CKAN would refuse (409 Validation Error)."""
+
+    def __init__(self, field_name: str, message: str) -> None:
+        super().__init__(f"{field_name}: {message}")
+        self.field = field_name
+        self.message = message
+
+
+class CkanQueryError(ValueError):
+    """A ``q`` or ``fq`` the portal cannot honour (400 Search Query Error)."""
+
+
+# -- serialisers ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GovernmentField:
+    key: str  # top-level key and extras key: stable, English
+    value: Callable[[Dataset], object]
+    vocabulary: Callable[[], ConceptScheme] | None = None  # extras carry its label
+
+
+GOVERNMENT_FIELDS: tuple[GovernmentField, ...] = (
+    GovernmentField("open_type", attrgetter("open_type"), open_types.scheme),
+    GovernmentField("access_conditions", attrgetter("access_conditions")),
+    GovernmentField("share_type", attrgetter("share_type"), share_types.scheme),
+    GovernmentField("sensitivity", attrgetter("sensitivity"), sensitivity.scheme),
+    GovernmentField("service_item", attrgetter("service_item")),
+    GovernmentField("result_name", attrgetter("result_name")),
+    GovernmentField("is_e_licence", attrgetter("is_e_licence")),
+    GovernmentField("source_system", attrgetter("source_system")),
+    GovernmentField("application_scenarios", attrgetter("application_scenarios")),
+    GovernmentField("delivery_channel", attrgetter("delivery_channel"), delivery_channels.scheme),
+    GovernmentField("update_frequency", attrgetter("update_frequency"), frequencies.scheme),
+    GovernmentField("division", attrgetter("spatial"), divisions.scheme),
+    GovernmentField("record_count", attrgetter("record_count")),
+    GovernmentField("category", attrgetter("category"), categories.scheme),
+    GovernmentField("topic", attrgetter("topic")),
+    GovernmentField("industry", attrgetter("industry")),
+    GovernmentField("identifier", attrgetter("identifier")),
+    GovernmentField("issued", attrgetter("issued")),
+    GovernmentField("modified", attrgetter("modified")),
+    GovernmentField("temporal_start", attrgetter("temporal_start")),
+    GovernmentField("temporal_end", attrgetter("temporal_end")),
+    GovernmentField("contact_phone", attrgetter("contact_phone")),
+    GovernmentField("is_sample", attrgetter("is_sample")),
+)
+
+NO_LICENCE = {"zh": "未指定许可协议", "en": "License not specified"}
+
+
+def _iso(value: date | datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _plain(value: object) -> object:
+    """A JSON value for a top-level key."""
+    return _iso(value) if isinstance(value, date | datetime) else value
+
+
+def _label(scheme: Callable[[], ConceptScheme], notation: str, lang: str) -> str:
+    concept = scheme().by_notation(notation)
+    return concept.label(lang) if concept else notation
+
+
+def _extra_value(spec: GovernmentField, value: object, lang: str) -> str:
+    if spec.vocabulary is not None:
+        return _label(spec.vocabulary, str(value), lang)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    return str(value)
+
+
+def government_fields(dataset: Dataset, lang: str) -> tuple[dict[str, Any], list[dict[str, str]]]:
+    """(top-level keys, extras rows) of the government catalog fields."""
+    top: dict[str, Any] = {}
+    extras: list[dict[str, str]] = []
+    for spec in GOVERNMENT_FIELDS:
+        value = spec.value(dataset)
+        top[spec.key] = _plain(value)
+        if value is not None and value != "":
+            extras.append({"key": spec.key, "value": _extra_value(spec, value, lang)})
+    return top, extras
+
+
+def tag_dicts(keywords: Iterable[str]) -> list[dict[str, Any]]:
+    return [
+        {"name": k, "display_name": k, "state": "active", "vocabulary_id": None}
+        for k in dict.fromkeys(keywords)
+        if k
+    ]
+
+
+def _holder(
+    kind: str, ident: str, name: str, title: str, display: str, description: str, count: int | None
+) -> dict[str, Any]:
+    """The keys CKAN's groups and organizations share."""
+    holder: dict[str, Any] = {
+        "id": ident,
+        "name": name,
+        "title": title,
+        "display_name": display,
+        "description": description,
+        "type": kind,
+        "is_organization": kind == "organization",
+        "state": "active",
+        "approval_status": "approved",
+        "image_url": "",
+        "image_display_url": "",
+    }
+    if count is not None:
+        holder["package_count"] = count
+    return holder
+
+
+def group_dict(
+    concept: Concept, ctx: CkanContext, package_count: int | None = None
+) -> dict[str, Any]:
+    """A high-value data category as a CKAN group (its name and id are the notation)."""
+    description = concept.definition.get(ctx.lang) or concept.definition.get("zh", "")
+    return _holder(
+        "group", concept.notation, concept.notation, concept.label("zh"),
+        concept.label(ctx.lang), description, package_count,
+    )  # fmt: skip
+
+
+def department_label(department: Department, lang: str) -> str:
+    return department.name_en if lang == "en" and department.name_en else department.name
+
+
+DEPARTMENT_EXTRAS = ("division", "homepage", "phone", "email", "address")
+
+
+def organization_dict(
+    department: Department,
+    ctx: CkanContext,
+    package_count: int | None = None,
+    full: bool = False,
+) -> dict[str, Any]:
+    """A department as a CKAN organization; ``full`` adds its contact details as extras."""
+    organization = _holder(
+        "organization", str(department.id), department.slug, department.name,
+        department_label(department, ctx.lang), department.description or "", package_count,
+    )  # fmt: skip
+    organization["created"] = _iso(department.created_at)
+    if full:
+        organization["extras"] = [
+            {"key": key, "value": str(getattr(department, key))}
+            for key in DEPARTMENT_EXTRAS
+            if getattr(department, key)
+        ]
+    return organization
+
+
+def resource_url(
+    distribution: Distribution, dataset: Dataset, ctx: CkanContext
+) -> tuple[str, str | None]:
+    """(url, url_type): our download for a fetchable stored file, else a link or the page."""
+    page = ctx.link(DATASET_PAGE, id_or_slug=dataset.slug)
+    if not can_fetch_files(dataset):
+        return page, None
+    if distribution.stored_file:
+        url = ctx.link(
+            DOWNLOAD,
+            id_or_slug=dataset.id,
+            resource_id=distribution.id,
+            file_name=distribution.file_name,
+        )
+        return url, "upload"
+    return distribution.download_url or distribution.access_url or page, None
+
+
+def resource_dict(distribution: Distribution, dataset: Dataset, ctx: CkanContext) -> dict[str, Any]:
+    url, url_type = resource_url(distribution, dataset, ctx)
+    file_format = distribution.file_format
+    mimetype = distribution.media_type or (file_format.media_type if file_format else None)
+    return {
+        "id": distribution.id,
+        "package_id": dataset.id,
+        "name": distribution.title,
+        "description": distribution.description or "",
+        "format": distribution.format or "",
+        "mimetype": mimetype,
+        "size": distribution.byte_size,
+        "hash": f"sha256:{distribution.sha256}" if distribution.sha256 else "",
+        "url": url,
+        "url_type": url_type,
+        "state": "active",
+        "position": distribution.position,
+        "created": _iso(distribution.created_at),
+        "last_modified": _iso(distribution.modified),
+        "datastore_active": False,
+        "machine_readable": distribution.machine_readable,
+        "non_proprietary": distribution.non_proprietary,
+        "rdf": distribution.rdf,
+    }
+
+
+def package_dict(dataset: Dataset, ctx: CkanContext) -> dict[str, Any]:
+    """A public dataset as CKAN's package_show result."""
+    department = dataset.department
+    concept = categories.scheme().by_notation(dataset.category) if dataset.category else None
+    tags = tag_dicts(dataset.keywords or ())
+    resources = [resource_dict(d, dataset, ctx) for d in dataset.distributions]
+    top, extras = government_fields(dataset, ctx.lang)
+    return {
+        "id": dataset.id,
+        "name": dataset.slug,
+        "title": dataset.title,
+        "type": "dataset",
+        "state": "active",
+        "private": False,
+        "notes": dataset.description or "",
+        "url": dataset.landing_page or "",
+        "version": dataset.version,
+        "author": dataset.contact_name,
+        "author_email": dataset.contact_email,
+        "maintainer": dataset.contact_name,
+        "maintainer_email": dataset.contact_email,
+        "license_id": dataset.licence or "notspecified",
+        "license_title": dataset.licence or NO_LICENCE.get(ctx.lang, NO_LICENCE["zh"]),
+        "isopen": can_fetch_files(dataset),
+        "metadata_created": _iso(dataset.created_at),
+        "metadata_modified": _iso(dataset.metadata_modified),
+        "owner_org": str(department.id) if department else None,
+        "organization": organization_dict(department, ctx) if department else None,
+        "tags": tags,
+        "num_tags": len(tags),
+        "groups": [group_dict(concept, ctx)] if concept else [],
+        "resources": resources,
+        "num_resources": len(resources),
+        "extras": extras,
+        **top,
+    }
+
+
+def status_dict(site_title: str, site_url: str, site_description: str = "") -> dict[str, Any]:
+    return {
+        "site_title": site_title,
+        "site_description": site_description,
+        "site_url": site_url,
+        "ckan_version": CKAN_VERSION,
+        "error_emails_to": None,
+        "locale_default": LOCALE_DEFAULT,
+        "extensions": [],
+    }
+
+
+# -- search parameters ---------------------------------------------------------------------
+
+# CKAN field -> the portal's facet field (see catalog.search.base.FACET_FIELDS)
+FILTER_FIELDS: dict[str, str] = {
+    "organization": "department",
+    "groups": "category",
+    "res_format": "format",
+    "open_type": "open_type",
+    "division": "division",
+    "update_frequency": "frequency",
+}
+MULTI_VALUED = frozenset({"format"})
+TAGS = "tags"  # a facet the portal counts itself; not a filter
+# Fields whose only values here are these: a clause asking for another one matches nothing.
+CONSTANT_FIELDS: dict[str, frozenset[str]] = {
+    "dataset_type": frozenset({"dataset"}),
+    "type": frozenset({"dataset"}),
+    "state": frozenset({"active"}),
+    "capacity": frozenset({"public"}),
+    "private": frozenset({"false"}),
+}
+# Fields of ``q`` that are full text here: their value is searched in the whole text.
+TEXT_FIELDS = frozenset(
+    {"text", "title", "notes", "name", "tags", "res_name", "res_description", "author"}
+)
+SORT_FIELDS = {
+    "score": "relevance",
+    "rank": "relevance",
+    "metadata_modified": "modified",
+    "title_string": "title",
+    "title": "title",
+    "name": "title",
+}
+NATURAL_ORDER = {"modified": "desc", "title": "asc"}
+DEFAULT_FACET_LIMIT = 50
+MAX_FACET_LIMIT = 1000
+
+_CLAUSE = re.compile(
+    r"(?P<sign>[+-]?)(?:(?P<field>[A-Za-z_][\w.]*):)?"
+    r'(?P<value>"(?:[^"\\]|\\.)*"|\((?:[^()"]|"(?:[^"\\]|\\.)*")*\)|\S+)'
+)
+_OR = re.compile(r"\s+(?:OR|\|\|)\s+")
+
+
+@dataclass(frozen=True)
+class CkanSearch:
+    """A package_search request in the portal's terms."""
+
+    text: str = ""
+    filters: dict[str, list[str]] = field(default_factory=dict)  # portal facet field -> values
+    matches_nothing: bool = False
+    sort: str = "relevance"
+    reverse: bool = False  # the engine's order, read backwards
+    facet_fields: tuple[str, ...] = ()  # as CKAN names them
+    facet_limit: int = DEFAULT_FACET_LIMIT
+
+
+def integer(
+    data: Mapping[str, Any], key: str, default: int | None, low: int, high: int
+) -> int | None:
+    """An integer parameter clamped to low..high; a non-integer is a validation error."""
+    raw = data.get(key)
+    if raw is None or raw == "":
+        return default
+    if isinstance(raw, bool) or isinstance(raw, float) and not raw.is_integer():
+        raise CkanValidationError(key, "Invalid integer")
+    try:
+        number = int(raw.strip() if isinstance(raw, str) else raw)
+    except (TypeError, ValueError, OverflowError):
+        raise CkanValidationError(key, f"Invalid integer: {raw!r}") from None
+    return min(max(number, low), high)
+
+
+def boolean(data: Mapping[str, Any], key: str, default: bool = False) -> bool:
+    raw = data.get(key)
+    if raw is None or raw == "":
+        return default
+    if isinstance(raw, str):
+        return raw.strip().lower() in ("true", "1", "yes", "on")
+    return bool(raw)
+
+
+def _unquote(value: str) -> str:
+    if len(value) >= 2 and value[0] == value[-1] == '"':
+        value = value[1:-1]
+    return re.sub(r"\\(.)", r"\1", value)
+
+
+def _clause_values(raw: str) -> set[str]:
+    if raw.startswith("(") and raw.endswith(")"):
+        inner = raw[1:-1].strip()
+        if re.search(r"\s(?:AND|&&|NOT)\s", f" {inner} "):
+            raise CkanQueryError(f"only OR is supported inside brackets: {raw}")
+        return {_unquote(part.strip()) for part in _OR.split(inner) if part.strip()}
+    return {_unquote(raw)}
+
+
+class _Filters:
+    """Filter clauses collected from ``fq`` (and fielded clauses of ``q``)."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, set[str]] = {}
+        self.matches_nothing = False
+
+    def add(self, sign: str, name: str, raw: str) -> None:
+        if sign == "-":
+            raise CkanQueryError(f"negative clauses are not supported: -{name}:{raw}")
+        values = _clause_values(raw)
+        if name in CONSTANT_FIELDS:
+            if "*" not in values and not values & CONSTANT_FIELDS[name]:
+                self.matches_nothing = True
+            return
+        target = FILTER_FIELDS[name]
+        if "*" in values:
+            return
+        if target not in self.values:
+            self.values[target] = values
+        elif target in MULTI_VALUED:
+            self.values[target] |= values
+        else:
+            self.values[target] &= values
+            self.matches_nothing |= not self.values[target]
+
+    def as_dict(self) -> dict[str, list[str]]:
+        return {name: sorted(values) for name, values in self.values.items()}
+
+
+def _read_filters(fq: str, filters: _Filters) -> None:
+    for match in _CLAUSE.finditer(fq):
+        sign, name, raw = match["sign"], match["field"], match["value"]
+        if name is None and raw in ("AND", "&&", "*:*"):
+            continue
+        if name is None and raw in ("OR", "||", "NOT"):
+            raise CkanQueryError(f"{raw} between filter clauses is not supported in fq")
+        if name is None:
+            raise CkanQueryError(f"fq takes field:value clauses, not {raw!r}")
+        if name not in FILTER_FIELDS and name not in CONSTANT_FIELDS:
+            known = ", ".join(sorted(FILTER_FIELDS))
+            raise CkanQueryError(f"cannot filter on {name!r}; filter fields: {known}")
+        filters.add(sign, name, raw)
+
+
+def _read_text(q: str, filters: _Filters) -> str:
+    """The full-text part of ``q``; its fielded filter clauses go to ``filters``."""
+    if q.strip() in ("", "*:*", "*"):
+        return ""
+    words: list[str] = []
+    for match in _CLAUSE.finditer(q):
+        sign, name, raw = match["sign"], match["field"], match["value"]
+        if name in FILTER_FIELDS or name in CONSTANT_FIELDS:
+            filters.add(sign, name, raw)
+        elif name in TEXT_FIELDS:
+            words.append(("-" if sign == "-" else "") + raw)
+        else:
+            words.append(match.group(0))
+    return " ".join(words)
+
+
+def _facet_fields(raw: object) -> tuple[str, ...]:
+    if raw is None or raw == "":
+        return ()
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except ValueError:
+            raise CkanValidationError("facet.field", "Must be a JSON list of field names") from None
+    if isinstance(raw, str):
+        raw = [raw]
+    if not isinstance(raw, list) or not all(isinstance(item, str) for item in raw):
+        raise CkanValidationError("facet.field", "Must be a list of field names")
+    return tuple(dict.fromkeys(raw))
+
+
+def _sort(raw: object) -> tuple[str, bool]:
+    first = str(raw or "").split(",")[0].split()
+    ours = SORT_FIELDS.get(first[0]) if first else None
+    if ours is None or ours == "relevance":
+        return "relevance", False
+    direction = first[1].lower() if len(first) > 1 else "asc"
+    return ours, direction != NATURAL_ORDER[ours]
+
+
+def parse_search(data: Mapping[str, Any]) -> CkanSearch:
+    """Read CKAN's q, fq (also fq_list), sort and facet parameters."""
+    filters = _Filters()
+    fq = data.get("fq") or ""
+    fq_list = data.get("fq_list") or []
+    for clause in [fq] + (fq_list if isinstance(fq_list, list) else [fq_list]):
+        if not isinstance(clause, str):
+            raise CkanValidationError("fq", "Must be a string")
+        _read_filters(clause, filters)
+    q = data.get("q") or ""
+    if not isinstance(q, str):
+        raise CkanValidationError("q", "Must be a string")
+    text = _read_text(q, filters)
+    sort, reverse = _sort(data.get("sort"))
+    limit = integer(data, "facet.limit", DEFAULT_FACET_LIMIT, -1, MAX_FACET_LIMIT)
+    return CkanSearch(
+        text=text,
+        filters=filters.as_dict(),
+        matches_nothing=filters.matches_nothing,
+        sort=sort,
+        reverse=reverse,
+        facet_fields=_facet_fields(data.get("facet.field")),
+        facet_limit=MAX_FACET_LIMIT if limit is None or limit < 0 else limit,
+    )
+
+
+VOCABULARIES = {spec.key: spec.vocabulary for spec in GOVERNMENT_FIELDS if spec.vocabulary}
+
+
+def _facet_label(name: str, value: str, departments: Mapping[str, Department], lang: str) -> str:
+    if name == "organization":
+        department = departments.get(value)
+        return department_label(department, lang) if department else value
+    scheme = VOCABULARIES.get("category" if name == "groups" else name)
+    return _label(scheme, value, lang) if scheme else value
+
+
+def facet_dicts(
+    counts: Mapping[str, Sequence[tuple[str, int]]],
+    departments: Mapping[str, Department],
+    lang: str,
+) -> tuple[dict[str, dict[str, int]], dict[str, dict[str, Any]]]:
+    """CKAN's ``facets`` and ``search_facets`` from (value, count) lists keyed by CKAN field."""
+    facets = {name: dict(items) for name, items in counts.items()}
+    search_facets = {
+        name: {
+            "title": name,
+            "items": [
+                {
+                    "name": value,
+                    "display_name": _facet_label(name, value, departments, lang),
+                    "count": count,
+                }
+                for value, count in items
+            ],
+        }
+        for name, items in counts.items()
+    }
+    return facets, search_facets

@@ -1,0 +1,52 @@
+"""The web shell of the Guangxi public data portal: ``create_app()`` builds everything."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, Response
+from flask_wtf.csrf import CSRFProtect
+
+from portal import commands, db, errors, i18n, templating
+from portal import config as config_module
+from portal.api.ckan import bp as ckan_api
+from portal.views import catalog_pages, downloads, pages
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the portal. ``config`` overrides the settings read from the environment."""
+    overrides = dict(config or {})
+    instance = overrides.pop("INSTANCE_PATH", None) or config_module.instance_path()
+    Path(instance).mkdir(parents=True, exist_ok=True)
+    app = Flask(__name__, instance_path=instance)
+    app.config.update(config_module.load_config(instance))
+    app.config.update(overrides)
+
+    i18n.init_app(app)
+    templating.init_app(app)
+    errors.init_app(app)
+    csrf = CSRFProtect(app)
+    db.init_app(app)
+
+    for blueprint in (pages.bp, catalog_pages.bp, downloads.bp):
+        app.register_blueprint(blueprint)
+    app.register_blueprint(ckan_api)
+    csrf.exempt(ckan_api)  # read-only JSON API: no cookies are trusted there
+
+    app.after_request(_security_headers)
+    commands.register(app.cli)
+    return app
+
+
+def _security_headers(response: Response) -> Response:
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+    response.headers.setdefault(
+        "Content-Security-Policy",
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
+    )
+    return response

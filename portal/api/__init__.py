@@ -1,0 +1,1 @@
+"""Machine APIs of the portal: the CKAN-compatible action API (:mod:`portal.api.ckan`)."""

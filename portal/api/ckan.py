@@ -1,0 +1,456 @@
+"""CKAN's action API (v3), read-only, over the public catalog.
+
+``/api/3/action/<name>`` and ``/api/action/<name>`` take GET query arguments, a JSON body or
+a form-encoded body, and answer in CKAN's envelope ``{"help", "success", "result"}`` or
+``{"help", "success": false, "error": {"__type", "message", …}}``:
+
+| case | status | ``__type`` |
+|---|---|---|
+| unknown action | 400 | ``Bad Request``: ``Bad request - Action name not known: x`` |
+| body that is not a JSON object | 400 | ``Bad Request``: ``Bad request - JSON Error: …`` |
+| write action (``*_create``, ``*_update``, ``*_delete``, …) | 403 | ``Authorization Error`` |
+| unknown or non-public id | 404 | ``Not Found Error`` |
+| bad parameter (``limit=abc``, no ``id``) | 409 | ``Validation Error``, with ``{field: [msg]}`` |
+| ``fq`` the portal cannot honour | 400 | ``Search Query Error`` |
+
+CKAN itself answers the two 400 cases with a bare JSON string; the envelope here carries the
+same status and message, so clients that read ``error`` keep working. Only public datasets
+appear (:func:`catalog.queries.public_datasets`); keys a client sends that an action does not
+use (``include_private``, ``use_default_schema``, …) are ignored. Serialisers live in
+:mod:`exports.ckan`.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+from urllib.parse import quote
+
+from flask import Blueprint, Response, current_app, request, url_for
+from sqlalchemy.orm import Session
+
+from catalog.browse import CatalogPage, build_query, search_catalog
+from catalog.models import Dataset, Department
+from catalog.queries import (
+    category_counts,
+    departments_with_counts,
+    get_department,
+    get_public_dataset,
+    get_public_distribution,
+    public_datasets,
+    public_keywords,
+)
+from catalog.search.base import MAX_PER_PAGE, SearchEngine, SearchQuery
+from exports.ckan import (
+    FILTER_FIELDS,
+    TAGS,
+    CkanContext,
+    CkanQueryError,
+    CkanSearch,
+    CkanValidationError,
+    boolean,
+    facet_dicts,
+    group_dict,
+    integer,
+    organization_dict,
+    package_dict,
+    parse_search,
+    resource_dict,
+    status_dict,
+    tag_dicts,
+)
+from portal.db import get_session, services
+from portal.i18n import current_language
+from vocab import categories
+
+bp = Blueprint("ckan_api", __name__)
+
+SITE_TITLE = "广西公共数据开放平台"
+DEFAULT_ROWS = 10
+MAX_ROWS = 1000  # package_search rows, like CKAN's ckan.search.rows_max
+MAX_LIST = 1000  # organization_list / group_list, like ckan.group_and_organization_list_max
+MAX_NAMES = 100_000  # package_list
+MAX_START = 10_000_000
+TAG_FACET_SCAN = 5000  # tag counts read at most this many matches
+WRITE_SUFFIXES = ("_create", "_update", "_patch", "_delete", "_purge")
+DEFAULT_SORT = "score desc, metadata_modified desc"
+
+Action = Callable[[Mapping[str, Any]], Any]
+ACTIONS: dict[str, Action] = {}
+
+
+def action(function: Action) -> Action:
+    ACTIONS[function.__name__] = function
+    return function
+
+
+class ActionNotFound(LookupError):
+    """The id names nothing public (404)."""
+
+
+class BadRequestData(ValueError):
+    """The request body is not a JSON object (400)."""
+
+
+# -- routes and envelope -------------------------------------------------------------------
+
+
+@bp.get("/api/3")
+@bp.get("/api/3/")
+def api_version() -> Response:
+    return _json({"version": 3})
+
+
+@bp.route("/api/3/action/<name>", methods=["GET", "POST"])
+@bp.route("/api/action/<name>", methods=["GET", "POST"])
+def call_action(name: str) -> Response:
+    function = ACTIONS.get(name)
+    if function is None:
+        if name.endswith(WRITE_SUFFIXES):
+            return _error(
+                name,
+                403,
+                "Authorization Error",
+                f"Access denied: {name} is not offered, this API is read-only",
+            )
+        return _error(name, 400, "Bad Request", f"Bad request - Action name not known: {name}")
+    try:
+        result = function(_request_data())
+    except BadRequestData as error:
+        return _error(name, 400, "Bad Request", f"Bad request - JSON Error: {error}")
+    except ActionNotFound as error:
+        return _error(name, 404, "Not Found Error", f"Not found: {error}")
+    except CkanValidationError as error:
+        return _error(name, 409, "Validation Error", str(error), **{error.field: [error.message]})
+    except CkanQueryError as error:
+        return _error(name, 400, "Search Query Error", f"Search Query is invalid: {error}")
+    return _json({"help": _help_url(name), "success": True, "result": result})
+
+
+def _json(payload: object, status: int = 200) -> Response:
+    body = json.dumps(payload, ensure_ascii=False)
+    return Response(body, status=status, content_type="application/json;charset=utf-8")
+
+
+def _help_url(name: str) -> str:
+    base = current_app.config["BASE_URL"].rstrip("/")
+    return f"{base}/api/3/action/help_show?name={quote(name, safe='')}"
+
+
+def _error(name: str, status: int, kind: str, message: str, **details: object) -> Response:
+    error = {"__type": kind, "message": message, **details}
+    return _json({"help": _help_url(name), "success": False, "error": error}, status)
+
+
+def _mixed(values: Any) -> dict[str, Any]:
+    """A multi-dict as CKAN reads it: repeated keys become lists."""
+    return {
+        key: items[0] if len(items) == 1 else items
+        for key, items in values.to_dict(flat=False).items()
+    }
+
+
+def _request_data() -> dict[str, Any]:
+    """The action's parameters from the query string (GET) or the body (POST)."""
+    if request.method == "GET":
+        data: object = _mixed(request.args)
+    elif request.form:
+        values = list(request.form.values())
+        if len(values) == 1 and values[0] in ("", "1"):  # JSON posted as a form (curl -d)
+            data = _decode(next(iter(request.form.keys())))
+        else:
+            data = _mixed(request.form)
+    else:
+        body = request.get_data(cache=True)
+        data = _decode(body) if body.strip() else _mixed(request.args)
+    if not isinstance(data, dict):
+        raise BadRequestData(
+            f"Request data JSON decoded to {data!r} but it needs to be a dictionary."
+        )
+    data.pop("callback", None)  # JSONP is not offered
+    return data
+
+
+def _decode(body: str | bytes) -> object:
+    try:
+        return json.loads(body)
+    except ValueError as error:  # also UnicodeDecodeError
+        raise BadRequestData(str(error)) from None
+
+
+def _context() -> CkanContext:
+    return CkanContext(current_app.config["BASE_URL"], url_for, current_language())
+
+
+def _required(data: Mapping[str, Any], key: str) -> str:
+    value = data.get(key)
+    if value is None or value == "":
+        raise CkanValidationError(key, "Missing value")
+    if not isinstance(value, str | int) or isinstance(value, bool):
+        raise CkanValidationError(key, "Must be a single value")
+    return str(value)
+
+
+# -- actions -------------------------------------------------------------------------------
+
+
+@action
+def package_list(data: Mapping[str, Any]) -> list[str]:
+    """Names of every public dataset, sorted; ``limit`` and ``offset`` page the list."""
+    limit = integer(data, "limit", None, 0, MAX_NAMES)
+    offset = integer(data, "offset", 0, 0, MAX_START)
+    stmt = public_datasets().with_only_columns(Dataset.slug).order_by(Dataset.slug).offset(offset)
+    if limit:  # as in CKAN, 0 means no limit
+        stmt = stmt.limit(limit)
+    return list(get_session().scalars(stmt))
+
+
+@action
+def package_show(data: Mapping[str, Any]) -> dict[str, Any]:
+    """One public dataset by ``id`` (its UUID or name)."""
+    dataset = get_public_dataset(get_session(), _required(data, "id"))
+    if dataset is None:
+        raise ActionNotFound("no public dataset has this id or name")
+    return package_dict(dataset, _context())
+
+
+@action
+def package_search(data: Mapping[str, Any]) -> dict[str, Any]:
+    """Search public datasets: ``q``, ``fq`` (organization, groups, res_format, open_type,
+    division, update_frequency), ``sort``, ``rows`` (at most 1000), ``start``,
+    ``facet.field`` (those fields and tags) and ``facet.limit``."""
+    search = parse_search(data)
+    rows = integer(data, "rows", DEFAULT_ROWS, 0, MAX_ROWS)
+    start = integer(data, "start", 0, 0, MAX_START)
+    found = _search(search, start or 0, DEFAULT_ROWS if rows is None else rows)
+    ctx = _context()
+    facets, search_facets = facet_dicts(found.facet_counts, found.departments, ctx.lang)
+    return {
+        "count": found.total,
+        "sort": data.get("sort") or DEFAULT_SORT,
+        "results": [package_dict(d, ctx) for d in found.datasets],
+        "facets": facets,
+        "search_facets": search_facets,
+    }
+
+
+@action
+def current_package_list_with_resources(data: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Public datasets with their resources, newest first; ``limit``, ``offset`` or ``page``."""
+    limit = integer(data, "limit", DEFAULT_ROWS, 0, MAX_ROWS) or 0
+    offset = integer(data, "offset", None, 0, MAX_START)
+    if offset is None:
+        offset = ((integer(data, "page", 1, 1, MAX_START) or 1) - 1) * limit
+    found = _search(CkanSearch(sort="modified"), offset, limit)
+    ctx = _context()
+    return [package_dict(d, ctx) for d in found.datasets]
+
+
+@action
+def resource_show(data: Mapping[str, Any]) -> dict[str, Any]:
+    """One resource (distribution) of a public dataset by ``id``."""
+    distribution = get_public_distribution(get_session(), _required(data, "id"))
+    if distribution is None:
+        raise ActionNotFound("no resource of a public dataset has this id")
+    return resource_dict(distribution, distribution.dataset, _context())
+
+
+@action
+def organization_list(data: Mapping[str, Any]) -> list[Any]:
+    """Departments that publish public datasets: names, or dicts with ``all_fields``;
+    ``sort`` (name, title, package_count; asc or desc), ``limit``, ``offset``."""
+    rows = [(d, n) for d, n in departments_with_counts(get_session()) if n > 0]
+    rows = _sorted_page(data, rows, name=lambda d: d.slug, title=lambda d: d.name)
+    if not boolean(data, "all_fields"):
+        return [department.slug for department, _ in rows]
+    ctx, with_count = _context(), boolean(data, "include_dataset_count", True)
+    return [organization_dict(d, ctx, n if with_count else None) for d, n in rows]
+
+
+@action
+def organization_show(data: Mapping[str, Any]) -> dict[str, Any]:
+    """One department by ``id`` (its name or numeric id); ``include_datasets`` adds
+    ``packages`` (at most 1000, newest first)."""
+    department = get_department(get_session(), _required(data, "id"))
+    if department is None:
+        raise ActionNotFound("no organization has this id or name")
+    ctx = _context()
+    found = _holder_datasets(data, "department", department.slug)
+    organization = organization_dict(department, ctx, found.total, full=True)
+    if boolean(data, "include_datasets"):
+        organization["packages"] = [package_dict(d, ctx) for d in found.datasets]
+    return organization
+
+
+@action
+def group_list(data: Mapping[str, Any]) -> list[Any]:
+    """The high-value data categories as groups: names, or dicts with ``all_fields``."""
+    counts = category_counts(get_session())
+    rows = [(c, counts.get(c.notation, 0)) for c in categories.scheme()]
+    rows = _sorted_page(data, rows, name=lambda c: c.notation, title=lambda c: c.label("zh"))
+    if not boolean(data, "all_fields"):
+        return [concept.notation for concept, _ in rows]
+    ctx = _context()
+    return [group_dict(concept, ctx, n) for concept, n in rows]
+
+
+@action
+def group_show(data: Mapping[str, Any]) -> dict[str, Any]:
+    """One category by ``id`` (its notation, e.g. meteorology); ``include_datasets`` adds
+    ``packages``."""
+    concept = categories.scheme().by_notation(_required(data, "id"))
+    if concept is None:
+        raise ActionNotFound("no group has this id or name")
+    ctx = _context()
+    found = _holder_datasets(data, "category", concept.notation)
+    group = group_dict(concept, ctx, found.total)
+    if boolean(data, "include_datasets"):
+        group["packages"] = [package_dict(d, ctx) for d in found.datasets]
+    return group
+
+
+@action
+def tag_list(data: Mapping[str, Any]) -> list[Any]:
+    """Keywords of public datasets; ``query`` keeps those containing it, ``all_fields``
+    returns dicts."""
+    query = str(data.get("query") or "").strip().casefold()
+    names = [k for k in public_keywords(get_session()) if query in k.casefold()]
+    return tag_dicts(names) if boolean(data, "all_fields") else names
+
+
+@action
+def status_show(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The site and the CKAN API version it follows."""
+    config = current_app.config
+    return status_dict(config.get("SITE_TITLE", SITE_TITLE), config["BASE_URL"])
+
+
+@action
+def help_show(data: Mapping[str, Any]) -> str:
+    """What an action (``name``) does and which parameters it reads."""
+    name = _required(data, "name")
+    if name not in ACTIONS:
+        raise ActionNotFound(f"no action is called {name}")
+    return inspect.getdoc(ACTIONS[name]) or name
+
+
+def _sorted_page(
+    data: Mapping[str, Any],
+    rows: list[tuple[Any, int]],
+    name: Callable[[Any], str],
+    title: Callable[[Any], str],
+) -> list[tuple[Any, int]]:
+    """Rows (holder, dataset count) sorted and paged as CKAN's organization_list does."""
+    keys: dict[str, Callable[[tuple[Any, int]], Any]] = {
+        "name": lambda row: name(row[0]),
+        "title": lambda row: title(row[0]),
+        "package_count": lambda row: row[1],
+    }
+    words = str(data.get("sort") or "title asc").split()
+    if words[0] not in keys or len(words) > 2 or words[1:] not in ([], ["asc"], ["desc"]):
+        raise CkanValidationError("sort", f"Cannot sort by {data.get('sort')!r}")
+    ordered = sorted(rows, key=keys[words[0]], reverse=words[1:] == ["desc"])
+    limit = integer(data, "limit", MAX_LIST, 0, MAX_LIST) or MAX_LIST
+    offset = integer(data, "offset", 0, 0, MAX_START) or 0
+    return ordered[offset : offset + limit]
+
+
+def _holder_datasets(data: Mapping[str, Any], facet: str, value: str) -> Found:
+    rows = MAX_ROWS if boolean(data, "include_datasets") else 0
+    return _search(CkanSearch(filters={facet: [value]}, sort="modified"), 0, rows)
+
+
+# -- search over CKAN's start/rows ---------------------------------------------------------
+
+
+@dataclass
+class Found:
+    total: int
+    datasets: list[Dataset]
+    facet_counts: dict[str, list[tuple[str, int]]]  # CKAN facet field -> (value, count)
+    departments: dict[str, Department]  # slug -> department, for facet labels
+
+
+def _search(search: CkanSearch, start: int, rows: int) -> Found:
+    """Run a CKAN search on the engine: any offset, up to MAX_ROWS rows, CKAN facets."""
+    if search.matches_nothing:
+        return Found(0, [], {name: [] for name in search.facet_fields}, {})
+    session, engine = get_session(), services().search
+    engine_facets = tuple(FILTER_FIELDS[f] for f in search.facet_fields if f in FILTER_FIELDS)
+    base = replace(
+        build_query(search.text, search.filters, search.sort, 1, MAX_PER_PAGE),
+        facets=engine_facets,
+        facet_limit=max(search.facet_limit, 1),
+    )
+    head, datasets = _window(session, engine, base, start, rows, search.reverse)
+    counts: dict[str, list[tuple[str, int]]] = {}
+    for name in search.facet_fields:
+        if name in FILTER_FIELDS:
+            items = head.result.facets.get(FILTER_FIELDS[name], [])
+        elif name == TAGS:
+            items = _tag_counts(session, engine, base, head.result.total)
+        else:
+            items = []
+        counts[name] = list(items)[: search.facet_limit]
+    return Found(head.result.total, datasets, counts, head.departments)
+
+
+def _window(
+    session: Session,
+    engine: SearchEngine,
+    base: SearchQuery,
+    start: int,
+    rows: int,
+    reverse: bool,
+) -> tuple[CatalogPage, list[Dataset]]:
+    """The first page searched (total, facets) and the datasets at start..start+rows."""
+    if not reverse:
+        return _forward(session, engine, base, start, rows)
+    head = search_catalog(session, engine, replace(base, page=1, per_page=1))
+    end = max(head.result.total - start, 0)
+    begin = max(end - rows, 0)
+    _, datasets = _forward(session, engine, replace(base, facets=()), begin, end - begin)
+    return head, datasets[::-1]
+
+
+def _forward(
+    session: Session, engine: SearchEngine, base: SearchQuery, start: int, rows: int
+) -> tuple[CatalogPage, list[Dataset]]:
+    size, pages = _pages(start, rows)
+    head = search_catalog(session, engine, replace(base, page=pages[0], per_page=size))
+    datasets = list(head.datasets)
+    for page in pages[1:]:
+        query = replace(base, page=page, per_page=size, facets=())
+        datasets += search_catalog(session, engine, query).datasets
+    skip = start - (pages[0] - 1) * size
+    return head, datasets[skip : skip + rows]
+
+
+def _pages(start: int, rows: int) -> tuple[int, Sequence[int]]:
+    """(page size, engine pages) covering start..start+rows: one page when one size fits."""
+    if rows == 0:
+        return 1, [1]
+    for size in range(rows, MAX_PER_PAGE + 1):
+        if start // size == (start + rows - 1) // size:
+            return size, [start // size + 1]
+    first, last = start // MAX_PER_PAGE + 1, (start + rows - 1) // MAX_PER_PAGE + 1
+    return MAX_PER_PAGE, range(first, last + 1)
+
+
+def _tag_counts(
+    session: Session, engine: SearchEngine, base: SearchQuery, total: int
+) -> list[tuple[str, int]]:
+    """Keyword counts over the matches (the first TAG_FACET_SCAN of them), most used first."""
+    keywords = public_datasets().with_only_columns(Dataset.keywords)
+    if base.text or base.filters:
+        ids: list[str] = []
+        query = replace(base, facets=(), per_page=MAX_PER_PAGE, sort="modified")
+        for page in range(1, -(-min(total, TAG_FACET_SCAN) // MAX_PER_PAGE) + 1):
+            ids += [hit.id for hit in engine.search(replace(query, page=page)).hits]
+        keywords = keywords.where(Dataset.id.in_(ids))
+    counter = Counter(k for row in session.scalars(keywords) for k in dict.fromkeys(row or ()) if k)
+    return sorted(counter.items(), key=lambda item: (-item[1], item[0]))

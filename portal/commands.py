@@ -1,0 +1,97 @@
+"""The ``gxdata`` commands. Each calls the same service functions as the web pages."""
+
+from __future__ import annotations
+
+import time
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup, with_appcontext
+from sqlalchemy import func, select
+from waitress import serve
+
+from catalog import migrate
+from catalog.demo.loader import demo_loaded, load_demo
+from catalog.indexing import rebuild_index
+from catalog.queries import public_datasets
+from portal.db import services
+
+db_group = AppGroup("db", help="Database schema (alembic migrations).")
+index_group = AppGroup("index", help="The search index.")
+
+
+@db_group.command("upgrade")
+@click.option("--revision", default="head", show_default=True, help="Target revision.")
+def db_upgrade(revision: str) -> None:
+    """Create or migrate the database schema."""
+    migrate.upgrade(services().engine, revision)
+    click.echo(f"database at revision {migrate.current_revision(services().engine)}")
+
+
+@index_group.command("rebuild")
+def index_rebuild() -> None:
+    """Rebuild the search index from the database."""
+    started = time.perf_counter()
+    with services().session_factory() as session:
+        count = rebuild_index(session, services().search)
+    click.echo(f"indexed {count} public datasets in {time.perf_counter() - started:.1f} s")
+
+
+@click.command("load-demo")
+@with_appcontext
+def load_demo_command() -> None:
+    """Load the demo catalog (the real 2021 data.gxzf.gov.cn catalog and samples)."""
+    _load_demo(force=True)
+
+
+@click.command("demo")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@with_appcontext
+def demo_command(host: str, port: int) -> None:
+    """Create the instance, migrate, load the demo catalog if needed, index and serve."""
+    migrate.upgrade(services().engine)
+    _load_demo(force=False)
+    _ensure_index()
+    _serve(current_app._get_current_object(), host, port)  # type: ignore[attr-defined]
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@with_appcontext
+def serve_command(host: str, port: int) -> None:
+    """Serve the portal with waitress (a production WSGI server)."""
+    _serve(current_app._get_current_object(), host, port)  # type: ignore[attr-defined]
+
+
+def _load_demo(force: bool) -> None:
+    """Load the demo catalog (idempotent); unless ``force``, skip it when it is there."""
+    config = current_app.config
+    started = time.perf_counter()
+    with services().session_factory() as session, session.begin():
+        if not force and demo_loaded(session):
+            click.echo("demo catalog already loaded")
+            return
+        report = load_demo(session, services().files, config["MAX_UPLOAD_BYTES"])
+    for line in report.lines():
+        click.echo(line)
+    click.echo(f"loaded in {time.perf_counter() - started:.1f} s")
+
+
+def _ensure_index() -> None:
+    with services().session_factory() as session:
+        public = session.scalar(select(func.count()).select_from(public_datasets().subquery()))
+        if services().search.count() != public:
+            rebuild_index(session, services().search)
+            click.echo(f"indexed {public} public datasets")
+
+
+def _serve(app: Flask, host: str, port: int) -> None:
+    click.echo(f"广西公共数据开放平台: http://{host}:{port}/  (Ctrl+C to stop)")
+    serve(app, host=host, port=port, threads=8, ident="gxdata")
+
+
+def register(cli: click.Group) -> None:
+    for command in (db_group, index_group, load_demo_command, demo_command, serve_command):
+        cli.add_command(command)

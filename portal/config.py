@@ -1,0 +1,62 @@
+"""Configuration from the environment, with an instance folder for everything the portal writes.
+
+| variable | default |
+|---|---|
+| ``GXDATA_INSTANCE_PATH`` | ``./instance`` (the current directory) |
+| ``GXDATA_DATABASE_URL`` | ``sqlite:///<instance>/gxdata.db`` |
+| ``GXDATA_BASE_URL`` | ``http://127.0.0.1:5000`` (used to mint URIs) |
+| ``GXDATA_SECRET_KEY`` | generated once and kept in ``<instance>/secret_key`` |
+| ``GXDATA_SEARCH_INDEX`` | ``<instance>/index`` |
+| ``GXDATA_FILES`` | ``<instance>/files`` |
+| ``GXDATA_MAX_UPLOAD_MB`` | ``200`` |
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+ENV_PREFIX = "GXDATA_"
+DEFAULT_BASE_URL = "http://127.0.0.1:5000"
+
+
+def instance_path(environ: Mapping[str, str] | None = None) -> str:
+    environ = os.environ if environ is None else environ
+    return str(Path(environ.get("GXDATA_INSTANCE_PATH") or Path.cwd() / "instance").resolve())
+
+
+def load_config(instance: str, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The settings for an app whose instance folder is ``instance``."""
+    environ = os.environ if environ is None else environ
+    root = Path(instance)
+    return {
+        "DATABASE_URL": environ.get("GXDATA_DATABASE_URL") or f"sqlite:///{root / 'gxdata.db'}",
+        "BASE_URL": (environ.get("GXDATA_BASE_URL") or DEFAULT_BASE_URL).rstrip("/"),
+        "SECRET_KEY": environ.get("GXDATA_SECRET_KEY") or _kept_secret(root / "secret_key"),
+        "SEARCH_INDEX": environ.get("GXDATA_SEARCH_INDEX") or str(root / "index"),
+        "SEARCH_ENGINE": environ.get("GXDATA_SEARCH_ENGINE") or "whoosh",
+        "FILES": environ.get("GXDATA_FILES") or str(root / "files"),
+        "MAX_UPLOAD_BYTES": int(environ.get("GXDATA_MAX_UPLOAD_MB") or 200) * 1024 * 1024,
+        "PREVIEW_ROWS": 100,
+        "BABEL_DEFAULT_LOCALE": "zh",
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
+        "LANGUAGES": ("zh", "en"),
+        "WTF_CSRF_TIME_LIMIT": None,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_HTTPONLY": True,
+    }
+
+
+def _kept_secret(path: Path) -> str:
+    """A secret generated once and kept in the instance folder (mode 600)."""
+    if path.is_file():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_hex(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(secret)
+    return secret

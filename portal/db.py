@@ -1,0 +1,65 @@
+"""The portal's handle on the catalog: engine, sessions, search engine, file store.
+
+One :class:`CatalogServices` per app lives in ``app.extensions["gxdata"]``; a request gets
+its own session through :func:`get_session`, closed at the end of the request.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Flask, current_app, g
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from catalog.db import make_engine, make_session_factory
+from catalog.indexing import IndexSync
+from catalog.search import open_engine
+from catalog.search.base import SearchEngine
+from catalog.storage import FileStore
+
+
+@dataclass
+class CatalogServices:
+    engine: Engine
+    session_factory: sessionmaker
+    search: SearchEngine
+    index_sync: IndexSync
+    files: FileStore
+
+    def close(self) -> None:
+        self.index_sync.detach()
+        self.search.close()
+        self.engine.dispose()
+
+
+def init_app(app: Flask) -> CatalogServices:
+    engine = make_engine(app.config["DATABASE_URL"])
+    session_factory = make_session_factory(engine)
+    search = open_engine(app.config["SEARCH_ENGINE"], app.config["SEARCH_INDEX"])
+    services = CatalogServices(
+        engine=engine,
+        session_factory=session_factory,
+        search=search,
+        index_sync=IndexSync(search, session_factory),
+        files=FileStore(app.config["FILES"]),
+    )
+    app.extensions["gxdata"] = services
+    app.teardown_appcontext(_close_session)
+    return services
+
+
+def services() -> CatalogServices:
+    return current_app.extensions["gxdata"]
+
+
+def get_session() -> Session:
+    if "db_session" not in g:
+        g.db_session = services().session_factory()
+    return g.db_session
+
+
+def _close_session(_exc: BaseException | None) -> None:
+    session = g.pop("db_session", None)
+    if session is not None:
+        session.close()

@@ -1,0 +1,87 @@
+"""Template globals and filters: vocabulary labels in the user's language, dates, sizes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+
+from flask import Flask, request, url_for
+
+from portal.i18n import current_language
+from vocab import (
+    categories,
+    delivery_channels,
+    divisions,
+    formats,
+    frequencies,
+    open_types,
+    sensitivity,
+    share_types,
+    topics,
+)
+from vocab.skos import ConceptScheme
+
+SCHEMES: dict[str, Callable[[], ConceptScheme]] = {
+    "category": categories.scheme,
+    "open_type": open_types.scheme,
+    "share_type": share_types.scheme,
+    "sensitivity": sensitivity.scheme,
+    "frequency": frequencies.scheme,
+    "delivery_channel": delivery_channels.scheme,
+    "division": divisions.scheme,
+}
+
+
+def vocab_label(kind: str, notation: str | None) -> str:
+    """The label of a stored notation in the current language (the notation if unknown)."""
+    if not notation:
+        return ""
+    scheme = SCHEMES.get(kind)
+    concept = scheme().by_notation(notation) if scheme else None
+    return concept.label(current_language()) if concept else notation
+
+
+def format_date(value: date | datetime | None, with_time: bool = False) -> str:
+    if value is None:
+        return ""
+    if with_time and isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    return value.strftime("%Y-%m-%d")
+
+
+def format_bytes(size: int | None) -> str:
+    if size is None:
+        return ""
+    value = float(size)
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{size} B"
+
+
+def url_with(**changes: object) -> str:
+    """The current URL with some query arguments changed (``None`` removes one)."""
+    args = request.args.to_dict(flat=False)
+    for key, value in changes.items():
+        if value is None:
+            args.pop(key, None)
+        else:
+            args[key] = [str(value)]
+    return url_for(request.endpoint or "pages.home", **(request.view_args or {}), **args)
+
+
+def init_app(app: Flask) -> None:
+    for scheme in SCHEMES.values():  # parse the vocabularies now, not in the first request
+        scheme()
+    formats.all_formats()
+    topics.scheme()
+    app.jinja_env.globals.update(
+        vocab_label=vocab_label,
+        url_with=url_with,
+        all_categories=lambda: list(categories.scheme()),
+    )
+    app.jinja_env.filters["date"] = format_date
+    app.jinja_env.filters["bytes"] = format_bytes
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True

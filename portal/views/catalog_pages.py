@@ -1,0 +1,95 @@
+"""Search, dataset, resource, department and category pages."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, render_template, request
+
+from catalog import queries
+from catalog.access import can_fetch_files
+from catalog.browse import build_query, search_catalog
+from catalog.preview import PREVIEWABLE, preview_table
+from catalog.search.base import FACET_FIELDS
+from portal.db import get_session, services
+from vocab import categories
+
+bp = Blueprint("catalog", __name__)
+
+
+def _search(fixed: dict[str, list[str]] | None = None):
+    filters = {name: request.args.getlist(name) for name in FACET_FIELDS}
+    filters.update(fixed or {})
+    query = build_query(
+        request.args.get("q"),
+        filters,
+        request.args.get("sort"),
+        request.args.get("page"),
+        request.args.get("per_page"),
+    )
+    return search_catalog(get_session(), services().search, query)
+
+
+@bp.get("/dataset")
+def search() -> str:
+    return render_template("search.html", page=_search())
+
+
+@bp.get("/dataset/<id_or_slug>")
+def dataset(id_or_slug: str) -> str:
+    found = queries.get_public_dataset(get_session(), id_or_slug)
+    if found is None:
+        abort(404)
+    return render_template("dataset.html", dataset=found, files_open=can_fetch_files(found))
+
+
+@bp.get("/dataset/<id_or_slug>/resource/<resource_id>")
+def resource(id_or_slug: str, resource_id: str) -> str:
+    found = queries.get_public_dataset(get_session(), id_or_slug)
+    distribution = (
+        next((d for d in found.distributions if d.id == resource_id), None) if found else None
+    )
+    if distribution is None:
+        abort(404)
+    preview = None
+    if can_fetch_files(found) and distribution.stored_file and distribution.format in PREVIEWABLE:
+        path = services().files.path(distribution.stored_file)
+        preview = preview_table(path, distribution.format, current_app.config["PREVIEW_ROWS"])
+    return render_template(
+        "resource.html",
+        dataset=found,
+        distribution=distribution,
+        preview=preview,
+        files_open=can_fetch_files(found),
+    )
+
+
+@bp.get("/organization")
+def departments() -> str:
+    rows = [(d, n) for d, n in queries.departments_with_counts(get_session()) if n > 0]
+    return render_template("departments.html", rows=rows)
+
+
+@bp.get("/organization/<slug>")
+def department(slug: str) -> str:
+    found = queries.get_department(get_session(), slug)
+    if found is None:
+        abort(404)
+    return render_template(
+        "department.html", department=found, page=_search({"department": [found.slug]})
+    )
+
+
+@bp.get("/category")
+def category_list() -> str:
+    return render_template(
+        "categories.html",
+        counts=queries.category_counts(get_session()),
+        categories=list(categories.scheme()),
+    )
+
+
+@bp.get("/category/<notation>")
+def category(notation: str) -> str:
+    concept = categories.scheme().by_notation(notation)
+    if concept is None:
+        abort(404)
+    return render_template("category.html", concept=concept, page=_search({"category": [notation]}))

@@ -1,0 +1,70 @@
+"""File downloads: the right Content-Type, Chinese file names (RFC 5987), ETag and Range."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, redirect, request, send_file
+from sqlalchemy import update
+
+from catalog import queries
+from catalog.access import can_fetch_files
+from catalog.errors import NotFound
+from catalog.models import Distribution
+from portal.db import get_session, services
+
+bp = Blueprint("downloads", __name__)
+
+
+@bp.get("/dataset/<id_or_slug>/resource/<resource_id>/download")
+@bp.get("/dataset/<id_or_slug>/resource/<resource_id>/download/<path:file_name>")
+def download(id_or_slug: str, resource_id: str, file_name: str | None = None) -> Response:
+    session = get_session()
+    dataset = queries.get_public_dataset(session, id_or_slug)
+    distribution = (
+        next((d for d in dataset.distributions if d.id == resource_id), None) if dataset else None
+    )
+    if distribution is None:
+        abort(404)
+    if not can_fetch_files(dataset):
+        abort(403)
+    if not distribution.stored_file:
+        if distribution.download_url:
+            _count(distribution.id)
+            return redirect(distribution.download_url)
+        abort(404)
+    try:
+        path = services().files.path(distribution.stored_file)
+    except NotFound:
+        abort(404)
+    response = send_file(
+        path,
+        mimetype=distribution.media_type or "application/octet-stream",
+        as_attachment=True,
+        download_name=distribution.file_name or distribution.title,
+        conditional=True,
+        etag=distribution.sha256 or True,
+        max_age=3600,
+    )
+    if _is_first_fetch(response):
+        _count(distribution.id)
+    return response
+
+
+def _is_first_fetch(response: Response) -> bool:
+    """A whole download, or the first piece of a ranged one (not every resumed chunk)."""
+    if response.status_code == 200:
+        return True
+    return (
+        response.status_code == 206
+        and (request.range is not None)
+        and (request.range.ranges[0][0] == 0)
+    )
+
+
+def _count(distribution_id: str) -> None:
+    """Count a download in its own short transaction (atomic increment)."""
+    with services().session_factory() as session, session.begin():
+        session.execute(
+            update(Distribution)
+            .where(Distribution.id == distribution_id)
+            .values(download_count=Distribution.download_count + 1)
+        )

@@ -1,0 +1,133 @@
+"""Fixtures: ``app``, ``client``, ``runner`` and ``session`` on a fresh database each test;
+``demo_app``/``demo_client``/``live_server`` on one demo catalog shared by the session.
+
+The database is SQLite unless ``GXDATA_TEST_DATABASE_URL`` names another (PostgreSQL in CI):
+each app then gets a fresh database created next to the named one and dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+from werkzeug.serving import make_server
+
+from catalog import migrate
+from catalog.demo.loader import load_demo
+from catalog.indexing import rebuild_index
+from portal import create_app
+from portal.db import CatalogServices
+
+TEST_DATABASE_URL = os.environ.get("GXDATA_TEST_DATABASE_URL", "")
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "reference"
+
+
+def is_postgres() -> bool:
+    return TEST_DATABASE_URL.startswith("postgresql")
+
+
+@pytest.fixture(scope="session")
+def shared_reference() -> Path:
+    if not SHARED.is_dir():
+        pytest.skip("../shared/reference is absent (it is only beside the project in development)")
+    return SHARED
+
+
+def _fresh_database(tmp: Path) -> Iterator[str]:
+    if not is_postgres():
+        yield f"sqlite:///{tmp / 'gxdata.db'}"
+        return
+    base = make_url(TEST_DATABASE_URL)
+    name = f"{base.database}_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield base.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _make_app(instance: Path, database_url: str) -> Flask:
+    app = create_app(
+        {
+            "INSTANCE_PATH": str(instance),
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": "test-secret",
+            "TESTING": True,
+            "BASE_URL": "http://gxdata.test",
+        }
+    )
+    migrate.upgrade(app.extensions["gxdata"].engine)
+    return app
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> Iterator[Flask]:
+    for url in _fresh_database(tmp_path):
+        application = _make_app(tmp_path / "instance", url)
+        yield application
+        application.extensions["gxdata"].close()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> FlaskCliRunner:
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def services(app: Flask) -> CatalogServices:
+    return app.extensions["gxdata"]
+
+
+@pytest.fixture
+def session(services: CatalogServices) -> Iterator[Session]:
+    with services.session_factory() as db_session:
+        yield db_session
+
+
+@pytest.fixture(scope="session")
+def demo_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    """The full demo catalog, loaded once; tests must not change it."""
+    tmp = tmp_path_factory.mktemp("demo")
+    for url in _fresh_database(tmp):
+        application = _make_app(tmp / "instance", url)
+        services = application.extensions["gxdata"]
+        with services.session_factory() as db_session:
+            with db_session.begin():
+                load_demo(db_session, services.files, application.config["MAX_UPLOAD_BYTES"])
+            rebuild_index(db_session, services.search)
+        yield application
+        services.close()
+
+
+@pytest.fixture
+def demo_client(demo_app: Flask) -> FlaskClient:
+    return demo_app.test_client()
+
+
+@pytest.fixture(scope="session")
+def live_server(demo_app: Flask) -> Iterator[str]:
+    """The demo portal served over real HTTP on 127.0.0.1."""
+    server = make_server("127.0.0.1", 0, demo_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)

@@ -1,0 +1,99 @@
+"""A citizen in a real browser (Debian's chromium, driven by Playwright): search, narrow by a
+facet, open a dataset, preview and download a file."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not CHROMIUM.exists(), reason="Debian's chromium is absent (apt-get install chromium)"
+    ),
+]
+
+sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(accept_downloads=True, locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+def _shot(page, name: str) -> None:
+    if os.environ.get("GXDATA_SCREENSHOTS"):
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def test_search_narrow_open_preview_download(page, live_server, tmp_path):
+    page.goto(live_server + "/")
+    _shot(page, "home")
+    page.get_by_label("检索数据集").fill("世界")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/dataset?q=*")
+    assert "个数据集" in page.locator(".result-count").inner_text()
+    _shot(page, "search")
+
+    page.locator('[data-facet="format"] a', has_text="CSV").first.click()
+    page.wait_for_url("**format=CSV**")
+    assert page.locator('[data-facet="format"] a.chosen').count() == 1
+
+    page.get_by_role("link", name="世界各国和地区人口数").first.click()
+    page.wait_for_selector("h1")
+    assert page.locator("h1").inner_text() == "世界各国和地区人口数"
+    _shot(page, "dataset")
+
+    page.get_by_role("link", name="预览").first.click()
+    page.wait_for_selector("table.preview")
+    assert page.locator("table.preview tbody tr").count() == 100
+    _shot(page, "preview")
+
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="下载").first.click()
+    download = download_info.value
+    assert download.suggested_filename == "population.csv"
+    target = tmp_path / download.suggested_filename
+    download.save_as(target)
+    assert target.read_text(encoding="utf-8").startswith("Country Name")
+
+
+def test_keyboard_reaches_the_search_box_and_english_works(page, live_server):
+    page.goto(live_server + "/?lang=en")
+    assert page.locator("html").get_attribute("lang") == "en"
+    page.keyboard.press("Tab")  # the skip link comes first
+    assert page.evaluate("document.activeElement.className") == "skip-link"
+    page.set_viewport_size({"width": 390, "height": 800})  # a phone
+    page.goto(live_server + "/dataset?q=%E6%B0%94%E8%B1%A1")
+    assert page.locator(".dataset-item").count() > 0
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 400  # no sideways scrolling on a phone
+    _shot(page, "phone-search")
+    page.goto(live_server + "/?lang=zh")

@@ -24,16 +24,14 @@ from __future__ import annotations
 
 import inspect
 import json
-from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import quote
 
 from flask import Blueprint, Response, current_app, request, url_for
-from sqlalchemy.orm import Session
 
-from catalog.browse import CatalogPage, build_query, search_catalog
+from catalog.browse import build_query, keyword_counts, search_window
 from catalog.models import Dataset, Department
 from catalog.queries import (
     category_counts,
@@ -44,7 +42,7 @@ from catalog.queries import (
     public_datasets,
     public_keywords,
 )
-from catalog.search.base import MAX_PER_PAGE, SearchEngine, SearchQuery
+from catalog.search.base import MAX_PER_PAGE
 from exports.ckan import (
     FILTER_FIELDS,
     TAGS,
@@ -386,71 +384,14 @@ def _search(search: CkanSearch, start: int, rows: int) -> Found:
         facets=engine_facets,
         facet_limit=max(search.facet_limit, 1),
     )
-    head, datasets = _window(session, engine, base, start, rows, search.reverse)
+    head, datasets = search_window(session, engine, base, start, rows, search.reverse)
     counts: dict[str, list[tuple[str, int]]] = {}
     for name in search.facet_fields:
         if name in FILTER_FIELDS:
             items = head.result.facets.get(FILTER_FIELDS[name], [])
         elif name == TAGS:
-            items = _tag_counts(session, engine, base, head.result.total)
+            items = keyword_counts(session, engine, base, head.result.total, TAG_FACET_SCAN)
         else:
             items = []
         counts[name] = list(items)[: search.facet_limit]
     return Found(head.result.total, datasets, counts, head.departments)
-
-
-def _window(
-    session: Session,
-    engine: SearchEngine,
-    base: SearchQuery,
-    start: int,
-    rows: int,
-    reverse: bool,
-) -> tuple[CatalogPage, list[Dataset]]:
-    """The first page searched (total, facets) and the datasets at start..start+rows."""
-    if not reverse:
-        return _forward(session, engine, base, start, rows)
-    head = search_catalog(session, engine, replace(base, page=1, per_page=1))
-    end = max(head.result.total - start, 0)
-    begin = max(end - rows, 0)
-    _, datasets = _forward(session, engine, replace(base, facets=()), begin, end - begin)
-    return head, datasets[::-1]
-
-
-def _forward(
-    session: Session, engine: SearchEngine, base: SearchQuery, start: int, rows: int
-) -> tuple[CatalogPage, list[Dataset]]:
-    size, pages = _pages(start, rows)
-    head = search_catalog(session, engine, replace(base, page=pages[0], per_page=size))
-    datasets = list(head.datasets)
-    for page in pages[1:]:
-        query = replace(base, page=page, per_page=size, facets=())
-        datasets += search_catalog(session, engine, query).datasets
-    skip = start - (pages[0] - 1) * size
-    return head, datasets[skip : skip + rows]
-
-
-def _pages(start: int, rows: int) -> tuple[int, Sequence[int]]:
-    """(page size, engine pages) covering start..start+rows: one page when one size fits."""
-    if rows == 0:
-        return 1, [1]
-    for size in range(rows, MAX_PER_PAGE + 1):
-        if start // size == (start + rows - 1) // size:
-            return size, [start // size + 1]
-    first, last = start // MAX_PER_PAGE + 1, (start + rows - 1) // MAX_PER_PAGE + 1
-    return MAX_PER_PAGE, range(first, last + 1)
-
-
-def _tag_counts(
-    session: Session, engine: SearchEngine, base: SearchQuery, total: int
-) -> list[tuple[str, int]]:
-    """Keyword counts over the matches (the first TAG_FACET_SCAN of them), most used first."""
-    keywords = public_datasets().with_only_columns(Dataset.keywords)
-    if base.text or base.filters:
-        ids: list[str] = []
-        query = replace(base, facets=(), per_page=MAX_PER_PAGE, sort="modified")
-        for page in range(1, -(-min(total, TAG_FACET_SCAN) // MAX_PER_PAGE) + 1):
-            ids += [hit.id for hit in engine.search(replace(query, page=page)).hits]
-        keywords = keywords.where(Dataset.id.in_(ids))
-    counter = Counter(k for row in session.scalars(keywords) for k in dict.fromkeys(row or ()) if k)
-    return sorted(counter.items(), key=lambda item: (-item[1], item[0]))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -42,7 +43,7 @@ def preview_table(path: Path, fmt: str | None, max_rows: int = 100) -> Preview:
         return Preview(error="unreadable-file")
 
 
-def _table(rows: list[list[object]], max_rows: int, more: bool) -> Preview:
+def _table(rows: Sequence[Sequence[object]], max_rows: int, more: bool) -> Preview:
     if not rows:
         return Preview(error="not-a-table")
     headers = [_cell(v) for v in rows[0]]
@@ -111,12 +112,14 @@ def _json(path: Path, max_rows: int) -> Preview:
     records = _records(data)
     if records is None:
         return Preview(error="not-a-table")
-    if records and all(isinstance(r, dict) for r in records[: max_rows + 1]):
+    head = records[: max_rows + 1]
+    objects = [r for r in head if isinstance(r, dict)]
+    if head and len(objects) == len(head):
         headers: dict[str, None] = {}
-        for record in records[: max_rows + 1]:
-            headers.update(dict.fromkeys(map(str, record)))
+        for record in objects:
+            headers.update(dict.fromkeys(str(k) for k in record))
         rows: list[list[object]] = [list(headers)]
-        rows += [[_json_cell(r.get(h)) for h in headers] for r in records[: max_rows + 1]]
+        rows += [[_json_cell(r.get(h)) for h in headers] for r in objects]
     else:
         rows = [["value"], *([_json_cell(r)] for r in records[: max_rows + 1])]
     return _table(rows, max_rows, more=len(records) > max_rows + 1)

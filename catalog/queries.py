@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, selectinload
 from catalog.models import CLOSED, PUBLISHED, Dataset, Department, Distribution
 
 
-def public_datasets() -> Select[tuple[Dataset]]:
+def public_datasets() -> Select[Dataset]:
     return select(Dataset).where(Dataset.state == PUBLISHED, Dataset.open_type != CLOSED)
 
 

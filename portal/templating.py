@@ -41,6 +41,14 @@ def vocab_label(kind: str, notation: str | None) -> str:
     return concept.label(current_language()) if concept else notation
 
 
+def format_name(notation: str | None) -> str:
+    """A short name people know: RDF_XML → RDF, RDF_TURTLE → TTL; CSV stays CSV."""
+    if not notation or "_" not in notation:
+        return notation or ""
+    fmt = formats.format_for(notation)
+    return fmt.extensions[0].upper() if fmt and fmt.extensions else notation
+
+
 def format_date(value: date | datetime | None, with_time: bool = False) -> str:
     if value is None:
         return ""
@@ -83,5 +91,6 @@ def init_app(app: Flask) -> None:
     )
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["bytes"] = format_bytes
+    app.jinja_env.filters["format_name"] = format_name
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

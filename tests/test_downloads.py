@@ -38,6 +38,10 @@ def test_download_keeps_chinese_name_and_type(demo_app, demo_client):
     assert len(response.data) == size
     assert response.headers["ETag"].strip('"') == sha
     assert _count(demo_app, dist_id) == before + 1
+    assert demo_client.head(url).status_code == 200
+    resumed = demo_client.get(url, headers={"Range": "bytes=100-"})
+    assert resumed.status_code == 206
+    assert _count(demo_app, dist_id) == before + 1  # HEAD and resumed chunks are not downloads
 
 
 def test_ascii_file_name_stays_plain(demo_app, demo_client):

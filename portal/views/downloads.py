@@ -51,6 +51,8 @@ def download(id_or_slug: str, resource_id: str, file_name: str | None = None) ->
 
 def _is_first_fetch(response: Response) -> bool:
     """A whole download, or the first piece of a ranged one (not every resumed chunk)."""
+    if request.method != "GET":
+        return False
     if response.status_code == 200:
         return True
     return (

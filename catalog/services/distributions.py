@@ -17,13 +17,14 @@ from vocab.formats import format_for
 DISTRIBUTION_FIELDS = frozenset(
     {
         "description", "format", "media_type", "byte_size", "sha256", "download_url",
-        "access_url", "issued", "modified", "file_name",
+        "access_url", "issued", "modified", "file_name", "licence", "conforms_to",
+        "table_schema",
     }
 )  # fmt: skip
 
 
 def attach_distribution(
-    session: Session, dataset: Dataset, *, title: str, **fields: Any
+    session: Session, dataset: Dataset, *, title: str, flush: bool = True, **fields: Any
 ) -> Distribution:
     """Add a distribution; its format is normalised through the format vocabulary.
 
@@ -47,7 +48,8 @@ def attach_distribution(
     )
     dataset.distributions.append(distribution)
     dataset.metadata_modified = utcnow()
-    session.flush()
+    if flush:
+        session.flush()
     return distribution
 
 

@@ -43,9 +43,9 @@ class Field:
 
     def term(self, gx: Namespace) -> URIRef:
         """The predicate IRI; ``gx:`` names resolve in the portal's namespace."""
-        if isinstance(self.predicate, str):
-            return gx[self.predicate.removeprefix("gx:")]
-        return self.predicate
+        if isinstance(self.predicate, URIRef):  # a URIRef is a str too: test it first
+            return self.predicate
+        return gx[self.predicate.removeprefix("gx:")]
 
 
 DATASET_FIELDS: tuple[Field, ...] = (
@@ -64,6 +64,7 @@ DATASET_FIELDS: tuple[Field, ...] = (
     Field("licence", DCT.license, "uri"),
     # The government catalog fields, in the portal's own vocabulary ({base}/ns#).
     Field("topic", "gx:topic", "text"),
+    Field("industry", "gx:industry", "text"),
     Field("service_item", "gx:serviceItem", "text"),
     Field("result_name", "gx:resultName", "text"),
     Field("is_e_licence", "gx:isElectronicLicence", "boolean"),

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
+from sources_server import SourceServer
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
@@ -131,3 +132,12 @@ def live_server(demo_app: Flask) -> Iterator[str]:
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     thread.join(timeout=5)
+
+
+@pytest.fixture
+def source_server() -> Iterator[SourceServer]:
+    """A real HTTP server on 127.0.0.1 for harvest sources: files, faults and CKAN sites."""
+    server = SourceServer()
+    server.start()
+    yield server
+    server.stop()

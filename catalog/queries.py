@@ -53,7 +53,7 @@ def newest_datasets(session: Session, limit: int = 8) -> list[Dataset]:
         public_datasets()
         .order_by(Dataset.modified.desc().nulls_last(), Dataset.title)
         .limit(limit)
-        .options(selectinload(Dataset.department))
+        .options(selectinload(Dataset.department), selectinload(Dataset.distributions))
     )
     return list(session.scalars(stmt))
 

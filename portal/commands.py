@@ -14,6 +14,7 @@ from catalog import migrate
 from catalog.demo.loader import demo_loaded, load_demo
 from catalog.indexing import rebuild_index
 from catalog.queries import public_datasets
+from catalog.search.base import SearchQuery
 from portal.db import services
 
 db_group = AppGroup("db", help="Database schema (alembic migrations).")
@@ -62,6 +63,8 @@ def demo_command(host: str, port: int) -> None:
 @with_appcontext
 def serve_command(host: str, port: int) -> None:
     """Serve the portal with waitress (a production WSGI server)."""
+    if services().index_recreated:
+        _ensure_index()
     _serve(current_app._get_current_object(), host, port)  # type: ignore[attr-defined]
 
 
@@ -88,6 +91,7 @@ def _ensure_index() -> None:
 
 
 def _serve(app: Flask, host: str, port: int) -> None:
+    services().search.search(SearchQuery(text="广西"))  # load jieba's dictionary now
     click.echo(f"广西公共数据开放平台: http://{host}:{port}/  (Ctrl+C to stop)")
     serve(app, host=host, port=port, threads=8, ident="gxdata")
 

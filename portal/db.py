@@ -6,6 +6,7 @@ its own session through :func:`get_session`, closed at the end of the request.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from flask import Flask, current_app, g
@@ -14,9 +15,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from catalog.db import make_engine, make_session_factory
 from catalog.indexing import IndexSync
-from catalog.search import open_engine
+from catalog.search import SearchIndexCorrupt, SearchSchemaOutdated, open_engine
 from catalog.search.base import SearchEngine
 from catalog.storage import FileStore
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -26,6 +29,7 @@ class CatalogServices:
     search: SearchEngine
     index_sync: IndexSync
     files: FileStore
+    index_recreated: bool = False  # the index on disk was unreadable or outdated: rebuild it
 
     def close(self) -> None:
         self.index_sync.detach()
@@ -36,17 +40,29 @@ class CatalogServices:
 def init_app(app: Flask) -> CatalogServices:
     engine = make_engine(app.config["DATABASE_URL"])
     session_factory = make_session_factory(engine)
-    search = open_engine(app.config["SEARCH_ENGINE"], app.config["SEARCH_INDEX"])
+    search, recreated = _open_search(app)
     services = CatalogServices(
         engine=engine,
         session_factory=session_factory,
         search=search,
         index_sync=IndexSync(search, session_factory),
         files=FileStore(app.config["FILES"]),
+        index_recreated=recreated,
     )
     app.extensions["gxdata"] = services
     app.teardown_appcontext(_close_session)
     return services
+
+
+def _open_search(app: Flask) -> tuple[SearchEngine, bool]:
+    """The search engine; an index that is corrupt or from an older schema is recreated
+    empty (the serving commands then rebuild it from the database)."""
+    kind, path = app.config["SEARCH_ENGINE"], app.config["SEARCH_INDEX"]
+    try:
+        return open_engine(kind, path), False
+    except (SearchIndexCorrupt, SearchSchemaOutdated) as error:
+        log.warning("search index at %s cannot be used (%s); recreating it", path, error)
+        return open_engine(kind, path, recreate=True), True
 
 
 def services() -> CatalogServices:

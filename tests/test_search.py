@@ -30,8 +30,8 @@ from catalog.search import (
     whoosh_arrays,
 )
 from catalog.search.chinese import JiebaTokenizer, chinese_analyzer, query_terms
-from catalog.search.factory import INDEX_NAME
 from catalog.search.highlight import SNIPPET_CHARS, highlight
+from catalog.search.whoosh_schema import INDEX_NAME
 
 LONG_TEXT = "防城港市气象观测站点分布于沿海各乡镇。" * 12 + "本数据为24小时雨量统计。"
 
@@ -183,7 +183,7 @@ def test_facet_counts_respect_filters(engine: SearchEngine) -> None:
 
 
 def test_filter_values_may_be_a_single_value(engine: SearchEngine) -> None:
-    filters = {"division": "450100", "format": None, "category": []}
+    filters: dict[str, object] = {"division": "450100", "format": None, "category": []}
     assert set(ids(search(engine, filters=filters))) == {"a", "c"}
 
 
@@ -304,6 +304,21 @@ def test_rebuild_replaces_everything(engine: SearchEngine) -> None:
     assert engine.count() == 1
     assert ids(search(engine)) == ["z"]
     assert search(engine, "公交").total == 0
+
+
+def test_many_small_commits_with_merges_stay_consistent(engine: SearchEngine) -> None:
+    for number in range(25):
+        engine.add([doc(f"s{number}", f"贺州市养老机构{number}", formats=("CSV",))])
+        if number % 5 == 4:
+            engine.remove([f"s{number - 2}"])
+        assert search(engine, "养老").total == number + 1 - (number + 1) // 5
+    engine.add([doc("s0", "贺州市殡葬服务机构")])  # replaces a document of an old segment
+    result = search(engine, "养老", per_page=100)
+    assert result.total == 19 and "s0" not in ids(result)
+    assert result.facets["format"] == [("CSV", 19)]
+    assert engine.count() == len(CATALOG) + 20
+    engine.close()
+    assert engine.count() == len(CATALOG) + 20  # reopens after close
 
 
 def test_a_second_engine_sees_commits(engine: SearchEngine, tmp_path: Path) -> None:

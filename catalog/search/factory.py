@@ -15,9 +15,7 @@ from catalog.search.base import (
     SearchSchemaOutdated,
 )
 from catalog.search.whoosh_engine import WhooshEngine
-from catalog.search.whoosh_schema import build_schema, same_schema
-
-INDEX_NAME = "catalog"
+from catalog.search.whoosh_schema import INDEX_NAME, build_schema, same_schema
 
 
 def _has_table_of_contents(path: str) -> bool:

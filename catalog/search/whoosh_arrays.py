@@ -14,6 +14,7 @@ from collections.abc import Iterator
 
 import numpy as np
 from whoosh.codec import whoosh3
+from whoosh.codec.base import Segment
 from whoosh.columns import FixedBytesColumn, NumericColumn
 from whoosh.matching import Matcher
 from whoosh.reading import SegmentReader, TermNotFound
@@ -58,7 +59,8 @@ def _public_arrays(matcher: Matcher) -> tuple[np.ndarray, np.ndarray]:
 
 
 def postings(reader: SegmentReader, field: str, term: str) -> tuple[np.ndarray, np.ndarray]:
-    """(document numbers, term frequencies) of ``term`` in ``field``, deleted documents included.
+    """(document numbers, term frequencies) of ``term`` in ``field``; may include deleted
+    documents (callers mask them).
 
     Document numbers are local to the segment. An unknown term gives empty arrays.
     """
@@ -132,10 +134,10 @@ def field_lengths(reader: SegmentReader, field: str) -> np.ndarray:
     return np.asarray(lengths, dtype=np.float32)
 
 
-def deleted_mask(reader: SegmentReader) -> np.ndarray:
-    """True for every deleted document of the segment."""
-    mask = np.zeros(reader.doc_count_all(), dtype=bool)
-    if reader.has_deletions():
-        deleted = np.fromiter(reader.segment().deleted_docs(), dtype=np.int64)
+def deleted_mask(segment: Segment) -> np.ndarray:
+    """True for every deleted document of the segment (as of the segment object's generation)."""
+    mask = np.zeros(segment.doc_count_all(), dtype=bool)
+    if segment.has_deletions():
+        deleted = np.fromiter(segment.deleted_docs(), dtype=np.int64)
         mask[deleted] = True
     return mask

@@ -5,20 +5,21 @@ Queries run on arrays (:mod:`catalog.search.whoosh_view`): text terms are matche
 with BM25F, facet filters and counts are numpy masks and ``bincount`` over the whole match set,
 and only the page's documents are read back from whoosh for ids and highlights.
 
-One engine object serves a whole app: searches share one searcher under a lock, writes take a
-second lock plus whoosh's index lock (waiting up to ``write_timeout`` seconds for a writer in
-another process), and the searcher is refreshed whenever the index has a newer generation.
+One engine object serves a whole app: searches share the open segments under a lock, writes
+take a second lock plus whoosh's index lock (waiting up to ``write_timeout`` seconds for a
+writer in another process), and every search first checks for a newer index generation (a
+commit by this engine or by another process) and opens its new segments.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
 import numpy as np
 from whoosh.index import FileIndex, LockError
-from whoosh.searching import Searcher
 from whoosh.writing import CLEAR, SegmentWriter
 
 from catalog.search.base import (
@@ -38,11 +39,12 @@ from catalog.search.posting_cache import PostingCache
 from catalog.search.query_plan import QueryPlan, plan_query
 from catalog.search.query_text import TextQuery
 from catalog.search.whoosh_schema import document_fields
-from catalog.search.whoosh_view import CatalogView, SegmentArrays, build_view
+from catalog.search.whoosh_view import CatalogView, SegmentCache, build_view
 
 DEFAULT_WRITE_TIMEOUT = 10.0  # seconds to wait for another writer's lock
 DEFAULT_CACHED_POSTINGS = 2_000_000  # about 24 MB of posting arrays
 WRITER_MEMORY_MB = 256
+READ_ATTEMPTS = 3
 
 
 def _latest_by_id(docs: Iterable[SearchDocument]) -> dict[str, SearchDocument]:
@@ -116,10 +118,8 @@ class WhooshEngine:
         self._write_timeout = write_timeout
         self._read_lock = threading.RLock()
         self._write_lock = threading.Lock()
-        self._searcher: Searcher | None = None
         self._view: CatalogView | None = None
-        self._segments: dict[str, SegmentArrays] = {}
-        self._vocabularies = {name: FacetVocabulary() for name in FACET_FIELDS}
+        self._segments = SegmentCache({name: FacetVocabulary() for name in FACET_FIELDS})
         self._postings = PostingCache(cached_postings)
 
     # -- writing ---------------------------------------------------------------------------
@@ -185,19 +185,17 @@ class WhooshEngine:
 
     def _current_view(self) -> CatalogView:
         """The view of the latest index generation (caller holds the read lock)."""
-        if self._searcher is not None and not self._searcher.up_to_date():
-            # not Searcher.refresh(): it reuses segment readers by segment id, and a reused
-            # reader keeps the deletions of the generation it was opened in
-            self._searcher.close()
-            self._searcher = None
-            self._view = None
-        if self._searcher is None:
-            self._searcher = self._index.searcher()
-        if self._view is None:
-            self._view = build_view(
-                self._searcher, self._segments, self._vocabularies, self._postings
-            )
-        return self._view
+        if self._view is not None and self._view.generation == self._index.latest_generation():
+            return self._view
+        for attempt in range(READ_ATTEMPTS):
+            try:
+                self._view = build_view(self._index.storage, self._segments, self._postings)
+                return self._view
+            except FileNotFoundError:  # a commit removed a file between listing and opening
+                if attempt == READ_ATTEMPTS - 1:
+                    raise
+                time.sleep(0.05)
+        raise AssertionError("unreachable")
 
     def count(self) -> int:
         with self._read_lock:
@@ -257,7 +255,7 @@ class WhooshEngine:
     def _hit(
         self, view: CatalogView, plan: QueryPlan, docnum: int, scores: np.ndarray | None
     ) -> SearchHit:
-        stored = view.searcher.stored_fields(docnum)
+        stored = view.stored_fields(docnum)
         terms = plan.text.terms
         highlights = {"title": highlight(stored.get("title", ""), terms)}
         description = stored.get("description", "")
@@ -267,10 +265,8 @@ class WhooshEngine:
         return SearchHit(id=stored["id"], score=score, highlights=highlights)
 
     def close(self) -> None:
+        """Release open files and caches; a later call reopens them."""
         with self._read_lock:
-            if self._searcher is not None:
-                self._searcher.close()
-            self._searcher = None
             self._view = None
-            self._segments.clear()
+            self._segments.close()
             self._postings.clear()

@@ -17,6 +17,7 @@ TEXT_FIELDS: dict[str, float] = {
     "distribution_titles": 1.5,
     "description": 1.0,
 }
+INDEX_NAME = "catalog"  # whoosh index name: files are _catalog_N.toc, catalog_*.seg
 MODIFIED_FIELD = "modified"  # epoch seconds, MODIFIED_MISSING when unknown
 TITLE_SORT_FIELD = "title_sort"  # casefolded title, UTF-8
 MODIFIED_MISSING = -(2**62)

@@ -1,20 +1,26 @@
 """One generation of the whoosh index seen as numpy arrays.
 
-Segments are read once (:func:`read_segment`) and their arrays kept while the segment lives;
-a :class:`CatalogView` stitches the segments of one searcher generation together with the
-document-number offsets whoosh uses, plus that generation's deletions. All the engine's
-per-query work (filters, text matching, scoring, facet counts, ordering) happens on these
-arrays.
+A :class:`SegmentCache` keeps, per segment id, an open whoosh ``SegmentReader`` and the arrays
+read from it (:func:`read_segment`). Segments never change once written (only their deletion
+lists grow, and those come from each generation's table of contents), so a new generation
+opens only its new segments. This matters: whoosh copies a compound segment's files into
+memory when a reader opens them, and ``Searcher.refresh()`` would reuse readers with stale
+deletions. A :class:`CatalogView` stitches one generation's segments together into one range
+of document numbers; all per-query work (filters, text matching, scoring, facet counts,
+ordering) happens on its arrays.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from functools import cached_property, partial
 
 import numpy as np
+from whoosh.codec.base import Segment
+from whoosh.filedb.filestore import Storage
+from whoosh.index import TOC
 from whoosh.reading import SegmentReader
-from whoosh.searching import Searcher
 
 from catalog.search import whoosh_arrays
 from catalog.search.base import FACET_FIELDS
@@ -22,6 +28,7 @@ from catalog.search.bm25 import FieldPostings, FieldStats
 from catalog.search.facet_table import FacetTable, FacetVocabulary
 from catalog.search.posting_cache import PostingCache
 from catalog.search.whoosh_schema import (
+    INDEX_NAME,
     MODIFIED_FIELD,
     MODIFIED_MISSING,
     TEXT_FIELDS,
@@ -67,15 +74,16 @@ def read_segment(reader: SegmentReader, vocabularies: dict[str, FacetVocabulary]
 @dataclass
 class _Leaf:
     reader: SegmentReader
-    offset: int
+    offset: int  # of the segment's first document in the view
     arrays: SegmentArrays
+    segment: Segment  # as of the view's generation (with its deletions)
 
 
 @dataclass
 class CatalogView:
-    """The arrays of one searcher generation; document numbers are the searcher's."""
+    """The arrays of one index generation, over document numbers 0..size-1."""
 
-    searcher: Searcher
+    generation: int
     leaves: list[_Leaf]
     vocabularies: dict[str, FacetVocabulary]
     postings_cache: PostingCache
@@ -85,9 +93,15 @@ class CatalogView:
 
     def __post_init__(self) -> None:
         self.size = sum(leaf.arrays.size for leaf in self.leaves)
-        deleted = [whoosh_arrays.deleted_mask(leaf.reader) for leaf in self.leaves]
+        deleted = [whoosh_arrays.deleted_mask(leaf.segment) for leaf in self.leaves]
         self.live = ~self._concat(deleted, bool)
         self.live_count = int(self.live.sum())
+        self._offsets = [leaf.offset for leaf in self.leaves]
+
+    def stored_fields(self, docnum: int) -> dict[str, str]:
+        """The stored fields (id, title, description) of a document."""
+        leaf = self.leaves[bisect_right(self._offsets, docnum) - 1]
+        return leaf.reader.stored_fields(docnum - leaf.offset)
 
     @staticmethod
     def _concat(chunks: list[np.ndarray], dtype: type) -> np.ndarray:
@@ -153,24 +167,46 @@ class CatalogView:
         )
 
 
+class SegmentCache:
+    """Open readers and arrays of the segments in use, kept across generations by segment id."""
+
+    def __init__(self, vocabularies: dict[str, FacetVocabulary]) -> None:
+        self.vocabularies = vocabularies
+        self._open: dict[str, tuple[SegmentReader, SegmentArrays]] = {}
+
+    def leaves(self, storage: Storage, toc: TOC) -> list[_Leaf]:
+        """The leaves of generation ``toc``: new segments opened, vanished ones closed."""
+        leaves: list[_Leaf] = []
+        offset = 0
+        for segment in toc.segments:
+            if not segment.doc_count_all():
+                continue
+            segment_id = segment.segment_id()
+            if segment_id not in self._open:
+                reader = SegmentReader(storage, toc.schema, segment, generation=toc.generation)
+                self._open[segment_id] = (reader, read_segment(reader, self.vocabularies))
+            reader, arrays = self._open[segment_id]
+            leaves.append(_Leaf(reader=reader, offset=offset, arrays=arrays, segment=segment))
+            offset += arrays.size
+        in_use = {leaf.arrays.segment_id for leaf in leaves}
+        for segment_id in [known for known in self._open if known not in in_use]:
+            self._open.pop(segment_id)[0].close()
+        return leaves
+
+    def close(self) -> None:
+        for reader, _ in self._open.values():
+            reader.close()
+        self._open.clear()
+
+
 def build_view(
-    searcher: Searcher,
-    segments: dict[str, SegmentArrays],
-    vocabularies: dict[str, FacetVocabulary],
-    postings_cache: PostingCache,
+    storage: Storage, segments: SegmentCache, postings_cache: PostingCache
 ) -> CatalogView:
-    """The view of ``searcher``; ``segments`` is the cache of segment arrays, updated in place
-    (new segments read, vanished ones dropped)."""
-    leaves: list[_Leaf] = []
-    for reader, offset in searcher.reader().leaf_readers():
-        if not isinstance(reader, SegmentReader) or not reader.doc_count_all():
-            continue
-        segment_id = reader.segment().segment_id()
-        if segment_id not in segments:
-            segments[segment_id] = read_segment(reader, vocabularies)
-        leaves.append(_Leaf(reader=reader, offset=offset, arrays=segments[segment_id]))
-    alive = {leaf.arrays.segment_id for leaf in leaves}
-    for segment_id in list(segments):
-        if segment_id not in alive:
-            del segments[segment_id]
-    return CatalogView(searcher, leaves, vocabularies, postings_cache)
+    """The view of the latest generation of the index in ``storage``."""
+    toc = TOC.read(storage, INDEX_NAME)
+    return CatalogView(
+        generation=toc.generation,
+        leaves=segments.leaves(storage, toc),
+        vocabularies=segments.vocabularies,
+        postings_cache=postings_cache,
+    )

@@ -80,11 +80,7 @@ def department(slug: str) -> str:
 
 @bp.get("/category")
 def category_list() -> str:
-    return render_template(
-        "categories.html",
-        counts=queries.category_counts(get_session()),
-        categories=list(categories.scheme()),
-    )
+    return render_template("categories.html", counts=queries.category_counts(get_session()))
 
 
 @bp.get("/category/<notation>")

@@ -39,7 +39,7 @@ from catalog.harvest.jobs import (
     start_job,
 )
 from catalog.harvest.models import REJECTED, HarvestJob, HarvestRecord, HarvestSource
-from catalog.harvest.prepare import RecordIssue, content_hash
+from catalog.harvest.prepare import RecordIssue, body_hash, content_hash
 from catalog.harvest.sync import CatalogSync, Harvested
 from harvesters.fetch import Fetcher, FetchError, FetchLimits
 from harvesters.spool import RemoteRecord, Spool, SpoolFull
@@ -263,6 +263,7 @@ class BaseHarvester(ABC):
             return item
         item.title = item.draft.title
         item.content_hash = content_hash(item.draft, salt)
+        item.body_hash = body_hash(item.draft)
         return item
 
     def _write_batch(

@@ -9,7 +9,9 @@
 
 A ``harvest_record`` is the dataset's provenance: its source, the identifier and URI it has
 there, when it was harvested, and the hash of its content as last written (an unchanged
-record is recognised by the hash alone). A dataset is owned by at most one record.
+record is recognised by the hash alone). A dataset is owned by at most one record; another
+source bringing the same dataset is compared with it on the body hash, which leaves out where
+the record lives (its URI, landing page, the source's own bookkeeping).
 """
 
 from __future__ import annotations
@@ -142,7 +144,8 @@ class HarvestRecord(Base):
     )
     identifier: Mapped[str | None] = mapped_column(String(500), index=True)
     uri: Mapped[str | None] = mapped_column(String(1000), index=True)
-    content_hash: Mapped[str] = mapped_column(String(64))
+    content_hash: Mapped[str] = mapped_column(String(64))  # the record as last written
+    body_hash: Mapped[str | None] = mapped_column(String(64))  # the same, wherever it comes from
     first_harvested_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     harvested_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)  # last written
     missing_since: Mapped[datetime | None] = mapped_column(DateTime)

@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -69,6 +69,19 @@ def content_hash(draft: DatasetDraft, salt: str = "") -> str:
     """The sha256 of the draft's canonical JSON (keys sorted, dates in ISO 8601)."""
     text = json.dumps(draft, default=_plain, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256((salt + text).encode("utf-8")).hexdigest()
+
+
+def body_hash(draft: DatasetDraft) -> str:
+    """The hash of what a record says, leaving out where it lives (its URI, landing page and
+    the source's bookkeeping in extras): equal for the same dataset from two sources."""
+    body = replace(
+        draft,
+        uri=None,
+        landing_page=None,
+        extras={},
+        distributions=[replace(d, uri=None) for d in draft.distributions],
+    )
+    return content_hash(body)
 
 
 def _plain(value: Any) -> Any:

@@ -59,6 +59,7 @@ class Harvested:
     remote_id: str
     draft: DatasetDraft | None = None
     content_hash: str | None = None
+    body_hash: str | None = None
     errors: list[RecordIssue] = field(default_factory=list)
     warnings: list[RecordIssue] = field(default_factory=list)
     title: str | None = None
@@ -93,7 +94,7 @@ class _Owner:
     record_id: int | None  # None: a dataset of the portal itself, not harvested
     source_name: str | None
     remote_id: str | None
-    content_hash: str | None
+    body_hash: str | None
     archived: bool
 
 
@@ -228,12 +229,12 @@ class CatalogSync:
         if owner.archived:
             return _Write(item, owner.dataset_id, record_id, release=owner.record_id), None
         where = f"source {owner.source_name} (record {owner.remote_id})"
-        return None, self._duplicate(item, owner.content_hash, where, owner.dataset_id)
+        return None, self._duplicate(item, owner.body_hash, where, owner.dataset_id)
 
     def _duplicate(
         self, item: Harvested, other_hash: str | None, where: str, dataset_id: str | None = None
     ) -> dict[str, Any]:
-        if other_hash == item.content_hash:
+        if other_hash == item.body_hash:
             issue = RecordIssue("duplicate-record", f"the same dataset already came from {where}")
             return item.row(UNCHANGED, dataset_id, warnings=[issue])
         issue = RecordIssue(
@@ -245,7 +246,7 @@ class CatalogSync:
     def _claim(self, item: Harvested) -> None:
         assert item.draft is not None
         for key in _keys(item.draft):
-            self.claimed.setdefault(key, (item.remote_id, item.content_hash))
+            self.claimed.setdefault(key, (item.remote_id, item.body_hash))
 
     def _owners(self, session: Session, items: Sequence[Harvested]) -> dict[str, _Owner]:
         """Who holds a dataset with the identifier or URI of each item, in a few queries."""
@@ -267,7 +268,7 @@ class CatalogSync:
                     record.id,
                     source_name,
                     record.remote_id,
-                    record.content_hash,
+                    record.body_hash,
                     record.archived_at is not None,
                 )
                 for key in (record.identifier, record.uri):
@@ -367,6 +368,7 @@ class CatalogSync:
             "identifier": (item.draft.identifier or None) and item.draft.identifier[:500],
             "uri": (item.draft.uri or None) and item.draft.uri[:1000],
             "content_hash": item.content_hash,
+            "body_hash": item.body_hash,
             "harvested_at": self.now,
             "missing_since": None,
             "archived_at": None,

@@ -62,6 +62,7 @@ def upgrade() -> None:
     sa.Column('identifier', sa.String(length=500), nullable=True),
     sa.Column('uri', sa.String(length=1000), nullable=True),
     sa.Column('content_hash', sa.String(length=64), nullable=False),
+    sa.Column('body_hash', sa.String(length=64), nullable=True),
     sa.Column('first_harvested_at', sa.DateTime(), nullable=False),
     sa.Column('harvested_at', sa.DateTime(), nullable=False),
     sa.Column('missing_since', sa.DateTime(), nullable=True),

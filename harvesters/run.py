@@ -13,10 +13,14 @@ from catalog.harvest.jobs import expire_stale_jobs
 from catalog.harvest.sources import due_sources, get_source
 from harvesters.base import BaseHarvester, HarvestReport, HarvestSettings, Progress, SourceInfo
 from harvesters.ckan import CkanHarvester
+from harvesters.datapackage import DataPackageHarvester
+from harvesters.dcat import DcatHarvester
 from harvesters.fetch import Fetcher
+from harvesters.spreadsheet import SpreadsheetHarvester
 
 HARVESTERS: dict[str, type[BaseHarvester]] = {
-    CkanHarvester.kind: CkanHarvester,
+    harvester.kind: harvester
+    for harvester in (CkanHarvester, DcatHarvester, SpreadsheetHarvester, DataPackageHarvester)
 }
 
 

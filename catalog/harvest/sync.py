@@ -111,7 +111,7 @@ class Snapshot:
     known: dict[str, _Known]
     seen: dict[str, str | None]
     claimed: dict[str, tuple[str, str | None]]
-    departments: dict[str, Department]
+    departments: dict[str, int]
 
 
 class CatalogSync:
@@ -136,7 +136,7 @@ class CatalogSync:
         }
         self.seen: dict[str, str | None] = {}  # remote id -> content hash (None: rejected)
         self.claimed: dict[str, tuple[str, str | None]] = {}  # identifier/URI -> remote id, hash
-        self.departments: dict[str, Department] = {}
+        self.departments: dict[str, int] = {}  # name -> id
         self._slugs: set[str] | None = None
 
     # -- state for retries -------------------------------------------------------------------
@@ -411,24 +411,23 @@ class CatalogSync:
             )
 
     def _resolve_departments(self, session: Session, drafts: list[DatasetDraft]) -> None:
-        """Find the batch's departments in one query, and create the new ones together."""
+        """Find the batch's departments in one query, and create the new ones together.
+
+        Only ids are kept across batches: a Department object would hold every dataset
+        added to it (the relationship's collection) for the whole job."""
         names = {n for d in drafts if (n := _publisher(d)) and n not in self.departments}
         for chunk in _chunks(sorted(names)):
-            for department in session.scalars(select(Department).where(Department.name.in_(chunk))):
-                self.departments[department.name] = department
+            stmt = select(Department.name, Department.id).where(Department.name.in_(chunk))
+            self.departments.update((name, id_) for name, id_ in session.execute(stmt))
         for name in sorted(names - set(self.departments)):
-            self.departments[name] = get_or_create_department(session, name)
+            self.departments[name] = get_or_create_department(session, name).id
 
     def _department(self, session: Session, draft: DatasetDraft) -> Department | None:
         name = _publisher(draft)
-        if not name:
-            if self.default_department_id is None:
-                return None
-            return session.get(Department, self.default_department_id)
-        department = self.departments.get(name)
-        if department is None:
-            department = self.departments[name] = get_or_create_department(session, name)
-        return department
+        department_id = self.departments.get(name) if name else self.default_department_id
+        if name and department_id is None:
+            department_id = self.departments[name] = get_or_create_department(session, name).id
+        return session.get(Department, department_id) if department_id is not None else None
 
     def _slug_set(self, session: Session) -> set[str]:
         """Every slug in use, read once per job (not one SELECT per new dataset)."""

@@ -149,10 +149,14 @@ class BaseHarvester(ABC):
         session_factory: sessionmaker,
         settings: HarvestSettings,
         progress: Progress | None = None,
+        on_start: Callable[[int], None] | None = None,
     ) -> HarvestReport:
+        """Run one job; ``on_start`` hears the job's id once its row is committed."""
         progress = progress or _silent
         with session_factory() as session:
             job = self._start(session, settings)
+            if on_start is not None:
+                on_start(job.id)
             try:
                 with Spool(settings.max_records) as spool:
                     present = self._fetch(session, spool, progress)

@@ -34,6 +34,7 @@ def run_source(
     name: str,
     settings: HarvestSettings,
     progress: Progress | None = None,
+    on_start: Callable[[int], None] | None = None,
 ) -> HarvestReport:
     """Run one job of the source called ``name`` (or with that id); the job's report.
 
@@ -45,7 +46,7 @@ def run_source(
         info = SourceInfo.of(source)
     harvester = harvester_for(info, settings)
     try:
-        return harvester.run(session_factory, settings, progress)
+        return harvester.run(session_factory, settings, progress, on_start)
     finally:
         harvester.fetcher.close()
 

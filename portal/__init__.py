@@ -12,7 +12,7 @@ from flask_wtf.csrf import CSRFProtect
 from portal import commands, db, errors, i18n, templating
 from portal import config as config_module
 from portal.api.ckan import bp as ckan_api
-from portal.views import catalog_pages, downloads, pages
+from portal.views import admin, catalog_pages, downloads, pages
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -30,7 +30,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     csrf = CSRFProtect(app)
     db.init_app(app)
 
-    for blueprint in (pages.bp, catalog_pages.bp, downloads.bp):
+    for blueprint in (pages.bp, catalog_pages.bp, downloads.bp, admin.bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(ckan_api)
     csrf.exempt(ckan_api)  # read-only JSON API: no cookies are trusted there

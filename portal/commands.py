@@ -16,6 +16,7 @@ from catalog.indexing import rebuild_index
 from catalog.queries import public_datasets
 from catalog.search.base import SearchQuery
 from portal.db import services
+from portal.harvest_commands import harvest_group
 
 db_group = AppGroup("db", help="Database schema (alembic migrations).")
 index_group = AppGroup("index", help="The search index.")
@@ -99,3 +100,4 @@ def _serve(app: Flask, host: str, port: int) -> None:
 def register(cli: click.Group) -> None:
     for command in (db_group, index_group, load_demo_command, demo_command, serve_command):
         cli.add_command(command)
+    cli.add_command(harvest_group)

@@ -9,6 +9,12 @@
 | ``GXDATA_SEARCH_INDEX`` | ``<instance>/index`` |
 | ``GXDATA_FILES`` | ``<instance>/files`` |
 | ``GXDATA_MAX_UPLOAD_MB`` | ``200`` |
+| ``GXDATA_ADMIN_TOKEN`` | unset: the administration pages are disabled |
+| ``GXDATA_HARVEST_TIMEOUT`` | ``30`` seconds per request to a source |
+| ``GXDATA_HARVEST_MAX_MB`` | ``50`` per response of a source |
+| ``GXDATA_HARVEST_JOB_MINUTES`` | ``60``: a job running longer is failed |
+| ``GXDATA_HARVEST_GRACE_DAYS`` | ``7``: days a vanished record stays before it is archived |
+| ``GXDATA_HARVEST_BATCH_SIZE`` | ``1000`` records per transaction |
 """
 
 from __future__ import annotations
@@ -40,6 +46,12 @@ def load_config(instance: str, environ: Mapping[str, str] | None = None) -> dict
         "SEARCH_ENGINE": environ.get("GXDATA_SEARCH_ENGINE") or "whoosh",
         "FILES": environ.get("GXDATA_FILES") or str(root / "files"),
         "MAX_UPLOAD_BYTES": int(environ.get("GXDATA_MAX_UPLOAD_MB") or 200) * 1024 * 1024,
+        "ADMIN_TOKEN": environ.get("GXDATA_ADMIN_TOKEN") or None,
+        "HARVEST_TIMEOUT": float(environ.get("GXDATA_HARVEST_TIMEOUT") or 30),
+        "HARVEST_MAX_BYTES": int(environ.get("GXDATA_HARVEST_MAX_MB") or 50) * 1024 * 1024,
+        "HARVEST_JOB_MINUTES": float(environ.get("GXDATA_HARVEST_JOB_MINUTES") or 60),
+        "HARVEST_GRACE_DAYS": float(environ.get("GXDATA_HARVEST_GRACE_DAYS") or 7),
+        "HARVEST_BATCH_SIZE": int(environ.get("GXDATA_HARVEST_BATCH_SIZE") or 1000),
         "PREVIEW_ROWS": 100,
         "BABEL_DEFAULT_LOCALE": "zh",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",

@@ -7,6 +7,7 @@ from flask import Blueprint, abort, current_app, render_template, request
 from catalog import queries
 from catalog.access import can_fetch_files
 from catalog.browse import build_query, search_catalog
+from catalog.harvest.provenance import provenance
 from catalog.preview import PREVIEWABLE, preview_table
 from catalog.search.base import FACET_FIELDS
 from portal.db import get_session, services
@@ -38,7 +39,12 @@ def dataset(id_or_slug: str) -> str:
     found = queries.get_public_dataset(get_session(), id_or_slug)
     if found is None:
         abort(404)
-    return render_template("dataset.html", dataset=found, files_open=can_fetch_files(found))
+    return render_template(
+        "dataset.html",
+        dataset=found,
+        files_open=can_fetch_files(found),
+        provenance=provenance(get_session(), found.id),
+    )
 
 
 @bp.get("/dataset/<id_or_slug>/resource/<resource_id>")

@@ -225,6 +225,7 @@ class SourceServer:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out at once: no 40 ms delayed ACKs
 
     def do_GET(self) -> None:  # noqa: N802 - http.server's name
         self._dispatch(

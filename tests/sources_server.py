@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import mimetypes
 import re
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -196,7 +197,7 @@ class SourceServer:
     # -- life --------------------------------------------------------------------------------
 
     def start(self) -> str:
-        server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        server = _Server(("127.0.0.1", 0), _Handler)
         server.daemon_threads = True
         server.source = self  # type: ignore[attr-defined]
         self._server = server
@@ -221,6 +222,14 @@ class SourceServer:
     def route_for(self, path: str) -> Respond | None:
         matches = [p for p in self.routes if path == p or (p.endswith("/") and path.startswith(p))]
         return self.routes[max(matches, key=len)] if matches else None
+
+
+class _Server(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hung up (as a harvester over its size limit does) is no error."""
+        error = sys.exc_info()[1]
+        if not isinstance(error, ConnectionError | TimeoutError):
+            super().handle_error(request, client_address)
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -39,7 +39,7 @@ from catalog.harvest.jobs import (
     start_job,
 )
 from catalog.harvest.models import REJECTED, HarvestJob, HarvestRecord, HarvestSource
-from catalog.harvest.prepare import RecordIssue, body_hash, content_hash
+from catalog.harvest.prepare import RecordIssue, fingerprints
 from catalog.harvest.sync import CatalogSync, Harvested
 from harvesters.fetch import Fetcher, FetchError, FetchLimits
 from harvesters.spool import RemoteRecord, Spool, SpoolFull
@@ -266,8 +266,7 @@ class BaseHarvester(ABC):
             item.errors.append(RecordIssue("missing-title", "the record has no title", "title"))
             return item
         item.title = item.draft.title
-        item.content_hash = content_hash(item.draft, salt)
-        item.body_hash = body_hash(item.draft)
+        item.content_hash, item.body_hash = fingerprints(item.draft, salt)
         return item
 
     def _write_batch(

@@ -18,6 +18,7 @@ from catalog.harvest.models import HarvestJob, HarvestJobRecord, HarvestRecord, 
 from catalog.models import Dataset
 from catalog.queries import get_public_dataset, public_datasets
 from catalog.search.base import SearchQuery
+from catalog.services.departments import get_or_create_department
 from harvesters.fetch import FetchLimits
 
 TEST_LIMITS = FetchLimits(max_bytes=4 * 1024 * 1024, timeout=2.0, max_redirects=3)
@@ -279,3 +280,23 @@ def test_a_job_past_its_time_limit_is_failed_and_the_next_one_runs(
 def test_a_job_stops_at_its_time_limit(site, harvest, session):
     report = harvest("nanning", job_limit=timedelta(0))
     assert report.status == "failed" and report.error_code == "time-limit-exceeded"
+
+
+def test_records_naming_no_publisher_belong_to_the_sources_department(
+    source_server, new_source, harvest, session, services
+):
+    with services.session_factory() as other, other.begin():
+        department = get_or_create_department(other, "南宁市大数据发展局")
+        slug = department.slug
+    url, site = source_server.ckan("/ckan")
+    site.packages = [package(1, organization=None), package(2)]
+    new_source("nanning", "ckan", url, department=slug)
+    assert harvest("nanning").counts["added"] == 2
+    departments = {
+        r.remote_id: session.get(Dataset, r.dataset_id).department.name
+        for r in session.scalars(select(HarvestRecord))
+    }
+    assert departments == {
+        package(1)["id"]: "南宁市大数据发展局",
+        package(2)["id"]: "南宁市交通运输局",
+    }

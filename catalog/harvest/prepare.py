@@ -11,7 +11,7 @@ the catalog is reported as a warning and kept, never silently dropped:
   ``extras["unlinked_urls"]`` (``invalid-url``);
 - a negative or absurd number: left empty (``invalid-number``).
 
-:func:`content_hash` is the fingerprint of a draft: equal drafts have equal hashes whatever
+:func:`fingerprints` are the fingerprints of a draft: equal drafts have equal hashes whatever
 process computed them, so an unchanged record is recognised without reading the dataset.
 """
 
@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from typing import Any
 
@@ -40,6 +40,7 @@ DISTRIBUTION_VALUES = (
 )  # fmt: skip
 DEFAULT_OPEN_TYPE = "unconditional"  # what an open-data source publishes, unless it says
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
+LOCATION_FIELDS = ("uri", "landing_page", "extras")  # where a record lives, not what it says
 MAX_NUMBER = 10**15
 
 
@@ -65,23 +66,20 @@ class Prepared:
     warnings: list[RecordIssue] = field(default_factory=list)
 
 
-def content_hash(draft: DatasetDraft, salt: str = "") -> str:
-    """The sha256 of the draft's canonical JSON (keys sorted, dates in ISO 8601)."""
-    text = json.dumps(draft, default=_plain, sort_keys=True, ensure_ascii=False)
-    return hashlib.sha256((salt + text).encode("utf-8")).hexdigest()
-
-
-def body_hash(draft: DatasetDraft) -> str:
-    """The hash of what a record says, leaving out where it lives (its URI, landing page and
-    the source's bookkeeping in extras): equal for the same dataset from two sources."""
-    body = replace(
-        draft,
-        uri=None,
-        landing_page=None,
-        extras={},
-        distributions=[replace(d, uri=None) for d in draft.distributions],
-    )
-    return content_hash(body)
+def fingerprints(draft: DatasetDraft, salt: str = "") -> tuple[str, str]:
+    """(content hash, body hash): sha256 of the draft's canonical JSON (keys sorted, dates in
+    ISO 8601). The body hash leaves out where the record lives (its URI, landing page, the
+    distributions' URIs and the source's bookkeeping in extras), so the same dataset from
+    two sources has the same body hash; the content hash covers everything (and ``salt``)."""
+    body = dict(vars(draft))
+    place = {name: body.pop(name) for name in LOCATION_FIELDS}
+    distributions = [dict(vars(d)) for d in draft.distributions]
+    place["distribution_uris"] = [d.pop("uri") for d in distributions]
+    body["distributions"] = distributions
+    body_text = json.dumps(body, default=_plain, sort_keys=True, ensure_ascii=False)
+    place_text = json.dumps(place, default=_plain, sort_keys=True, ensure_ascii=False)
+    content = hashlib.sha256(f"{salt}{body_text}\n{place_text}".encode()).hexdigest()
+    return content, hashlib.sha256(body_text.encode()).hexdigest()
 
 
 def _plain(value: Any) -> Any:

@@ -17,6 +17,7 @@ from catalog.indexing import IndexSync
 from catalog.search import open_engine
 from catalog.search.base import SearchEngine
 from catalog.storage import FileStore
+from exports.sparql import CatalogStore, StoreSync
 
 
 @dataclass
@@ -26,8 +27,11 @@ class CatalogServices:
     search: SearchEngine
     index_sync: IndexSync
     files: FileStore
+    sparql: CatalogStore
+    sparql_sync: StoreSync
 
     def close(self) -> None:
+        self.sparql_sync.detach()
         self.index_sync.detach()
         self.search.close()
         self.engine.dispose()
@@ -37,12 +41,15 @@ def init_app(app: Flask) -> CatalogServices:
     engine = make_engine(app.config["DATABASE_URL"])
     session_factory = make_session_factory(engine)
     search = open_engine(app.config["SEARCH_ENGINE"], app.config["SEARCH_INDEX"])
+    sparql = CatalogStore(app.config["SPARQL_STORE"], app.config["BASE_URL"])
     services = CatalogServices(
         engine=engine,
         session_factory=session_factory,
         search=search,
         index_sync=IndexSync(search, session_factory),
         files=FileStore(app.config["FILES"]),
+        sparql=sparql,
+        sparql_sync=StoreSync(sparql, session_factory),
     )
     app.extensions["gxdata"] = services
     app.teardown_appcontext(_close_session)

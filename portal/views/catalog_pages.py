@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, Response, abort, current_app, render_template, request
 
 from catalog import queries
 from catalog.access import can_fetch_files
 from catalog.browse import build_query, search_catalog
 from catalog.preview import PREVIEWABLE, preview_table
 from catalog.search.base import FACET_FIELDS
+from exports import schema_org
 from portal.db import get_session, services
+from portal.negotiation import negotiate
+from portal.views import linked_data
 from vocab import categories
 
 bp = Blueprint("catalog", __name__)
@@ -34,11 +37,20 @@ def search() -> str:
 
 
 @bp.get("/dataset/<id_or_slug>")
-def dataset(id_or_slug: str) -> str:
+def dataset(id_or_slug: str) -> Response:
     found = queries.get_public_dataset(get_session(), id_or_slug)
     if found is None:
         abort(404)
-    return render_template("dataset.html", dataset=found, files_open=can_fetch_files(found))
+    fmt = negotiate()
+    if fmt is not None:
+        return linked_data.dataset_response(found, fmt)
+    page = render_template(
+        "dataset.html",
+        dataset=found,
+        files_open=can_fetch_files(found),
+        schema_org=schema_org.dataset_jsonld(found, current_app.config["BASE_URL"]),
+    )
+    return linked_data.dataset_alternates(Response(page), found)
 
 
 @bp.get("/dataset/<id_or_slug>/resource/<resource_id>")

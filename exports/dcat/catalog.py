@@ -1,0 +1,117 @@
+"""The catalog record, its pages (Hydra) and the whole catalog as a stream of chunks.
+
+:func:`catalog_chunks` yields the header (the catalog, its services, sub-catalogs, theme
+taxonomies and, for a page, the Hydra view) and then one chunk per dataset; the writers of
+:mod:`exports.rdf.writers` turn them into text one at a time, so a dump of any size streams.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+from rdflib import Graph
+
+from catalog import uris
+from catalog.linked_data import CatalogSummary, PageLinks
+from catalog.models import Dataset
+from exports.dcat import describe
+from exports.dcat.context import PublishContext, prefixes
+from exports.dcat.services import CATALOG_LICENCE, SERVICES, describe_service, service_iri
+from exports.dcat.subcatalogs import all_parts
+from exports.dcat.write import dataset_chunk, scheme_named
+from exports.rdf.graph import to_graph
+from exports.rdf.terms import IRI, A, Chunk, date_time, integer, text
+from vocab import divisions, eu_authority
+from vocab.namespaces import DCAT, DCT, EU_DATA_THEME, FOAF, HYDRA
+
+TITLE = {"zh": "广西公共数据开放平台数据目录", "en": "Catalog of the Guangxi Public Data Portal"}
+DESCRIPTION = {
+    "zh": "广西壮族自治区各部门、各设区市公开的公共数据目录，包括十大类高价值公共数据。",
+    "en": "The public data of the departments and cities of the Guangxi Zhuang Autonomous "
+    "Region, including the ten categories of high-value public data.",
+}
+
+
+def catalog_header(
+    info: CatalogSummary, ctx: PublishContext, page: PageLinks | None = None
+) -> Chunk:
+    base = ctx.base_url
+    c = IRI(uris.catalog_uri(base))
+    out: Chunk = [(c, A, IRI(DCAT.Catalog))]
+    out += [(c, IRI(DCT.title), text(v, lang)) for lang, v in TITLE.items()]
+    out += [(c, IRI(DCT.description), text(v, lang)) for lang, v in DESCRIPTION.items()]
+    operator = uris.operator_uri(base)
+    out.append((c, IRI(DCT.publisher), IRI(operator)))
+    ctx.describe(operator, out, lambda: describe.operator_triples(ctx))
+    home = IRI(base + "/")
+    out += [(c, IRI(FOAF.homepage), home), (home, A, IRI(FOAF.Document))]
+    for language in (eu_authority.CHINESE, eu_authority.ENGLISH):
+        out.append((c, IRI(DCT.language), IRI(language)))
+        describe.describe_external(language, ctx, out)
+    out.append((c, IRI(DCT.license), IRI(CATALOG_LICENCE)))
+    describe.describe_external(CATALOG_LICENCE, ctx, out)
+    if info.issued:
+        out.append((c, IRI(DCT.issued), date_time(info.issued)))
+    if info.modified:
+        out.append((c, IRI(DCT.modified), date_time(info.modified)))
+    region = divisions.region()
+    out.append((c, IRI(DCT.spatial), IRI(region.uri(base))))
+    ctx.describe(
+        region.uri(base),
+        out,
+        lambda: describe.concept_triples(region, divisions.scheme(), ctx, IRI(DCT.Location)),
+    )
+    categories = scheme_named("categories")
+    out.append((c, IRI(DCAT.themeTaxonomy), IRI(categories.uri(base))))
+    ctx.describe(categories.uri(base), out, lambda: describe.scheme_triples(categories, base))
+    eu_themes = EU_DATA_THEME.removesuffix("/")
+    out.append((c, IRI(DCAT.themeTaxonomy), IRI(eu_themes)))
+    describe.describe_external(eu_themes, ctx, out)
+    for spec in SERVICES:
+        out.append((c, IRI(DCAT.service), service_iri(base, spec.key)))
+        describe_service(spec.key, ctx, out)
+    for part in all_parts(info, ctx, out):
+        out.append((c, IRI(DCT.hasPart), part))
+    out += _hydra(c, info.total, page)
+    return out
+
+
+def _hydra(c: IRI, total: int, page: PageLinks | None) -> Chunk:
+    out: Chunk = [(c, IRI(HYDRA.totalItems), integer(total))]
+    if page is None:
+        return out
+    view = IRI(page.this)
+    out += [
+        (c, IRI(HYDRA.view), view),
+        (view, A, IRI(HYDRA.PartialCollectionView)),
+        (view, IRI(HYDRA.first), IRI(page.first)),
+        (view, IRI(HYDRA.last), IRI(page.last)),
+        (view, IRI(HYDRA.itemsPerPage), integer(page.per_page)),
+    ]
+    if page.next:
+        out.append((view, IRI(HYDRA.next), IRI(page.next)))
+    if page.previous:
+        out.append((view, IRI(HYDRA.previous), IRI(page.previous)))
+    return out
+
+
+def catalog_chunks(
+    info: CatalogSummary,
+    datasets: Iterable[Dataset],
+    ctx: PublishContext,
+    page: PageLinks | None = None,
+) -> Iterator[Chunk]:
+    """The header, then one chunk per dataset (with catalog and sub-catalog membership)."""
+    ctx.in_catalog = True
+    yield catalog_header(info, ctx, page)
+    for dataset in datasets:
+        yield dataset_chunk(dataset, ctx)
+
+
+def catalog_graph(
+    info: CatalogSummary, datasets: Iterable[Dataset], base_url: str, page: PageLinks | None = None
+) -> Graph:
+    """A page of the catalog as an rdflib Graph (at most a page: graphs do not stream)."""
+    ctx = PublishContext(base_url)
+    triples = [t for chunk in catalog_chunks(info, datasets, ctx, page) for t in chunk]
+    return to_graph(triples, prefixes(ctx.base_url))

@@ -6,21 +6,23 @@ that graph; the catalog record, services, vocabularies and the descriptions reco
 :class:`StoreSync` keeps the store in step with the database the way the search index is
 kept: after each commit the datasets it touched are re-published or removed.
 
-Limits: a query runs in a worker thread and gets ``timeout`` seconds (pyoxigraph releases the
-GIL while it evaluates); results stop at ``max_rows``. At most ``MAX_RUNNING`` queries run at
-once: a query stopped at its time limit inside a blocking operator (ORDER BY, GROUP BY)
-finishes its evaluation in the background and holds its slot until then.
+An on-disk store (the default, ``GXDATA_SPARQL_STORE``) is owned by a worker process
+(:mod:`exports.sparql_worker`): a query past its time limit is stopped by killing the worker,
+which restarts on the next call. Calls are served one at a time. An in-memory store (an empty
+``GXDATA_SPARQL_STORE``, for small catalogs and experiments) runs in the portal's process: a
+query past its limit is answered with 422 at once, but pyoxigraph finishes evaluating it in the
+background.
 """
 
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import threading
 import time
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import pyoxigraph as ox
 from sqlalchemy import event, select
@@ -33,188 +35,193 @@ from catalog.queries import public_datasets
 from exports.dcat.catalog import catalog_header
 from exports.dcat.context import PublishContext
 from exports.dcat.write import dataset_chunk
-from exports.rdf.terms import IRI, BNode, Chunk, Lit, Node
+from exports.rdf.terms import IRI, BNode, Chunk, Node
+from exports.rdf.writers import nquads
+from exports.sparql_results import Answer, QueryFailed
+from exports.sparql_worker import handle, serve
 from exports.vocabularies import all_vocabulary_chunks
 
 log = logging.getLogger(__name__)
 
-MAX_RUNNING = 2
 _DATASETS = "gxdata.sparql.datasets"
+BATCH = 500
+READY_SECONDS = 60.0
+QueryRejected = QueryFailed  # the name the portal catches
 
 
-class QueryRejected(ValueError):
-    """A query the endpoint does not run: malformed, an update, too slow, or too many at once."""
+class Backend(Protocol):
+    def call(self, op: str, *args: Any, timeout: float | None = None) -> Any: ...
 
-    def __init__(self, code: str, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.code = code
-        self.status = status
+    def close(self) -> None: ...
 
 
-@dataclass
-class QueryOutcome:
-    kind: str  # "select", "ask" or "graph"
-    variables: list[str]
-    rows: list[list[Any]]  # select: pyoxigraph terms or None; graph: (s, p, o) triples
-    boolean: bool | None
-    truncated: bool
+class LocalBackend:
+    """An in-memory store in this process; queries run in a thread with a time limit."""
+
+    MAX_RUNNING = 2
+
+    def __init__(self) -> None:
+        self.store = ox.Store()
+        self._slots = threading.BoundedSemaphore(self.MAX_RUNNING)
+
+    def call(self, op: str, *args: Any, timeout: float | None = None) -> Any:
+        if op != "query" or timeout is None:
+            return handle(self.store, (op, *args))
+        if not self._slots.acquire(timeout=1):
+            raise QueryFailed("busy", "too many queries are running; try again shortly", 503)
+        result: dict[str, Any] = {}
+
+        def run() -> None:
+            try:
+                result["answer"] = handle(self.store, (op, *args))
+            except Exception as error:  # handed to the caller
+                result["error"] = error
+            finally:
+                self._slots.release()
+
+        worker = threading.Thread(target=run, daemon=True)
+        worker.start()
+        worker.join(timeout)
+        if worker.is_alive():
+            raise QueryFailed("query-timeout", f"the query did not finish in {timeout:g} s", 422)
+        if "error" in result:
+            raise result["error"]
+        return result["answer"]
+
+    def close(self) -> None:
+        pass
+
+
+class WorkerBackend:
+    """An on-disk store owned by a worker process that is killed when a query overruns."""
+
+    def __init__(self, path: str) -> None:
+        Path(path).mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._lock = threading.Lock()
+        self._process: Any = None
+        self._conn: Any = None
+
+    def _start(self) -> None:
+        context = multiprocessing.get_context("spawn")
+        parent, child = context.Pipe()
+        process = context.Process(target=serve, args=(self.path, child), daemon=True)
+        process.start()
+        child.close()
+        if not parent.poll(READY_SECONDS):
+            process.kill()
+            raise RuntimeError("the SPARQL store worker did not start")
+        parent.recv()
+        self._process, self._conn = process, parent
+
+    def _kill(self) -> None:
+        if self._process is not None:
+            self._process.kill()
+            self._process.join(5)
+            self._conn.close()
+        self._process = self._conn = None
+
+    def call(self, op: str, *args: Any, timeout: float | None = None) -> Any:
+        wait = None if timeout is None else timeout + 15
+        if not self._lock.acquire(timeout=-1 if wait is None else wait):
+            raise QueryFailed("busy", "the SPARQL store is busy; try again shortly", 503)
+        try:
+            if self._process is None or not self._process.is_alive():
+                self._start()
+            self._conn.send((op, *args))
+            if not self._conn.poll(None if timeout is None else timeout + 0.5):
+                self._kill()
+                raise QueryFailed(
+                    "query-timeout", f"the query did not finish in {timeout:g} s", 422
+                )
+            reply = self._conn.recv()
+        except (EOFError, BrokenPipeError, ConnectionResetError) as error:
+            self._kill()
+            raise RuntimeError("the SPARQL store worker stopped") from error
+        finally:
+            self._lock.release()
+        if reply[0] == "ok":
+            return reply[1]
+        if reply[0] == "failed":
+            raise QueryFailed(reply[1], reply[2], reply[3])
+        raise RuntimeError(f"SPARQL store: {reply[1]}")
+
+    def close(self) -> None:
+        with self._lock:
+            self._kill()
 
 
 class CatalogStore:
     def __init__(self, path: str | None, base_url: str) -> None:
-        if path:
-            Path(path).mkdir(parents=True, exist_ok=True)
-        self.store = ox.Store(path) if path else ox.Store()
+        self.backend: Backend = WorkerBackend(path) if path else LocalBackend()
         self.base_url = base_url.rstrip("/")
-        self.shared = ox.NamedNode(f"{self.base_url}/catalog#graph")
-        self._slots = threading.BoundedSemaphore(MAX_RUNNING)
-        self._write = threading.Lock()
-
-    # -- loading --------------------------------------------------------------------------
+        self.shared = f"{self.base_url}/catalog#graph"
 
     def rebuild(self, session: Session) -> int:
         """Clear the store and load the catalog and the vocabularies; returns the datasets."""
-        with self._write:
-            self.store.clear()
-            ctx = PublishContext(self.base_url, in_catalog=True)
-            shared: list[ox.Quad] = []
-            for chunk in all_vocabulary_chunks(self.base_url):
-                shared += self._quads(chunk, self.shared)
-            shared += self._quads(catalog_header(catalog_summary(session), ctx), self.shared)
-            self.store.bulk_extend(shared)
-            count = 0
-            batch: list[ox.Quad] = []
-            for dataset in stream(session, filtered_datasets(session, None, CatalogFilter())):
-                batch += self._dataset_quads(dataset, ctx)
-                count += 1
-                if len(batch) > 50_000:
-                    self.store.bulk_extend(batch)
-                    batch = []
-            self.store.bulk_extend(batch)
-            self.store.flush()
+        ctx = PublishContext(self.base_url, in_catalog=True)
+        shared: Chunk = [t for chunk in all_vocabulary_chunks(self.base_url) for t in chunk]
+        shared += catalog_header(catalog_summary(session), ctx)
+        self.backend.call("clear")
+        self.backend.call("load", nquads(shared, self.shared))
+        count = 0
+        pieces: list[str] = []
+        for dataset in stream(session, filtered_datasets(session, None, CatalogFilter())):
+            pieces.append(self._dataset_nquads(dataset, ctx, set()))
+            count += 1
+            if len(pieces) == BATCH:
+                self.backend.call("load", "".join(pieces))
+                pieces = []
+        if pieces:
+            self.backend.call("load", "".join(pieces))
+        self.backend.call("flush")
         return count
 
     def sync(self, session: Session, dataset_ids: Iterable[str]) -> None:
         """Re-publish these datasets (or remove them when they are no longer public).
 
         A dataset's graph is replaced whole; the descriptions it points to (a department, a
-        concept) replace their earlier statements in the shared graph, once per call.
+        concept) replace their earlier statements in the shared graph.
         """
         ids = sorted(set(dataset_ids))
-        with self._write:
-            for start in range(0, len(ids), 500):
-                batch = ids[start : start + 500]
-                stmt = (
-                    public_datasets()
-                    .where(Dataset.id.in_(batch))
-                    .options(selectinload(Dataset.distributions), selectinload(Dataset.department))
-                )
-                quads: list[ox.Quad] = []
-                shared_subjects: set[str] = set()
-                ctx = PublishContext(self.base_url, in_catalog=True)
-                for dataset in session.scalars(stmt):
-                    quads += self._dataset_quads(dataset, ctx, shared_subjects)
-                for dataset_id in batch:
-                    graph = ox.NamedNode(uris.dataset_uri(self.base_url, dataset_id))
-                    if self.store.contains_named_graph(graph):
-                        self.store.remove_graph(graph)
-                for subject in shared_subjects:
-                    pattern = self.store.quads_for_pattern(
-                        ox.NamedNode(subject), None, None, self.shared
-                    )
-                    for quad in list(pattern):
-                        self.store.remove(quad)
-                self.store.extend(quads)
+        for start in range(0, len(ids), BATCH):
+            batch = ids[start : start + BATCH]
+            stmt = (
+                public_datasets()
+                .where(Dataset.id.in_(batch))
+                .options(selectinload(Dataset.distributions), selectinload(Dataset.department))
+            )
+            ctx = PublishContext(self.base_url, in_catalog=True)
+            subjects: set[str] = set()
+            text = "".join(self._dataset_nquads(d, ctx, subjects) for d in session.scalars(stmt))
+            graphs = [uris.dataset_uri(self.base_url, i) for i in batch]
+            self.backend.call("remove_graphs", graphs)
+            self.backend.call("remove_subjects", self.shared, sorted(subjects))
+            self.backend.call("load", text)
 
-    def _dataset_quads(
-        self, dataset: Dataset, ctx: PublishContext, shared_subjects: set[str] | None = None
-    ) -> list[ox.Quad]:
+    def _dataset_nquads(self, dataset: Dataset, ctx: PublishContext, subjects: set[str]) -> str:
         """The dataset's own triples in its graph; what they point to in the shared graph."""
         own = uris.dataset_uri(self.base_url, dataset.id)
-        graph = ox.NamedNode(own)
         chunk = dataset_chunk(dataset, ctx)
         mine = [t for t in chunk if _belongs(t, own)]
         shared = [t for t in chunk if not _belongs(t, own)]
-        if shared_subjects is not None:
-            shared_subjects.update(s for s, _, _ in shared if isinstance(s, IRI))
-        bnodes: dict[str, ox.BlankNode] = {}
-        return self._quads(mine, graph, bnodes) + self._quads(shared, self.shared, bnodes)
+        subjects.update(s for s, _, _ in shared if isinstance(s, IRI))
+        return nquads(mine, own) + nquads(shared, self.shared)
 
-    def _quads(
-        self, chunk: Chunk, graph: ox.NamedNode, bnodes: dict[str, ox.BlankNode] | None = None
-    ) -> list[ox.Quad]:
-        bnodes = {} if bnodes is None else bnodes
-        return [
-            ox.Quad(_term(s, bnodes), ox.NamedNode(p), _term(o, bnodes), graph)  # type: ignore[arg-type]
-            for s, p, o in chunk
-        ]
+    def query(
+        self, text: str, timeout: float, max_rows: int, result_key: str, graph_key: str
+    ) -> Answer:
+        answer: Answer = self.backend.call(
+            "query", text, max_rows, timeout, result_key, graph_key, timeout=timeout
+        )
+        return answer
 
     def __len__(self) -> int:
-        return len(self.store)
+        count: int = self.backend.call("len")
+        return count
 
-    # -- querying --------------------------------------------------------------------------
-
-    def query(self, text: str, timeout: float, max_rows: int) -> QueryOutcome:
-        if not self._slots.acquire(timeout=1):
-            raise QueryRejected("busy", "too many queries are running; try again shortly", 503)
-        result: dict[str, Any] = {}
-        deadline = time.monotonic() + timeout
-        worker = threading.Thread(
-            target=self._run, args=(text, deadline, max_rows, result), daemon=True
-        )
-        worker.start()
-        worker.join(timeout)
-        if worker.is_alive():
-            result["abandoned"] = True
-            raise QueryRejected(
-                "query-timeout", f"the query did not finish within {timeout:g} seconds", 422
-            )
-        if "error" in result:
-            raise result["error"]
-        outcome: QueryOutcome = result["outcome"]
-        return outcome
-
-    def _run(self, text: str, deadline: float, max_rows: int, result: dict[str, Any]) -> None:
-        try:
-            result["outcome"] = self._evaluate(text, deadline, max_rows)
-        except SyntaxError as error:
-            result["error"] = QueryRejected(
-                "malformed-query", f"the query is not SPARQL 1.1: {error}"
-            )
-        except QueryRejected as error:
-            result["error"] = error
-        except Exception as error:  # an evaluation error is the query's, not the server's
-            result["error"] = QueryRejected("query-failed", f"the query failed: {error}")
-        finally:
-            self._slots.release()
-
-    def _evaluate(self, text: str, deadline: float, max_rows: int) -> QueryOutcome:
-        answer = self.store.query(text, use_default_graph_as_union=True)
-        if isinstance(answer, ox.QueryBoolean):
-            return QueryOutcome("ask", [], [], bool(answer), False)
-        rows: list[list[Any]] = []
-        truncated = False
-        if isinstance(answer, ox.QuerySolutions):
-            variables = [v.value for v in answer.variables]
-            for solution in _until(answer, deadline):
-                if len(rows) >= max_rows:
-                    truncated = True
-                    break
-                rows.append([solution[v] for v in variables])
-            return QueryOutcome("select", variables, rows, None, truncated)
-        for triple in _until(answer, deadline):
-            if len(rows) >= max_rows:
-                truncated = True
-                break
-            rows.append([triple.subject, triple.predicate, triple.object])
-        return QueryOutcome("graph", [], rows, None, truncated)
-
-
-def _until(results: Iterable[Any], deadline: float) -> Iterator[Any]:
-    for item in results:
-        if time.monotonic() > deadline:
-            raise QueryRejected("query-timeout", "the query ran out of time", 422)
-        yield item
+    def close(self) -> None:
+        self.backend.close()
 
 
 def _belongs(triple: tuple[Node, Node, Node], own: str) -> bool:
@@ -225,20 +232,6 @@ def _belongs(triple: tuple[Node, Node, Node], own: str) -> bool:
         or (isinstance(s, IRI) and s.startswith(own + "/"))
         or o == own
     )
-
-
-def _term(node: Node, bnodes: dict[str, ox.BlankNode]) -> ox.NamedNode | ox.BlankNode | ox.Literal:
-    if isinstance(node, Lit):
-        if node.lang:
-            return ox.Literal(node.value, language=node.lang)
-        if node.datatype:
-            return ox.Literal(node.value, datatype=ox.NamedNode(node.datatype))
-        return ox.Literal(node.value)
-    if isinstance(node, BNode):
-        if node not in bnodes:
-            bnodes[node] = ox.BlankNode()
-        return bnodes[node]
-    return ox.NamedNode(node)
 
 
 class StoreSync:
@@ -273,6 +266,7 @@ class StoreSync:
         touched = session.info.pop(_DATASETS, set())
         if not touched:
             return
+        started = time.perf_counter()
         try:
             with self.session_factory() as reader:
                 departments = [t[1] for t in touched if isinstance(t, tuple)]
@@ -286,3 +280,4 @@ class StoreSync:
                 self.store.sync(reader, ids)
         except Exception:  # the database is the truth; `gxdata sparql rebuild` mends
             log.exception("SPARQL store update failed; run `gxdata sparql rebuild`")
+        log.debug("SPARQL store synced in %.2f s", time.perf_counter() - started)

@@ -1,7 +1,9 @@
-"""SPARQL 1.1 results in the four standard formats (JSON, XML, CSV, TSV) and graph results.
+"""Evaluate a SPARQL query on a pyoxigraph store and write the results.
 
-Written here rather than by pyoxigraph because the endpoint stops at a row limit: the rows
-are already collected, and these functions write them.
+SELECT and ASK results in the four standard formats (JSON, XML, CSV, TSV), CONSTRUCT and
+DESCRIBE results as Turtle, N-Triples or RDF/XML. Written here rather than by pyoxigraph
+because the endpoint stops at a row limit. This module imports nothing of the project but
+pyoxigraph, so the store's worker process (:mod:`exports.sparql_worker`) loads it cheaply.
 """
 
 from __future__ import annotations
@@ -9,12 +11,85 @@ from __future__ import annotations
 import csv
 import io
 import json
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
 
-from exports.sparql import QueryOutcome
+
+@dataclass
+class QueryOutcome:
+    kind: str  # "select", "ask" or "graph"
+    variables: list[str]
+    rows: list[list[Any]]  # select: pyoxigraph terms or None; graph: (s, p, o)
+    boolean: bool | None
+    truncated: bool
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A written result: what it is, its text, its format key and whether it was cut."""
+
+    kind: str
+    text: str
+    key: str
+    truncated: bool
+
+
+class QueryFailed(ValueError):
+    """The query is malformed, an update, or ran out of time (a stable kebab-case code)."""
+
+    def __init__(self, code: str, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.code = code
+        self.status = status
+
+
+def evaluate(store: ox.Store, text: str, max_rows: int, deadline: float) -> QueryOutcome:
+    """Run a read query over the union of the store's graphs, at most ``max_rows`` rows."""
+    try:
+        answer = store.query(text, use_default_graph_as_union=True)
+    except SyntaxError as error:
+        raise QueryFailed("malformed-query", f"the query is not SPARQL 1.1: {error}") from error
+    except OSError as error:
+        raise QueryFailed("query-failed", f"the query failed: {error}") from error
+    if isinstance(answer, ox.QueryBoolean):
+        return QueryOutcome("ask", [], [], bool(answer), False)
+    variables: list[str] = []
+    rows: list[list[Any]] = []
+    truncated = False
+    kind = "select" if isinstance(answer, ox.QuerySolutions) else "graph"
+    if isinstance(answer, ox.QuerySolutions):
+        variables = [v.value for v in answer.variables]
+        items: Iterable[Any] = ([s[v] for v in variables] for s in answer)
+    else:
+        items = ([t.subject, t.predicate, t.object] for t in answer)
+    for row in _until(items, deadline):
+        if len(rows) >= max_rows:
+            truncated = True
+            break
+        rows.append(row)
+    return QueryOutcome(kind, variables, rows, None, truncated)
+
+
+def _until(items: Iterable[Any], deadline: float) -> Iterator[Any]:
+    for item in items:
+        if time.monotonic() > deadline:
+            raise QueryFailed("query-timeout", "the query ran out of time", 422)
+        yield item
+
+
+def answer(
+    store: ox.Store, text: str, max_rows: int, deadline: float, result_key: str, graph_key: str
+) -> Answer:
+    outcome = evaluate(store, text, max_rows, deadline)
+    if outcome.kind == "graph":
+        return Answer("graph", graph_text(outcome, graph_key), graph_key, outcome.truncated)
+    return Answer(outcome.kind, WRITERS[result_key](outcome), result_key, outcome.truncated)
+
 
 RESULT_TYPES = {
     "json": "application/sparql-results+json",

@@ -32,6 +32,7 @@ class CatalogServices:
 
     def close(self) -> None:
         self.sparql_sync.detach()
+        self.sparql.close()
         self.index_sync.detach()
         self.search.close()
         self.engine.dispose()

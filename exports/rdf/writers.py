@@ -201,3 +201,8 @@ class JsonLdWriter(_Prefixed):
 
     def _iri(self, iri: str) -> str:
         return self.curie(iri) or iri
+
+
+def nquads(triples: Chunk, graph: str) -> str:
+    """N-Quads lines of ``triples`` in the named graph ``graph`` (one load, one bnode scope)."""
+    return "".join(f"{_nt(s)} <{p}> {_nt(o)} <{graph}> .\n" for s, p, o in triples)

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, render_template, request
 
-from exports.sparql import QueryRejected
-from exports.sparql_results import GRAPH_TYPES, RESULT_TYPES, WRITERS, graph_text
+from exports.sparql_results import GRAPH_TYPES, RESULT_TYPES, QueryFailed
 from portal.db import services
 from portal.problems import problem
 
@@ -28,17 +27,16 @@ def endpoint() -> Response | str:
     if text is None:
         return render_template("sparql.html", examples=EXAMPLES)
     config = current_app.config
+    result_key, graph_key = _choose(RESULT_TYPES, "json"), _choose(GRAPH_TYPES, "ttl")
     try:
-        outcome = services().sparql.query(text, config["SPARQL_TIMEOUT"], config["SPARQL_MAX_ROWS"])
-    except QueryRejected as rejected:
-        return problem(rejected.status, rejected.code, str(rejected))
-    if outcome.kind == "graph":
-        key = _choose(GRAPH_TYPES, "ttl")
-        response = Response(graph_text(outcome, key), mimetype=GRAPH_TYPES[key])
-    else:
-        key = _choose(RESULT_TYPES, "json")
-        response = Response(WRITERS[key](outcome), mimetype=RESULT_TYPES[key])
-    if outcome.truncated:
+        answer = services().sparql.query(
+            text, config["SPARQL_TIMEOUT"], config["SPARQL_MAX_ROWS"], result_key, graph_key
+        )
+    except QueryFailed as failed:
+        return problem(failed.status, failed.code, str(failed))
+    types = GRAPH_TYPES if answer.kind == "graph" else RESULT_TYPES
+    response = Response(answer.text, mimetype=types[answer.key])
+    if answer.truncated:
         response.headers["X-SPARQL-MaxRows"] = str(config["SPARQL_MAX_ROWS"])
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.vary.add("Accept")

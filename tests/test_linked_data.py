@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from catalog.models import Dataset
 from catalog.queries import public_datasets
+from catalog.services.datasets import create_dataset, publish_dataset
 from exports.formats import FORMATS
 from vocab.namespaces import DCAT, DCT, HYDRA, RDF, SKOS
 
@@ -220,8 +221,6 @@ def test_table_schema_is_served_for_data_package_files(demo_client):
 
 
 def test_cli_exports_the_catalog(app, runner, session, tmp_path):
-    from catalog.services.datasets import create_dataset, publish_dataset
-
     publish_dataset(session, create_dataset(session, title="测试数据集", department=None))
     session.commit()
     for suffix in ("ttl", "nt", "jsonld"):

@@ -15,8 +15,9 @@ from importlib import import_module
 from rdflib import BNode as RdfBNode
 from rdflib import Graph, URIRef
 
-from exports.dcat.describe import SENTINEL_ROOT, from_rdflib, rebase
+from exports.dcat.describe import ONTOLOGY_FILE, SENTINEL_ROOT, from_rdflib, rebase
 from exports.rdf.terms import IRI, Chunk
+from vocab import eu_authority
 from vocab.namespaces import GXV
 from vocab.skos import ConceptScheme, parse_file
 
@@ -32,7 +33,6 @@ MODULES = (
     "topics",
     "licences",
 )
-ONTOLOGY_FILE = "ontology.ttl"
 
 
 @cache
@@ -91,4 +91,4 @@ def all_vocabulary_chunks(base_url: str) -> Iterator[Chunk]:
         if chunk:
             yield chunk
     yield ontology_chunk(base_url)
-    yield _graph_chunk(parse_file("eu-authority.ttl"), base_url)
+    yield _graph_chunk(parse_file(eu_authority.FILENAME), base_url)

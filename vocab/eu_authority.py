@@ -16,7 +16,7 @@ from rdflib.term import Node
 from vocab.namespaces import EU_AUTHORITY
 from vocab.skos import parse_file
 
-FILENAME = "eu-authority.ttl"
+FILENAME = "linked/eu-authority.ttl"
 LANGUAGE = EU_AUTHORITY + "language/"
 CHINESE = LANGUAGE + "ZHO"
 ENGLISH = LANGUAGE + "ENG"

@@ -15,14 +15,14 @@ from catalog import uris
 from catalog.linked_data import CatalogSummary, PageLinks
 from catalog.models import Dataset
 from exports.dcat import describe
-from exports.dcat.context import PublishContext, prefixes
+from exports.dcat.context import DCAT_, DCT_, FOAF_, HYDRA_, PublishContext, prefixes
 from exports.dcat.services import CATALOG_LICENCE, SERVICES, describe_service, service_iri
 from exports.dcat.subcatalogs import all_parts
 from exports.dcat.write import dataset_chunk, scheme_named
 from exports.rdf.graph import to_graph
 from exports.rdf.terms import IRI, A, Chunk, date_time, integer, text
 from vocab import divisions, eu_authority
-from vocab.namespaces import DCAT, DCT, EU_DATA_THEME, FOAF, HYDRA
+from vocab.namespaces import EU_DATA_THEME
 
 TITLE = {"zh": "广西公共数据开放平台数据目录", "en": "Catalog of the Guangxi Public Data Portal"}
 DESCRIPTION = {
@@ -37,61 +37,61 @@ def catalog_header(
 ) -> Chunk:
     base = ctx.base_url
     c = IRI(uris.catalog_uri(base))
-    out: Chunk = [(c, A, IRI(DCAT.Catalog))]
-    out += [(c, IRI(DCT.title), text(v, lang)) for lang, v in TITLE.items()]
-    out += [(c, IRI(DCT.description), text(v, lang)) for lang, v in DESCRIPTION.items()]
+    out: Chunk = [(c, A, DCAT_.Catalog)]
+    out += [(c, DCT_.title, text(v, lang)) for lang, v in TITLE.items()]
+    out += [(c, DCT_.description, text(v, lang)) for lang, v in DESCRIPTION.items()]
     operator = uris.operator_uri(base)
-    out.append((c, IRI(DCT.publisher), IRI(operator)))
+    out.append((c, DCT_.publisher, IRI(operator)))
     ctx.describe(operator, out, lambda: describe.operator_triples(ctx))
     home = IRI(base + "/")
-    out += [(c, IRI(FOAF.homepage), home), (home, A, IRI(FOAF.Document))]
+    out += [(c, FOAF_.homepage, home), (home, A, FOAF_.Document)]
     for language in (eu_authority.CHINESE, eu_authority.ENGLISH):
-        out.append((c, IRI(DCT.language), IRI(language)))
+        out.append((c, DCT_.language, IRI(language)))
         describe.describe_external(language, ctx, out)
-    out.append((c, IRI(DCT.license), IRI(CATALOG_LICENCE)))
+    out.append((c, DCT_.license, IRI(CATALOG_LICENCE)))
     describe.describe_external(CATALOG_LICENCE, ctx, out)
     if info.issued:
-        out.append((c, IRI(DCT.issued), date_time(info.issued)))
+        out.append((c, DCT_.issued, date_time(info.issued)))
     if info.modified:
-        out.append((c, IRI(DCT.modified), date_time(info.modified)))
+        out.append((c, DCT_.modified, date_time(info.modified)))
     region = divisions.region()
-    out.append((c, IRI(DCT.spatial), IRI(region.uri(base))))
+    out.append((c, DCT_.spatial, IRI(region.uri(base))))
     ctx.describe(
         region.uri(base),
         out,
-        lambda: describe.concept_triples(region, divisions.scheme(), ctx, IRI(DCT.Location)),
+        lambda: describe.concept_triples(region, divisions.scheme(), ctx, DCT_.Location),
     )
     categories = scheme_named("categories")
-    out.append((c, IRI(DCAT.themeTaxonomy), IRI(categories.uri(base))))
+    out.append((c, DCAT_.themeTaxonomy, IRI(categories.uri(base))))
     ctx.describe(categories.uri(base), out, lambda: describe.scheme_triples(categories, base))
     eu_themes = EU_DATA_THEME.removesuffix("/")
-    out.append((c, IRI(DCAT.themeTaxonomy), IRI(eu_themes)))
+    out.append((c, DCAT_.themeTaxonomy, IRI(eu_themes)))
     describe.describe_external(eu_themes, ctx, out)
     for spec in SERVICES:
-        out.append((c, IRI(DCAT.service), service_iri(base, spec.key)))
+        out.append((c, DCAT_.service, service_iri(base, spec.key)))
         describe_service(spec.key, ctx, out)
     for part in all_parts(info, ctx, out):
-        out.append((c, IRI(DCT.hasPart), part))
+        out.append((c, DCT_.hasPart, part))
     out += _hydra(c, info.total, page)
     return out
 
 
 def _hydra(c: IRI, total: int, page: PageLinks | None) -> Chunk:
-    out: Chunk = [(c, IRI(HYDRA.totalItems), integer(total))]
+    out: Chunk = [(c, HYDRA_.totalItems, integer(total))]
     if page is None:
         return out
     view = IRI(page.this)
     out += [
-        (c, IRI(HYDRA.view), view),
-        (view, A, IRI(HYDRA.PartialCollectionView)),
-        (view, IRI(HYDRA.first), IRI(page.first)),
-        (view, IRI(HYDRA.last), IRI(page.last)),
-        (view, IRI(HYDRA.itemsPerPage), integer(page.per_page)),
+        (c, HYDRA_.view, view),
+        (view, A, HYDRA_.PartialCollectionView),
+        (view, HYDRA_.first, IRI(page.first)),
+        (view, HYDRA_.last, IRI(page.last)),
+        (view, HYDRA_.itemsPerPage, integer(page.per_page)),
     ]
     if page.next:
-        out.append((view, IRI(HYDRA.next), IRI(page.next)))
+        out.append((view, HYDRA_.next, IRI(page.next)))
     if page.previous:
-        out.append((view, IRI(HYDRA.previous), IRI(page.previous)))
+        out.append((view, HYDRA_.previous, IRI(page.previous)))
     return out
 
 

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from exports.dcat.quality import QualityProvider
-from exports.rdf.terms import BNode, Chunk
+from exports.rdf.terms import BNode, Chunk, Vocabulary
 from vocab import namespaces as ns
 
 log = logging.getLogger("exports.dcat")
@@ -78,3 +78,16 @@ class PublishContext:
 def skipped(what: str, value: object, reason: str) -> None:
     """A value that cannot be published: logged, never fatal."""
     log.warning("skipped %s %r: %s", what, value, reason)
+
+
+# The namespaces as attribute tables of ready-made IRIs (see exports.rdf.terms.Vocabulary).
+DCAT_ = Vocabulary(ns.DCAT)
+DCT_ = Vocabulary(ns.DCT)
+DCATAP_ = Vocabulary(ns.DCATAP)
+DQV_ = Vocabulary(ns.DQV)
+SPDX_ = Vocabulary(ns.SPDX)
+VCARD_ = Vocabulary(ns.VCARD)
+FOAF_ = Vocabulary(ns.FOAF)
+HYDRA_ = Vocabulary(ns.HYDRA)
+SKOS_ = Vocabulary(ns.SKOS)
+RDFS_ = Vocabulary(ns.RDFS)

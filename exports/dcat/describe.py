@@ -19,22 +19,23 @@ from rdflib.term import Node as RdfNode
 
 from catalog import uris
 from catalog.models import Department
-from exports.dcat.context import PublishContext
+from exports.dcat.context import DCT_, FOAF_, SKOS_, PublishContext
 from exports.rdf.terms import IRI, A, BNode, Chunk, Lit, Node, text
 from vocab import divisions, eu_authority
 from vocab.formats import FileFormat
-from vocab.namespaces import DCT, EU_FILE_TYPE, FOAF, SKOS, VOCAB_SENTINEL_BASE
+from vocab.namespaces import EU_FILE_TYPE, SKOS, VOCAB_SENTINEL_BASE
 from vocab.skos import Concept, ConceptScheme, parse_file
 
 SENTINEL_ROOT = VOCAB_SENTINEL_BASE.removesuffix("vocab/")
 ELI_LEGAL_RESOURCE = IRI("http://data.europa.eu/eli/ontology#LegalResource")
-PLAN = "dataMarketReformPlan2022"  # individual of vocab/data/ontology.ttl
+PLAN = "dataMarketReformPlan2022"  # individual of vocab/data/linked/ontology.ttl
+ONTOLOGY_FILE = "linked/ontology.ttl"
 
-SKOS_CONCEPT = IRI(SKOS.Concept)
-SKOS_SCHEME = IRI(SKOS.ConceptScheme)
-PREF_LABEL = IRI(SKOS.prefLabel)
-IN_SCHEME = IRI(SKOS.inScheme)
-DCT_TITLE = IRI(DCT.title)
+SKOS_CONCEPT = SKOS_.Concept
+SKOS_SCHEME = SKOS_.ConceptScheme
+PREF_LABEL = SKOS_.prefLabel
+IN_SCHEME = SKOS_.inScheme
+DCT_TITLE = DCT_.title
 
 
 def rebase(iri: str, base_url: str) -> str:
@@ -75,7 +76,7 @@ def concept_triples(
     out += [(s, A, t) for t in types]
     out += labels(s, concept.labels)
     out.append((s, IN_SCHEME, IRI(scheme.uri(ctx.base_url))))
-    out.append((s, IRI(SKOS.notation), Lit(concept.notation)))
+    out.append((s, SKOS_.notation, Lit(concept.notation)))
     for predicate, targets in (
         (SKOS.exactMatch, concept.exact_match),
         (SKOS.closeMatch, concept.close_match),
@@ -108,7 +109,7 @@ def file_type_triples(fmt: FileFormat, ctx: PublishContext) -> Chunk:
     s = IRI(fmt.eu_uri)
     scheme = EU_FILE_TYPE.removesuffix("/")
     out: Chunk = [
-        (s, A, IRI(DCT.MediaTypeOrExtent)),
+        (s, A, DCT_.MediaTypeOrExtent),
         (s, A, SKOS_CONCEPT),
         (s, PREF_LABEL, text(fmt.label, "en")),
         (s, PREF_LABEL, text(fmt.label_zh, "zh")),
@@ -120,14 +121,14 @@ def file_type_triples(fmt: FileFormat, ctx: PublishContext) -> Chunk:
 
 def agent_triples(department: Department, ctx: PublishContext) -> Chunk:
     s = IRI(uris.department_uri(ctx.base_url, department.slug))
-    out: Chunk = [(s, A, IRI(FOAF.Agent)), (s, A, IRI(FOAF.Organization))]
-    out.append((s, IRI(FOAF.name), text(department.name, "zh")))
+    out: Chunk = [(s, A, FOAF_.Agent), (s, A, FOAF_.Organization)]
+    out.append((s, FOAF_.name, text(department.name, "zh")))
     if department.name_en:
-        out.append((s, IRI(FOAF.name), text(department.name_en, "en")))
+        out.append((s, FOAF_.name, text(department.name_en, "en")))
     if uris.is_valid_iri(department.homepage):
-        out.append((s, IRI(FOAF.homepage), IRI(str(department.homepage))))
+        out.append((s, FOAF_.homepage, IRI(str(department.homepage))))
     kind = publisher_type(department.division)
-    out.append((s, IRI(DCT.type), IRI(kind)))
+    out.append((s, DCT_.type, IRI(kind)))
     describe_external(kind, ctx, out)
     return out
 
@@ -144,11 +145,11 @@ def operator_triples(ctx: PublishContext) -> Chunk:
     s = IRI(uris.operator_uri(ctx.base_url))
     kind = eu_authority.REGIONAL_AUTHORITY
     out: Chunk = [
-        (s, A, IRI(FOAF.Agent)),
-        (s, A, IRI(FOAF.Organization)),
-        (s, IRI(FOAF.name), text(OPERATOR["zh"], "zh")),
-        (s, IRI(FOAF.name), text(OPERATOR["en"], "en")),
-        (s, IRI(DCT.type), IRI(kind)),
+        (s, A, FOAF_.Agent),
+        (s, A, FOAF_.Organization),
+        (s, FOAF_.name, text(OPERATOR["zh"], "zh")),
+        (s, FOAF_.name, text(OPERATOR["en"], "en")),
+        (s, DCT_.type, IRI(kind)),
     ]
     describe_external(kind, ctx, out)
     return out
@@ -162,7 +163,7 @@ def plan_iri(base_url: str) -> IRI:
 
 
 def plan_triples(ctx: PublishContext) -> Chunk:
-    graph = parse_file("ontology.ttl")
+    graph = parse_file(ONTOLOGY_FILE)
     subject = URIRef(SENTINEL_ROOT + "ns#" + PLAN)
     s = plan_iri(ctx.base_url)
     return [(s, IRI(p), from_rdflib(o, ctx.base_url)) for p, o in graph.predicate_objects(subject)]

@@ -9,9 +9,8 @@ original identifier (``adms:identifier``) and URI, and the harvest time to this 
 from __future__ import annotations
 
 from catalog.models import Dataset
-from exports.dcat.context import PublishContext
+from exports.dcat.context import DCT_, RDFS_, PublishContext
 from exports.rdf.terms import IRI, A, Chunk, text
-from vocab.namespaces import DCT, RDFS
 
 ORIGINS: dict[str, dict[str, str]] = {
     "data.gxzf.gov.cn/2021": {
@@ -40,6 +39,6 @@ def provenance_triples(dataset: Dataset, s: IRI, ctx: PublishContext) -> Chunk:
     if origin is None:
         return []
     node = ctx.bnode()
-    out: Chunk = [(s, IRI(DCT.provenance), node), (node, A, IRI(DCT.ProvenanceStatement))]
-    out += [(node, IRI(RDFS.label), text(v, lang)) for lang, v in origin.items()]
+    out: Chunk = [(s, DCT_.provenance, node), (node, A, DCT_.ProvenanceStatement)]
+    out += [(node, RDFS_.label, text(v, lang)) for lang, v in origin.items()]
     return out

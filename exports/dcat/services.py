@@ -14,10 +14,10 @@ from dataclasses import dataclass
 
 from catalog import uris
 from exports.dcat import describe
-from exports.dcat.context import PublishContext
+from exports.dcat.context import DCAT_, DCATAP_, DCT_, FOAF_, VCARD_, PublishContext
 from exports.rdf.terms import IRI, A, Chunk, text
 from vocab import categories, eu_authority
-from vocab.namespaces import DCAT, DCATAP, DCT, EU_ACCESS_RIGHT, EU_LICENSE, FOAF, VCARD
+from vocab.namespaces import EU_ACCESS_RIGHT, EU_LICENSE
 
 REST_API = "rest"
 SPARQL = "sparql"
@@ -96,52 +96,52 @@ def describe_service(key: str, ctx: PublishContext, out: Chunk) -> None:
 def service_triples(spec: ServiceSpec, ctx: PublishContext) -> Chunk:
     base = ctx.base_url
     s = IRI(spec.endpoint(base))
-    out: Chunk = [(s, A, IRI(DCAT.DataService))]
-    out += [(s, IRI(DCT.title), text(v, lang)) for lang, v in spec.title.items()]
-    out += [(s, IRI(DCT.description), text(v, lang)) for lang, v in spec.description.items()]
-    out.append((s, IRI(DCAT.endpointURL), s))
+    out: Chunk = [(s, A, DCAT_.DataService)]
+    out += [(s, DCT_.title, text(v, lang)) for lang, v in spec.title.items()]
+    out += [(s, DCT_.description, text(v, lang)) for lang, v in spec.description.items()]
+    out.append((s, DCAT_.endpointURL, s))
     if spec.endpoint_description:
-        out.append((s, IRI(DCAT.endpointDescription), IRI(base + spec.endpoint_description)))
+        out.append((s, DCAT_.endpointDescription, IRI(base + spec.endpoint_description)))
     standard = IRI(spec.standard)
-    out.append((s, IRI(DCT.conformsTo), standard))
+    out.append((s, DCT_.conformsTo, standard))
     ctx.describe(
         spec.standard,
         out,
         lambda: [
-            (standard, A, IRI(DCT.Standard)),
-            (standard, IRI(DCT.title), text(spec.standard_title, "en")),
+            (standard, A, DCT_.Standard),
+            (standard, DCT_.title, text(spec.standard_title, "en")),
         ],
     )
     page = IRI(base + spec.page)
-    out.append((s, IRI(FOAF.page), page))
-    out.append((s, IRI(DCAT.landingPage), page))
-    ctx.describe(f"document {page}", out, lambda: [(page, A, IRI(FOAF.Document))])
+    out.append((s, FOAF_.page, page))
+    out.append((s, DCAT_.landingPage, page))
+    ctx.describe(f"document {page}", out, lambda: [(page, A, FOAF_.Document)])
     operator = uris.operator_uri(base)
-    out.append((s, IRI(DCT.publisher), IRI(operator)))
+    out.append((s, DCT_.publisher, IRI(operator)))
     ctx.describe(operator, out, lambda: describe.operator_triples(ctx))
     contact = ctx.bnode()
     out += [
-        (s, IRI(DCAT.contactPoint), contact),
-        (contact, A, IRI(VCARD.Kind)),
-        (contact, IRI(VCARD.fn), text(describe.OPERATOR["zh"])),
-        (contact, IRI(VCARD.hasURL), IRI(base + "/about")),
+        (s, DCAT_.contactPoint, contact),
+        (contact, A, VCARD_.Kind),
+        (contact, VCARD_.fn, text(describe.OPERATOR["zh"])),
+        (contact, VCARD_.hasURL, IRI(base + "/about")),
     ]
-    out.append((s, IRI(DCT.license), IRI(CATALOG_LICENCE)))
+    out.append((s, DCT_.license, IRI(CATALOG_LICENCE)))
     describe.describe_external(CATALOG_LICENCE, ctx, out)
-    out.append((s, IRI(DCT.accessRights), IRI(PUBLIC)))
+    out.append((s, DCT_.accessRights, IRI(PUBLIC)))
     describe.describe_external(PUBLIC, ctx, out)
-    out.append((s, IRI(DCT.language), IRI(eu_authority.CHINESE)))
+    out.append((s, DCT_.language, IRI(eu_authority.CHINESE)))
     describe.describe_external(eu_authority.CHINESE, ctx, out)
     plan = describe.plan_iri(base)
-    out.append((s, IRI(DCATAP.applicableLegislation), plan))
+    out.append((s, DCATAP_.applicableLegislation, plan))
     ctx.describe(plan, out, lambda: describe.plan_triples(ctx))
     scheme = categories.scheme()
     for concept in scheme:
         iri = concept.uri(base)
-        out.append((s, IRI(DCATAP.hvdCategory), IRI(iri)))
+        out.append((s, DCATAP_.hvdCategory, IRI(iri)))
         ctx.describe(iri, out, lambda c=concept: describe.concept_triples(c, scheme, ctx))  # type: ignore[misc]
         hvd = categories.hvd_category(concept.notation)
         if hvd:
-            out.append((s, IRI(DCATAP.hvdCategory), IRI(hvd)))
+            out.append((s, DCATAP_.hvdCategory, IRI(hvd)))
             describe.describe_external(hvd, ctx, out)
     return out

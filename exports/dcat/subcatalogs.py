@@ -15,9 +15,8 @@ from typing import Protocol
 from catalog import uris
 from catalog.models import Dataset, Department
 from exports.dcat import describe
-from exports.dcat.context import PublishContext
+from exports.dcat.context import DCAT_, DCT_, PublishContext
 from exports.rdf.terms import IRI, A, Chunk, text
-from vocab.namespaces import DCAT, DCT
 
 
 class SubCatalogRule(Protocol):
@@ -54,14 +53,14 @@ class DepartmentCatalogs:
 def _department_catalog(iri: IRI, department: Department, ctx: PublishContext) -> Chunk:
     agent = uris.department_uri(ctx.base_url, department.slug)
     out: Chunk = [
-        (iri, A, IRI(DCAT.Catalog)),
-        (iri, IRI(DCT.title), text(f"{department.name}数据目录", "zh")),
-        (iri, IRI(DCT.description), text(f"{department.name}在广西公共数据开放平台发布的数据集。")),
-        (iri, IRI(DCT.publisher), IRI(agent)),
-        (iri, IRI(DCT.isPartOf), IRI(uris.catalog_uri(ctx.base_url))),
+        (iri, A, DCAT_.Catalog),
+        (iri, DCT_.title, text(f"{department.name}数据目录", "zh")),
+        (iri, DCT_.description, text(f"{department.name}在广西公共数据开放平台发布的数据集。")),
+        (iri, DCT_.publisher, IRI(agent)),
+        (iri, DCT_.isPartOf, IRI(uris.catalog_uri(ctx.base_url))),
     ]
     if department.name_en:
-        out.append((iri, IRI(DCT.title), text(f"Catalog of {department.name_en}", "en")))
+        out.append((iri, DCT_.title, text(f"Catalog of {department.name_en}", "en")))
     ctx.describe(agent, out, lambda: describe.agent_triples(department, ctx))
     return out
 

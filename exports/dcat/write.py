@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date, datetime
+from functools import cache
 from importlib import import_module
 from typing import Any
 
@@ -25,7 +26,17 @@ from catalog.access import can_fetch_files
 from catalog.models import Dataset, Distribution
 from catalog.tabular import table_schema
 from exports.dcat import describe
-from exports.dcat.context import PublishContext, prefixes, skipped
+from exports.dcat.context import (
+    DCAT_,
+    DCATAP_,
+    DCT_,
+    DQV_,
+    SPDX_,
+    VCARD_,
+    PublishContext,
+    prefixes,
+    skipped,
+)
 from exports.dcat.profile import DATASET_FIELDS, DISTRIBUTION_FIELDS, MANDATORY_STAND_INS, Field
 from exports.dcat.provenance import provenance_triples
 from exports.dcat.services import REST_API, describe_service, service_iri
@@ -48,17 +59,13 @@ from exports.rdf.terms import (
 )
 from vocab import categories, eu_authority, formats
 from vocab.namespaces import (
-    DCAT,
-    DCATAP,
     DCT,
-    DQV,
     EU_ACCESS_RIGHT,
     EU_FILE_TYPE,
     EU_FREQUENCY,
     EU_LICENSE,
     IANA_MEDIA,
     SPDX,
-    VCARD,
     gx_namespace,
 )
 from vocab.skos import Concept, ConceptScheme
@@ -71,25 +78,32 @@ MAPPED_TABLES = {
     "licences": str(EU_LICENSE),
 }
 # Extra classes range shapes ask of our concepts, by predicate.
-CONCEPT_TYPES = {str(DCT.spatial): (IRI(DCT.Location),)}
+CONCEPT_TYPES = {str(DCT.spatial): (DCT_.Location,)}
 
-DATASET = IRI(DCAT.Dataset)
-DISTRIBUTION = IRI(DCAT.Distribution)
+DATASET = DCAT_.Dataset
+DISTRIBUTION = DCAT_.Distribution
 
 
+@cache
 def scheme_named(name: str) -> ConceptScheme:
     """The scheme of a table row: ``scheme`` names a module of :mod:`vocab`."""
     scheme: ConceptScheme = import_module(f"vocab.{name}").scheme()
     return scheme
 
 
+@cache
+def rows_for(base_url: str, distribution: bool = False) -> tuple[tuple[Field, IRI], ...]:
+    """The dataset (or distribution) rows with their predicates resolved under ``base_url``."""
+    gx = gx_namespace(base_url)
+    table = DISTRIBUTION_FIELDS if distribution else DATASET_FIELDS
+    return tuple((row, IRI(row.term(gx))) for row in table)
+
+
 def dataset_chunk(dataset: Dataset, ctx: PublishContext) -> Chunk:
     """The triples of one dataset, its distributions and whatever they first point to."""
     s = IRI(uris.dataset_uri(ctx.base_url, dataset.id))
     out: Chunk = [(s, A, DATASET)]
-    gx = gx_namespace(ctx.base_url)
-    for row in DATASET_FIELDS:
-        predicate = IRI(row.term(gx))
+    for row, predicate in rows_for(ctx.base_url):
         value = getattr(dataset, row.attribute, None)
         if not value and row.attribute in MANDATORY_STAND_INS:
             value = getattr(dataset, MANDATORY_STAND_INS[row.attribute])
@@ -98,7 +112,7 @@ def dataset_chunk(dataset: Dataset, ctx: PublishContext) -> Chunk:
     _structured(dataset, s, ctx, out)
     for distribution in dataset.distributions:
         d = IRI(uris.distribution_uri(ctx.base_url, dataset.id, distribution.id))
-        out.append((s, IRI(DCAT.distribution), d))
+        out.append((s, DCAT_.distribution, d))
         _distribution(dataset, distribution, d, ctx, out)
     return out
 
@@ -165,7 +179,7 @@ def _concept_value(
 def _mapped_value(
     row: Field, predicate: IRI, value: str, ctx: PublishContext, out: Chunk
 ) -> Iterator[Node]:
-    if predicate == DCAT.mediaType:
+    if predicate == DCAT_.mediaType:
         yield from _media_type(value, ctx, out)
         return
     scheme = scheme_named(row.scheme or "")
@@ -197,7 +211,7 @@ def _media_type(value: str, ctx: PublishContext, out: Chunk) -> Iterator[Node]:
     if essence.count("/") != 1 or not uris.is_valid_iri(iri):
         skipped("media_type", value, "not a media type")
         return
-    ctx.describe(iri, out, lambda: [(IRI(iri), A, IRI(DCT.MediaType))])
+    ctx.describe(iri, out, lambda: [(IRI(iri), A, DCT_.MediaType)])
     yield IRI(iri)
 
 
@@ -208,31 +222,31 @@ def _structured(dataset: Dataset, s: IRI, ctx: PublishContext, out: Chunk) -> No
     department = dataset.department
     if department is not None:
         agent = uris.department_uri(ctx.base_url, department.slug)
-        out.append((s, IRI(DCT.publisher), IRI(agent)))
+        out.append((s, DCT_.publisher, IRI(agent)))
         ctx.describe(agent, out, lambda: describe.agent_triples(department, ctx))
     _contact(dataset, s, ctx, out)
     if dataset.temporal_start or dataset.temporal_end:
         period = ctx.bnode()
-        out.append((s, IRI(DCT.temporal), period))
-        out.append((period, A, IRI(DCT.PeriodOfTime)))
-        for predicate, day in ((DCAT.startDate, dataset.temporal_start),
-                               (DCAT.endDate, dataset.temporal_end)):  # fmt: skip
+        out.append((s, DCT_.temporal, period))
+        out.append((period, A, DCT_.PeriodOfTime))
+        for predicate, day in ((DCAT_.startDate, dataset.temporal_start),
+                               (DCAT_.endDate, dataset.temporal_end)):  # fmt: skip
             if day is not None:
-                out.append((period, IRI(predicate), xsd_date(_day(day))))
-    out.append((s, IRI(DCT.language), IRI(eu_authority.CHINESE)))
+                out.append((period, predicate, xsd_date(_day(day))))
+    out.append((s, DCT_.language, IRI(eu_authority.CHINESE)))
     describe.describe_external(eu_authority.CHINESE, ctx, out)
     if dataset.category:
         _high_value(dataset.category, s, ctx, out)
     rest = service_iri(ctx.base_url, REST_API)
-    out.append((rest, IRI(DCAT.servesDataset), s))
+    out.append((rest, DCAT_.servesDataset, s))
     describe_service(REST_API, ctx, out)
     out.extend(provenance_triples(dataset, s, ctx))
     _quality(dataset, s, ctx, out)
     if ctx.in_catalog:
-        out.append((IRI(uris.catalog_uri(ctx.base_url)), IRI(DCAT.dataset), s))
+        out.append((IRI(uris.catalog_uri(ctx.base_url)), DCAT_.dataset, s))
         for rule in SUBCATALOG_RULES:
             for sub in rule.catalogs_of(dataset, ctx, out):
-                out.append((sub, IRI(DCAT.dataset), s))
+                out.append((sub, DCAT_.dataset, s))
 
 
 def _day(value: date | datetime) -> date:
@@ -244,43 +258,43 @@ def _contact(dataset: Dataset, s: IRI, ctx: PublishContext, out: Chunk) -> None:
     if not (name or phone or email):
         return
     kind = ctx.bnode()
-    out.append((s, IRI(DCAT.contactPoint), kind))
-    out.append((kind, A, IRI(VCARD.Kind)))
+    out.append((s, DCAT_.contactPoint, kind))
+    out.append((kind, A, VCARD_.Kind))
     if name:
-        out.append((kind, IRI(VCARD.fn), text(name)))
+        out.append((kind, VCARD_.fn, text(name)))
     if email:
         mailto = "mailto:" + email.strip()
         if uris.is_contact_iri(mailto):
-            out.append((kind, IRI(VCARD.hasEmail), IRI(mailto)))
+            out.append((kind, VCARD_.hasEmail, IRI(mailto)))
         else:
             skipped("contact_email", email, "not an e-mail address")
     if phone:
         tel = "tel:" + "".join(phone.split())
         if uris.is_contact_iri(tel):
-            out.append((kind, IRI(VCARD.hasTelephone), IRI(tel)))
+            out.append((kind, VCARD_.hasTelephone, IRI(tel)))
         else:
             skipped("contact_phone", phone, "not a telephone number")
 
 
 def _high_value(category: str, s: IRI, ctx: PublishContext, out: Chunk) -> None:
     """A dataset of the ten categories: EU data themes, the plan, the HVD categories."""
-    scheme = categories.scheme()
+    scheme = scheme_named("categories")
     concept = scheme.by_notation(category)
     if concept is None:
         return
     for theme in categories.eu_theme(category):
-        out.append((s, IRI(DCAT.theme), IRI(theme)))
+        out.append((s, DCAT_.theme, IRI(theme)))
         describe.describe_external(theme, ctx, out)
     plan = describe.plan_iri(ctx.base_url)
-    out.append((s, IRI(DCATAP.applicableLegislation), plan))
+    out.append((s, DCATAP_.applicableLegislation, plan))
     ctx.describe(plan, out, lambda: describe.plan_triples(ctx))
-    out.append((s, IRI(DCATAP.hvdCategory), IRI(concept.uri(ctx.base_url))))
+    out.append((s, DCATAP_.hvdCategory, IRI(concept.uri(ctx.base_url))))
     ctx.describe(
         concept.uri(ctx.base_url), out, lambda: describe.concept_triples(concept, scheme, ctx)
     )
     hvd = categories.hvd_category(category)
     if hvd:
-        out.append((s, IRI(DCATAP.hvdCategory), IRI(hvd)))
+        out.append((s, DCATAP_.hvdCategory, IRI(hvd)))
         describe.describe_external(hvd, ctx, out)
 
 
@@ -289,18 +303,18 @@ def _quality(dataset: Dataset, s: IRI, ctx: PublishContext, out: Chunk) -> None:
         return
     for measurement in ctx.quality(dataset):
         node = ctx.bnode()
-        out.append((s, IRI(DQV.hasQualityMeasurement), node))
-        out.append((node, A, IRI(DQV.QualityMeasurement)))
-        out.append((node, IRI(DQV.isMeasurementOf), IRI(measurement.metric)))
+        out.append((s, DQV_.hasQualityMeasurement, node))
+        out.append((node, A, DQV_.QualityMeasurement))
+        out.append((node, DQV_.isMeasurementOf, IRI(measurement.metric)))
         value = measurement.value
         if isinstance(value, bool):
-            out.append((node, IRI(DQV.value), boolean(value)))
+            out.append((node, DQV_.value, boolean(value)))
         elif isinstance(value, int):
-            out.append((node, IRI(DQV.value), integer(value)))
+            out.append((node, DQV_.value, integer(value)))
         else:
-            out.append((node, IRI(DQV.value), decimal(value)))
+            out.append((node, DQV_.value, decimal(value)))
         if measurement.computed_at:
-            out.append((node, IRI(DCT.date), date_time(measurement.computed_at)))
+            out.append((node, DCT_.date, date_time(measurement.computed_at)))
 
 
 # -- distributions ------------------------------------------------------------------------------
@@ -331,32 +345,28 @@ def _distribution(
     dataset: Dataset, distribution: Distribution, d: IRI, ctx: PublishContext, out: Chunk
 ) -> None:
     out.append((d, A, DISTRIBUTION))
-    gx = gx_namespace(ctx.base_url)
     values = distribution_values(dataset, distribution, ctx.base_url)
-    for row in DISTRIBUTION_FIELDS:
-        predicate = IRI(row.term(gx))
+    for row, predicate in rows_for(ctx.base_url, distribution=True):
         for value in field_values(row, predicate, values.get(row.attribute), ctx, out):
             out.append((d, predicate, value))
-            if predicate == DCT.conformsTo and isinstance(value, IRI):
+            if predicate == DCT_.conformsTo and isinstance(value, IRI):
                 ctx.describe(value, out, lambda v=value: _schema_standard(v))  # type: ignore[misc]
     if distribution.sha256:
         checksum = ctx.bnode()
         algorithm = str(SPDX.checksumAlgorithm_sha256)
-        out.append((d, IRI(SPDX.checksum), checksum))
-        out.append((checksum, A, IRI(SPDX.Checksum)))
-        out.append((checksum, IRI(SPDX.algorithm), IRI(algorithm)))
-        out.append(
-            (checksum, IRI(SPDX.checksumValue), typed(distribution.sha256, XSD + "hexBinary"))
-        )
+        out.append((d, SPDX_.checksum, checksum))
+        out.append((checksum, A, SPDX_.Checksum))
+        out.append((checksum, SPDX_.algorithm, IRI(algorithm)))
+        out.append((checksum, SPDX_.checksumValue, typed(distribution.sha256, XSD + "hexBinary")))
         describe.describe_external(algorithm, ctx, out)
-    if dataset.category and categories.scheme().by_notation(dataset.category):
-        out.append((d, IRI(DCATAP.applicableLegislation), describe.plan_iri(ctx.base_url)))
-        out.append((d, IRI(DCAT.accessService), service_iri(ctx.base_url, REST_API)))
+    if dataset.category and scheme_named("categories").by_notation(dataset.category):
+        out.append((d, DCATAP_.applicableLegislation, describe.plan_iri(ctx.base_url)))
+        out.append((d, DCAT_.accessService, service_iri(ctx.base_url, REST_API)))
 
 
 def _schema_standard(iri: Node) -> Chunk:
     return [
-        (iri, A, IRI(DCT.Standard)),  # type: ignore[list-item]
-        (iri, IRI(DCT.title), text("Table Schema", "en")),  # type: ignore[list-item]
-        (iri, IRI(DCT.conformsTo), IRI("https://specs.frictionlessdata.io/table-schema/")),  # type: ignore[list-item]
+        (iri, A, DCT_.Standard),  # type: ignore[list-item]
+        (iri, DCT_.title, text("Table Schema", "en")),  # type: ignore[list-item]
+        (iri, DCT_.conformsTo, IRI("https://specs.frictionlessdata.io/table-schema/")),  # type: ignore[list-item]
     ]

@@ -73,3 +73,21 @@ def subjects_in_order(chunk: Iterable[Triple]) -> dict[Subject, list[tuple[IRI, 
     for s, p, o in chunk:
         grouped.setdefault(s, []).append((p, o))
     return grouped
+
+
+class Vocabulary:
+    """Terms of one namespace as :class:`IRI` attributes, each built once (``DCAT_.theme``).
+
+    rdflib's ``DCAT.theme`` builds and checks a new URIRef on every access; a writer that
+    names the same predicates millions of times uses these instead.
+    """
+
+    def __init__(self, namespace: object) -> None:  # a str, rdflib Namespace or closed namespace
+        self._namespace = str(namespace)
+
+    def __getattr__(self, name: str) -> IRI:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        value = IRI(self._namespace + name)
+        setattr(self, name, value)
+        return value

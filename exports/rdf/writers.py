@@ -52,22 +52,17 @@ def _nt(node: Node) -> str:
 
 class _Prefixed:
     def __init__(self, prefixes: Mapping[str, str]) -> None:
-        # longest namespace first, so that the most specific prefix wins
         self.prefixes = dict(prefixes)
-        self._ordered = sorted(prefixes.items(), key=lambda item: -len(item[1]))
-        self._cache: dict[str, str | None] = {}
+        # every namespace ends in "/" or "#": an IRI's namespace is what precedes its last one
+        self._by_namespace = {namespace: prefix for prefix, namespace in prefixes.items()}
+        self._rendered: dict[str, str] = {}
 
     def curie(self, iri: str) -> str | None:
-        if iri in self._cache:
-            return self._cache[iri]
-        found = None
-        for prefix, namespace in self._ordered:
-            if iri.startswith(namespace) and _LOCAL.match(iri[len(namespace) :]):
-                found = f"{prefix}:{iri[len(namespace) :]}"
-                break
-        if len(self._cache) < 10_000:  # vocabulary terms repeat; dataset IRIs do not
-            self._cache[iri] = found
-        return found
+        cut = max(iri.rfind("/"), iri.rfind("#")) + 1
+        prefix = self._by_namespace.get(iri[:cut])
+        if prefix is None or not _LOCAL.match(iri[cut:]):
+            return None
+        return f"{prefix}:{iri[cut:]}"
 
 
 class TurtleWriter(_Prefixed):
@@ -126,7 +121,13 @@ class TurtleWriter(_Prefixed):
         return self._iri(node)
 
     def _iri(self, iri: str) -> str:
-        return self.curie(iri) or f"<{iri}>"
+        rendered = self._rendered.get(iri)
+        if rendered is None:
+            rendered = self.curie(iri) or f"<{iri}>"
+            if len(self._rendered) > 100_000:  # bounded: dataset IRIs do not repeat
+                self._rendered.clear()
+            self._rendered[iri] = rendered
+        return rendered
 
 
 def _group(

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date, datetime
-from functools import cache
+from functools import cache, lru_cache
 from importlib import import_module
 from typing import Any
 
@@ -165,15 +165,34 @@ def field_values(
 def _concept_value(
     row: Field, predicate: IRI, value: str, ctx: PublishContext, out: Chunk
 ) -> Iterator[Node]:
-    scheme = scheme_named(row.scheme or "")
-    concept = scheme.by_notation(value) or scheme.lookup(value)
+    concept = _concept(row.scheme or "", value)
     if concept is None:
-        skipped(row.attribute, value, f"not in the {scheme.name} scheme")
+        skipped(row.attribute, value, f"not in the {row.scheme} scheme")
         return
     iri = concept.uri(ctx.base_url)
-    types = CONCEPT_TYPES.get(predicate, ())
-    ctx.describe(iri, out, lambda: describe.concept_triples(concept, scheme, ctx, *types))
+    if iri not in ctx.described:
+        scheme = scheme_named(row.scheme or "")
+        types = CONCEPT_TYPES.get(predicate, ())
+        ctx.describe(iri, out, lambda: describe.concept_triples(concept, scheme, ctx, *types))
     yield IRI(iri)
+
+
+@lru_cache(maxsize=4096)
+def _concept(scheme_name: str, value: str) -> Concept | None:
+    """A stored value's concept (by notation, else by label or match), looked up once."""
+    scheme = scheme_named(scheme_name)
+    return scheme.by_notation(value) or scheme.lookup(value)
+
+
+@lru_cache(maxsize=4096)
+def _mapped(scheme_name: str, value: str) -> tuple[str, Concept] | None:
+    """The authority-table IRI a stored value maps to, with its concept."""
+    concept = _concept(scheme_name, value)
+    table = MAPPED_TABLES.get(scheme_name, "")
+    if concept is None:
+        return None
+    match = next((uri for uri in concept.exact_match if uri.startswith(table)), None)
+    return (match, concept) if match else None
 
 
 def _mapped_value(
@@ -182,26 +201,21 @@ def _mapped_value(
     if predicate == DCAT_.mediaType:
         yield from _media_type(value, ctx, out)
         return
-    scheme = scheme_named(row.scheme or "")
-    concept = scheme.by_notation(value) or scheme.lookup(value)
-    table = MAPPED_TABLES.get(row.scheme or "", "")
-    match = _match_in(concept, table) if concept else None
-    if match is None:
+    found = _mapped(row.scheme or "", value)
+    if found is None:
         if uris.is_valid_iri(value):  # e.g. a harvested licence URL
             yield IRI(value)
         else:
-            skipped(row.attribute, value, f"no {table or row.scheme} match")
+            skipped(row.attribute, value, f"no {row.scheme} match")
         return
-    if row.scheme == "formats":
-        fmt = formats.file_format(concept.notation)  # type: ignore[union-attr]
-        ctx.describe(match, out, lambda: describe.file_type_triples(fmt, ctx))
-    else:
-        describe.describe_external(match, ctx, out)
+    match, concept = found
+    if match not in ctx.described:
+        if row.scheme == "formats":
+            fmt = formats.file_format(concept.notation)
+            ctx.describe(match, out, lambda: describe.file_type_triples(fmt, ctx))
+        else:
+            describe.describe_external(match, ctx, out)
     yield IRI(match)
-
-
-def _match_in(concept: Concept, table: str) -> str | None:
-    return next((uri for uri in concept.exact_match if uri.startswith(table)), None)
 
 
 def _media_type(value: str, ctx: PublishContext, out: Chunk) -> Iterator[Node]:

@@ -16,6 +16,7 @@ from typing import Any
 from exports.rdf.terms import IRI, RDF_TYPE, XSD, BNode, Chunk, Lit, Node, Subject
 
 _LOCAL = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_-]*$")
+XSD_STRING = XSD + "string"
 _NT_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"})
 
 
@@ -30,8 +31,22 @@ class NTriplesWriter:
     def start(self) -> str:
         return ""
 
+    def __init__(self) -> None:
+        self._rendered: dict[Node, str] = {}
+
     def chunk(self, triples: Chunk) -> str:
-        return "".join(f"{_nt(s)} <{p}> {_nt(o)} .\n" for s, p, o in triples)
+        return "".join(f"{self._term(s)} <{p}> {self._term(o)} .\n" for s, p, o in triples)
+
+    def _term(self, node: Node) -> str:
+        if type(node) is BNode:
+            return f"_:{node}"
+        rendered = self._rendered.get(node)
+        if rendered is None:
+            rendered = _nt(node)
+            if len(self._rendered) > 200_000:  # bounded: dataset IRIs and texts do not repeat
+                self._rendered.clear()
+            self._rendered[node] = rendered
+        return rendered
 
     def end(self) -> str:
         return ""
@@ -55,7 +70,7 @@ class _Prefixed:
         self.prefixes = dict(prefixes)
         # every namespace ends in "/" or "#": an IRI's namespace is what precedes its last one
         self._by_namespace = {namespace: prefix for prefix, namespace in prefixes.items()}
-        self._rendered: dict[str, str] = {}
+        self._rendered: dict[Node, str] = {}
 
     def curie(self, iri: str) -> str | None:
         cut = max(iri.rfind("/"), iri.rfind("#")) + 1
@@ -91,43 +106,51 @@ class TurtleWriter(_Prefixed):
         inline: set[BNode],
         depth: int,
     ) -> str:
-        indent = "    " * depth
-        by_predicate: dict[IRI, list[Node]] = {}
+        """``p o , o ; p o`` lines; consecutive objects of one predicate share it."""
+        indent = "\n" + "    " * depth
+        parts: list[str] = []
+        previous = None
+        term = self._term
         for p, o in pairs:
-            by_predicate.setdefault(p, []).append(o)
-        parts = []
-        for p, objects in by_predicate.items():
-            rendered = []
-            for o in objects:
-                if isinstance(o, BNode) and o in inline:
-                    inner = self._body(grouped[o], grouped, inline, depth + 1)
-                    rendered.append(f"[{inner}\n{indent}]")
-                else:
-                    rendered.append(self._term(o))
-            verb = "a" if p == RDF_TYPE else self._term(p)
-            parts.append(f"\n{indent}{verb} " + " , ".join(rendered))
-        return " ;".join(parts)
+            if type(o) is BNode and o in inline:
+                rendered = f"[{self._body(grouped[o], grouped, inline, depth + 1)}{indent}]"
+            else:
+                rendered = term(o)
+            if p == previous:
+                parts.append(" , ")
+            else:
+                if previous is not None:
+                    parts.append(" ;")
+                parts.append(indent)
+                parts.append("a " if p == RDF_TYPE else term(p) + " ")
+                previous = p
+            parts.append(rendered)
+        return "".join(parts)
 
     def _term(self, node: Node) -> str:
-        if isinstance(node, Lit):
+        """A node in Turtle; IRIs and literals that repeat are rendered once."""
+        if type(node) is BNode:
+            return f"_:{node}"
+        rendered = self._rendered.get(node)
+        if rendered is not None:
+            return rendered
+        if type(node) is Lit:
             body = f'"{escape_string(node.value)}"'
             if node.lang:
-                return f"{body}@{node.lang}"
-            if node.datatype and node.datatype != XSD + "string":
-                return f"{body}^^{self._iri(node.datatype)}"
-            return body
-        if isinstance(node, BNode):
-            return f"_:{node}"
-        return self._iri(node)
+                rendered = f"{body}@{node.lang}"
+            elif node.datatype and node.datatype != XSD_STRING:
+                rendered = f"{body}^^{self._term(IRI(node.datatype))}"
+            else:
+                rendered = body
+        else:
+            rendered = self.curie(node) or f"<{node}>"  # type: ignore[arg-type]
+        if len(self._rendered) > 200_000:  # bounded: dataset IRIs and texts do not repeat
+            self._rendered.clear()
+        self._rendered[node] = rendered
+        return rendered
 
     def _iri(self, iri: str) -> str:
-        rendered = self._rendered.get(iri)
-        if rendered is None:
-            rendered = self.curie(iri) or f"<{iri}>"
-            if len(self._rendered) > 100_000:  # bounded: dataset IRIs do not repeat
-                self._rendered.clear()
-            self._rendered[iri] = rendered
-        return rendered
+        return self._term(IRI(iri))
 
 
 def _group(

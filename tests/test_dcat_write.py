@@ -15,6 +15,7 @@ from catalog.services.departments import create_department
 from catalog.services.distributions import attach_distribution
 from exports.dcat.context import PublishContext, prefixes
 from exports.dcat.profile import DATASET_FIELDS, DISTRIBUTION_FIELDS
+from exports.dcat.quality import Measurement
 from exports.dcat.write import dataset_chunk, dataset_graph
 from exports.formats import BY_SUFFIX
 from exports.rdf.graph import to_graph
@@ -199,3 +200,24 @@ def test_the_ontology_defines_every_gx_property_of_the_table():
 )
 def test_iri_check(value, valid):
     assert uris.is_valid_iri(value) is valid
+
+
+def machine_readable_share(dataset):
+    """A real quality metric: the share of the dataset's files in machine-readable formats."""
+    files = dataset.distributions
+    share = sum(d.machine_readable for d in files) / len(files) if files else 0.0
+    yield Measurement(f"{BASE}/ns#machineReadableShare", share, datetime(2026, 1, 1))
+
+
+def test_quality_scores_are_published_as_dqv_measurements(session):
+    dataset = _full_dataset(session)
+    ctx = PublishContext(BASE, quality=machine_readable_share)
+    graph = to_graph(dataset_chunk(dataset, ctx))
+    dqv = "http://www.w3.org/ns/dqv#"
+    s = URIRef(uris.dataset_uri(BASE, dataset.id))
+    measurement = graph.value(s, URIRef(dqv + "hasQualityMeasurement"))
+    assert graph.value(measurement, URIRef(dqv + "isMeasurementOf")) == URIRef(
+        f"{BASE}/ns#machineReadableShare"
+    )
+    assert graph.value(measurement, URIRef(dqv + "value")) == Literal("1", datatype=ns.XSD.decimal)
+    assert dataset_graph(dataset, BASE).value(s, URIRef(dqv + "hasQualityMeasurement")) is None

@@ -2,8 +2,9 @@
 
 A :data:`QualityProvider` gives the measurements of one dataset; the DCAT writer publishes
 each as ``dqv:hasQualityMeasurement [ a dqv:QualityMeasurement ; dqv:isMeasurementOf <metric> ;
-dqv:value … ]``. The portal passes no provider until quality scores exist; the metrics'
-IRIs (``dqv:Metric``) belong in the portal's vocabulary (``vocab/data/ontology.ttl``).
+dqv:value … ]``. The portal publishes the measurements of the provider registered as
+``app.extensions["gxdata.quality"]`` (none until quality scores exist); the metrics' IRIs
+(``dqv:Metric``) belong in the portal's vocabulary (``vocab/data/linked/ontology.ttl``).
 """
 
 from __future__ import annotations

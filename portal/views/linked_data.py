@@ -41,8 +41,16 @@ bp = Blueprint("linked_data", __name__)
 SUFFIXES = "any(" + ",".join(f.suffix for f in FORMATS) + ")"
 
 
+QUALITY = "gxdata.quality"  # app.extensions key of a QualityProvider (DQV measurements)
+
+
 def _base() -> str:
     return current_app.config["BASE_URL"]
+
+
+def _context() -> PublishContext:
+    """A document's context; quality scores are published when a provider is registered."""
+    return PublishContext(_base(), quality=current_app.extensions.get(QUALITY))
 
 
 def rdf_response(fmt: RdfFormat, chunks: Iterable[Chunk], canonical: str | None = None) -> Response:
@@ -90,7 +98,7 @@ def _catalog_page(fmt: RdfFormat) -> Response:
         abort(404, description=f"page {number} is past the last page ({links.pages})")
     summary = replace(linked_data.catalog_summary(session), total=total)
     datasets = linked_data.page_of(session, stmt, number)
-    chunks = catalog_chunks(summary, datasets, PublishContext(_base()), links)
+    chunks = catalog_chunks(summary, datasets, _context(), links)
     return rdf_response(fmt, chunks, links.this)
 
 
@@ -98,11 +106,12 @@ def _catalog_page(fmt: RdfFormat) -> Response:
 def dump() -> Response:
     """The whole catalog as gzipped N-Triples, streamed (its own session: it outlives the view)."""
     factory, engine, base = services().session_factory, services().search, _base()
+    quality = current_app.extensions.get(QUALITY)
 
     def body() -> Iterator[bytes]:
         compressor = zlib.compressobj(6, zlib.DEFLATED, 31)
         with factory() as session:
-            for piece in catalog_document(session, BY_SUFFIX["nt"], base, engine):
+            for piece in catalog_document(session, BY_SUFFIX["nt"], base, engine, quality=quality):
                 data = compressor.compress(piece.encode("utf-8"))
                 if data:
                     yield data
@@ -141,7 +150,7 @@ def dataset_rdf(id_or_slug: str, suffix: str) -> Response:
 
 def dataset_response(dataset: Dataset, fmt: RdfFormat) -> Response:
     canonical = f"{uris.dataset_uri(_base(), dataset.id)}.{fmt.suffix}"
-    return rdf_response(fmt, [dataset_chunk(dataset, PublishContext(_base()))], canonical)
+    return rdf_response(fmt, [dataset_chunk(dataset, _context())], canonical)
 
 
 def dataset_alternates(response: Response, dataset: Dataset) -> Response:

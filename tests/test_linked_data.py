@@ -231,3 +231,14 @@ def test_cli_exports_the_catalog(app, runner, session, tmp_path):
         assert len(list(graph.subjects(RDF.type, DCAT.Dataset))) == 1
     bad = runner.invoke(args=["export", "dcat", "--format", "rdf", "--output", str(tmp_path / "x")])
     assert bad.exit_code != 0
+
+
+def test_search_department_and_category_pages_link_to_the_same_selection(demo_client):
+    search = demo_client.get("/dataset?q=气象&format=CSV&page=2")
+    link = search.headers["Link"]
+    assert f"<{BASE}/catalog.ttl?" in link and "format=CSV" in link and "page=2" not in link
+    nt_url = re.search(r"<([^>]+\.nt\?[^>]*)>", link).group(1).removeprefix(BASE)
+    graph = _parse(demo_client.get(nt_url), "nt")
+    assert graph.value(URIRef(f"{BASE}/catalog"), HYDRA.totalItems) is not None
+    category = demo_client.get("/category/health").headers["Link"]
+    assert f"<{BASE}/catalog.jsonld?category=health>" in category

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from flask import Blueprint, Response, abort, current_app, render_template, request
 
-from catalog import queries
+from catalog import queries, uris
 from catalog.access import can_fetch_files
 from catalog.browse import build_query, search_catalog
 from catalog.preview import PREVIEWABLE, preview_table
@@ -31,9 +33,23 @@ def _search(fixed: dict[str, list[str]] | None = None):
     return search_catalog(get_session(), services().search, query)
 
 
+def _with_catalog_links(html: str, fixed: dict[str, list[str]] | None = None) -> Response:
+    """The page with ``Link`` headers to the same selection of the catalog in RDF."""
+    args = [(k, v) for k, values in request.args.lists() for v in values if k in FILTERS]
+    args += [(k, v) for k, values in (fixed or {}).items() for v in values]
+    query = urlencode(args)
+    base = current_app.config["BASE_URL"]
+    return linked_data.with_alternates(
+        Response(html), lambda suffix: uris.catalog_page_url(base, suffix, query)
+    )
+
+
+FILTERS = (*FACET_FIELDS, "q")
+
+
 @bp.get("/dataset")
-def search() -> str:
-    return render_template("search.html", page=_search())
+def search() -> Response:
+    return _with_catalog_links(render_template("search.html", page=_search()))
 
 
 @bp.get("/dataset/<id_or_slug>")
@@ -81,13 +97,13 @@ def departments() -> str:
 
 
 @bp.get("/organization/<slug>")
-def department(slug: str) -> str:
+def department(slug: str) -> Response:
     found = queries.get_department(get_session(), slug)
     if found is None:
         abort(404)
-    return render_template(
-        "department.html", department=found, page=_search({"department": [found.slug]})
-    )
+    fixed = {"department": [found.slug]}
+    html = render_template("department.html", department=found, page=_search(fixed))
+    return _with_catalog_links(html, fixed)
 
 
 @bp.get("/category")
@@ -100,8 +116,10 @@ def category_list() -> str:
 
 
 @bp.get("/category/<notation>")
-def category(notation: str) -> str:
+def category(notation: str) -> Response:
     concept = categories.scheme().by_notation(notation)
     if concept is None:
         abort(404)
-    return render_template("category.html", concept=concept, page=_search({"category": [notation]}))
+    fixed = {"category": [notation]}
+    html = render_template("category.html", concept=concept, page=_search(fixed))
+    return _with_catalog_links(html, fixed)

@@ -122,5 +122,8 @@ def test_closed_datasets_never_appear(demo_client, demo_app):
 
 def test_browsable_page_lists_every_path(demo_client, spec):
     html = demo_client.get("/api/v1/docs").get_data(as_text=True)
-    for path in spec["paths"]:
+    for path, item in spec["paths"].items():
         assert f"/api/v1{path}" in html
+        assert item["get"]["summary"].split(" · ")[0] in html  # e.g. 检索数据集
+        for parameter in item["get"]["parameters"]:
+            assert f"<code>{parameter['name']}</code>" in html

@@ -174,6 +174,7 @@ class JsonLdWriter(_Prefixed):
     def __init__(self, prefixes: Mapping[str, str]) -> None:
         super().__init__(prefixes)
         self._first = True
+        self._compact: dict[str, str] = {}
 
     def start(self) -> str:
         context = json.dumps(self.prefixes, ensure_ascii=False)
@@ -224,7 +225,13 @@ class JsonLdWriter(_Prefixed):
         return node
 
     def _iri(self, iri: str) -> str:
-        return self.curie(iri) or iri
+        compact = self._compact.get(iri)
+        if compact is None:
+            compact = self.curie(iri) or iri
+            if len(self._compact) > 200_000:  # bounded: dataset IRIs do not repeat
+                self._compact.clear()
+            self._compact[iri] = compact
+        return compact
 
 
 def nquads(triples: Chunk, graph: str) -> str:

@@ -1,10 +1,10 @@
 """The portal's APIs as DCAT-AP data services (``dcat:DataService``).
 
 The catalog lists them (``dcat:service``); each dataset is served by the REST API
-(``dcat:servesDataset``), and the files of high-value datasets name it as their
-``dcat:accessService``: the API of every dataset in the ten categories, in the manner of
-DCAT-AP HVD, which also asks each service for its HVD categories, the applicable
-legislation, a contact point and a documentation page.
+(``dcat:servesDataset``) and each of its files names the API as its ``dcat:accessService``, so
+every dataset of the ten categories has its API, in the manner of DCAT-AP HVD, which also asks
+each service for its HVD categories, the applicable legislation, a contact point and a
+documentation page.
 """
 
 from __future__ import annotations

@@ -373,9 +373,9 @@ def _distribution(
         out.append((checksum, SPDX_.algorithm, IRI(algorithm)))
         out.append((checksum, SPDX_.checksumValue, typed(distribution.sha256, XSD + "hexBinary")))
         describe.describe_external(algorithm, ctx, out)
+    out.append((d, DCAT_.accessService, service_iri(ctx.base_url, REST_API)))
     if dataset.category and scheme_named("categories").by_notation(dataset.category):
         out.append((d, DCATAP_.applicableLegislation, describe.plan_iri(ctx.base_url)))
-        out.append((d, DCAT_.accessService, service_iri(ctx.base_url, REST_API)))
 
 
 def _schema_standard(iri: Node) -> Chunk:

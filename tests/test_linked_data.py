@@ -242,3 +242,19 @@ def test_search_department_and_category_pages_link_to_the_same_selection(demo_cl
     assert graph.value(URIRef(f"{BASE}/catalog"), HYDRA.totalItems) is not None
     category = demo_client.get("/category/health").headers["Link"]
     assert f"<{BASE}/catalog.jsonld?category=health>" in category
+
+
+def test_sub_catalog_uris_dereference(demo_client):
+    graph = _parse(demo_client.get("/catalog.ttl?modified_since=2999-01-01"), "ttl")
+    part = next(graph.objects(URIRef(f"{BASE}/catalog"), DCT.hasPart))
+    slug = str(part).rsplit("/", 1)[1]
+    assert (part, RDF.type, DCAT.Catalog) in graph
+    assert graph.value(part, DCT.publisher) == URIRef(f"{BASE}/organization/{slug}")
+    html = demo_client.get(f"/catalog/department/{slug}")
+    assert html.status_code == 303 and html.location == f"{BASE}/organization/{slug}"
+    rdf = demo_client.get(f"/catalog/department/{slug}", headers={"Accept": "text/turtle"})
+    assert rdf.status_code == 303 and rdf.location == f"{BASE}/catalog.ttl?department={slug}"
+    page = _parse(demo_client.get(f"/catalog.ttl?department={slug}"), "ttl")
+    datasets = set(page.objects(URIRef(f"{BASE}/catalog"), DCAT.dataset))
+    assert datasets and datasets == set(page.objects(part, DCAT.dataset))
+    assert demo_client.get("/catalog/department/no-such-department").status_code == 404

@@ -82,9 +82,13 @@ def main() -> None:
         data = Graph().parse(data=response.get_data(as_text=True), format="turtle")
         datasets += len(set(data.subjects(RDF_TYPE, DCAT.Dataset)))
         totals += results(data, dcat_ap, "none")
-        for dataset in set(data.subjects(HVD_CATEGORY, None)):
+        high_value = set(data.subjects(HVD_CATEGORY, None)) & set(
+            data.subjects(RDF_TYPE, DCAT.Dataset)
+        )
+        for dataset in high_value:
             single = client.get(f"{str(dataset).removeprefix('http://gxdata.test')}.ttl")
-            hvd_totals += results(Graph().parse(data=single.get_data(as_text=True)), hvd, "rdfs")
+            graph = Graph().parse(data=single.get_data(as_text=True), format="turtle")
+            hvd_totals += results(graph, hvd, "rdfs")
             hvd_datasets += 1
         page += 1
     print(f"DCAT-AP 3.0.1: {datasets} datasets in {page - 1} pages: "

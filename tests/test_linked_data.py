@@ -84,6 +84,7 @@ def test_catalog_negotiates_and_pages_with_hydra(demo_client, demo_ids):
     assert (view, RDF.type, HYDRA.PartialCollectionView) in graph
     assert graph.value(view, HYDRA.previous) is None
     assert str(graph.value(view, HYDRA.next)) == f"{BASE}/catalog.ttl?page=2"
+    assert graph.value(view, HYDRA.nextPage) == graph.value(view, HYDRA.next)  # older harvesters
     last = -(-len(demo_ids) // 100)
     assert str(graph.value(view, HYDRA.last)) == f"{BASE}/catalog.ttl?page={last}"
     assert len(list(graph.objects(catalog, DCAT.dataset))) == 100

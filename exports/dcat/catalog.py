@@ -77,21 +77,25 @@ def catalog_header(
 
 
 def _hydra(c: IRI, total: int, page: PageLinks | None) -> Chunk:
+    """Hydra paging: the current terms (PartialCollectionView, first/last/next/previous) and,
+    for harvesters written against Hydra's earlier draft (ckanext-dcat before 2.1), the same
+    links as a PagedCollection (firstPage/lastPage/nextPage/previousPage)."""
     out: Chunk = [(c, HYDRA_.totalItems, integer(total))]
     if page is None:
         return out
     view = IRI(page.this)
+    links = {"first": page.first, "last": page.last, "next": page.next, "previous": page.previous}
     out += [
         (c, HYDRA_.view, view),
         (view, A, HYDRA_.PartialCollectionView),
-        (view, HYDRA_.first, IRI(page.first)),
-        (view, HYDRA_.last, IRI(page.last)),
+        (view, A, HYDRA_.PagedCollection),
         (view, HYDRA_.itemsPerPage, integer(page.per_page)),
+        (view, HYDRA_.totalItems, integer(total)),
     ]
-    if page.next:
-        out.append((view, HYDRA_.next, IRI(page.next)))
-    if page.previous:
-        out.append((view, HYDRA_.previous, IRI(page.previous)))
+    for name, target in links.items():
+        if target:
+            out.append((view, getattr(HYDRA_, name), IRI(target)))
+            out.append((view, getattr(HYDRA_, f"{name}Page"), IRI(target)))
     return out
 
 

@@ -11,12 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from typing import Protocol
+from urllib.parse import quote
 
 from catalog import uris
 from catalog.models import Dataset, Department
 from exports.dcat import describe
-from exports.dcat.context import DCAT_, DCT_, PublishContext
+from exports.dcat.context import DCAT_, DCT_, FOAF_, PublishContext
+from exports.dcat.services import CATALOG_LICENCE
 from exports.rdf.terms import IRI, A, Chunk, text
+from vocab import categories, divisions, eu_authority
 
 
 class SubCatalogRule(Protocol):
@@ -62,6 +65,25 @@ def _department_catalog(iri: IRI, department: Department, ctx: PublishContext) -
     if department.name_en:
         out.append((iri, DCT_.title, text(f"Catalog of {department.name_en}", "en")))
     ctx.describe(agent, out, lambda: describe.agent_triples(department, ctx))
+    # what DCAT-AP recommends of a catalog, as far as the department's record tells it
+    page = IRI(f"{ctx.base_url}/dataset?department={quote(department.slug)}")
+    out += [(iri, FOAF_.homepage, page), (page, A, FOAF_.Document)]
+    out.append((iri, DCT_.language, IRI(eu_authority.CHINESE)))
+    describe.describe_external(eu_authority.CHINESE, ctx, out)
+    out.append((iri, DCT_.license, IRI(CATALOG_LICENCE)))
+    describe.describe_external(CATALOG_LICENCE, ctx, out)
+    scheme = categories.scheme()
+    out.append((iri, DCAT_.themeTaxonomy, IRI(scheme.uri(ctx.base_url))))
+    ctx.describe(
+        scheme.uri(ctx.base_url), out, lambda: describe.scheme_triples(scheme, ctx.base_url)
+    )
+    area = divisions.division(department.division or divisions.REGION_CODE) or divisions.region()
+    out.append((iri, DCT_.spatial, IRI(area.uri(ctx.base_url))))
+    ctx.describe(
+        area.uri(ctx.base_url),
+        out,
+        lambda: describe.concept_triples(area, divisions.scheme(), ctx, DCT_.Location),
+    )
     return out
 
 

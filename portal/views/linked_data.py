@@ -8,7 +8,7 @@ configured base URL, never the request's host.
 from __future__ import annotations
 
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 
 from flask import (
@@ -61,7 +61,7 @@ def rdf_response(fmt: RdfFormat, chunks: Iterable[Chunk], canonical: str | None 
     return vary_accept(response)
 
 
-def with_alternates(response: Response, url_for_suffix) -> Response:  # type: ignore[no-untyped-def]
+def with_alternates(response: Response, url_for_suffix: Callable[[str], str]) -> Response:
     response.headers["Link"] = alternates(url_for_suffix)
     return vary_accept(response)
 

@@ -11,8 +11,9 @@ from flask_wtf.csrf import CSRFProtect
 
 from portal import commands, db, errors, i18n, templating
 from portal import config as config_module
+from portal.api import v1 as rest_api
 from portal.api.ckan import bp as ckan_api
-from portal.views import catalog_pages, downloads, pages
+from portal.views import catalog_pages, downloads, linked_data, pages, sparql
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -30,10 +31,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     csrf = CSRFProtect(app)
     db.init_app(app)
 
-    for blueprint in (pages.bp, catalog_pages.bp, downloads.bp):
+    for blueprint in (pages.bp, linked_data.bp, catalog_pages.bp, downloads.bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(ckan_api)
     csrf.exempt(ckan_api)  # read-only JSON API: no cookies are trusted there
+    for api in (sparql.bp, rest_api.bp):  # read-only too: POST carries a query, not a change
+        app.register_blueprint(api)
+        csrf.exempt(api)
 
     app.after_request(_security_headers)
     commands.register(app.cli)

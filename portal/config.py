@@ -9,6 +9,9 @@
 | ``GXDATA_SEARCH_INDEX`` | ``<instance>/index`` |
 | ``GXDATA_FILES`` | ``<instance>/files`` |
 | ``GXDATA_MAX_UPLOAD_MB`` | ``200`` |
+| ``GXDATA_SPARQL_STORE`` | ``<instance>/sparql`` (pyoxigraph store of the SPARQL endpoint) |
+| ``GXDATA_SPARQL_TIMEOUT`` | ``10`` seconds a query |
+| ``GXDATA_SPARQL_MAX_ROWS`` | ``10000`` result rows a query |
 """
 
 from __future__ import annotations
@@ -40,6 +43,9 @@ def load_config(instance: str, environ: Mapping[str, str] | None = None) -> dict
         "SEARCH_ENGINE": environ.get("GXDATA_SEARCH_ENGINE") or "whoosh",
         "FILES": environ.get("GXDATA_FILES") or str(root / "files"),
         "MAX_UPLOAD_BYTES": int(environ.get("GXDATA_MAX_UPLOAD_MB") or 200) * 1024 * 1024,
+        "SPARQL_STORE": environ.get("GXDATA_SPARQL_STORE") or str(root / "sparql"),
+        "SPARQL_TIMEOUT": float(environ.get("GXDATA_SPARQL_TIMEOUT") or 10),
+        "SPARQL_MAX_ROWS": int(environ.get("GXDATA_SPARQL_MAX_ROWS") or 10_000),
         "PREVIEW_ROWS": 100,
         "BABEL_DEFAULT_LOCALE": "zh",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",

@@ -97,3 +97,23 @@ def test_keyboard_reaches_the_search_box_and_english_works(page, live_server):
     assert width <= 400  # no sideways scrolling on a phone
     _shot(page, "phone-search")
     page.goto(live_server + "/?lang=zh")
+
+
+def test_sparql_form_runs_an_example_query(page, live_server):
+    page.goto(live_server + "/sparql")
+    assert page.locator("h1").inner_text() == "SPARQL 查询"
+    assert "各部门发布的数据集数量" in page.locator(".sparql-example summary").first.inner_text()
+    _shot(page, "sparql-form")
+    page.get_by_role("button", name="执行查询").click()
+    page.wait_for_load_state()
+    body = page.locator("body").inner_text()
+    assert '"bindings"' in body and "数据集数" in body
+
+
+def test_rest_api_page_links_to_live_answers(page, live_server):
+    page.goto(live_server + "/api/v1/docs")
+    assert "/api/v1/datasets" in page.locator("main").inner_text()
+    _shot(page, "rest-api-docs")
+    page.get_by_role("link", name="试一试").first.click()
+    page.wait_for_load_state()
+    assert '"results"' in page.locator("body").inner_text()

@@ -17,6 +17,7 @@ from vocab import (
     divisions,
     formats,
     frequencies,
+    licences,
     open_types,
     sensitivity,
     share_types,
@@ -50,6 +51,7 @@ VOCABULARIES: dict[str, ModuleType] = {
     "formats.ttl": formats,
     "divisions.ttl": divisions,
     "topics.ttl": topics,
+    "licences.ttl": licences,
 }
 # Codes stored in the database: renaming one is a migration, so these lists are pinned.
 STORED_NOTATIONS = {

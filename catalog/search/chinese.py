@@ -75,7 +75,7 @@ class JiebaTokenizer(Tokenizer):
     overlapping search-mode words (公交, 公交车) each carry their own span.
     """
 
-    def __call__(  # type: ignore[override]
+    def __call__(
         self,
         value: str,
         positions: bool = False,

@@ -13,10 +13,12 @@ from rdflib import Graph, Literal, URIRef
 
 from vocab import (
     categories,
+    category_rules,
     delivery_channels,
     divisions,
     formats,
     frequencies,
+    licences,
     open_types,
     sensitivity,
     share_types,
@@ -50,6 +52,8 @@ VOCABULARIES: dict[str, ModuleType] = {
     "formats.ttl": formats,
     "divisions.ttl": divisions,
     "topics.ttl": topics,
+    "licences.ttl": licences,
+    "category_rules.ttl": category_rules,
 }
 # Codes stored in the database: renaming one is a migration, so these lists are pinned.
 STORED_NOTATIONS = {

@@ -1,0 +1,21 @@
+"""Open licences (``data/licences.ttl``), by SPDX identifier, mapped to the EU licence table."""
+
+from vocab.namespaces import EU_LICENSE
+from vocab.skos import Concept, ConceptScheme, load_scheme
+
+FILENAME = "licences.ttl"
+
+
+def scheme() -> ConceptScheme:
+    return load_scheme(FILENAME)
+
+
+def licence(value: str) -> Concept | None:
+    """A licence by SPDX identifier, label ("CC BY 4.0", "odc-pddl") or EU licence URI."""
+    return scheme().lookup(value)
+
+
+def eu_licence(notation: str) -> str:
+    """The EU licence URI (dct:license) of a licence; KeyError if unknown."""
+    concept = scheme().require(notation)
+    return next(uri for uri in concept.exact_match if uri.startswith(EU_LICENSE))

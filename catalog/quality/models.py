@@ -99,7 +99,8 @@ class Derivation(Base):
     """A distribution the portal derived from another (prov:wasDerivedFrom).
 
     ``source_sha256`` is the source's content when the derivative was made: a different
-    sha256 on the source means the derivative is stale and is made again.
+    sha256 on the source means the derivative is stale and is made again. When the source is
+    deleted, ``source_id`` becomes NULL and the next enrichment removes the derivative.
     """
 
     __tablename__ = "derivation"
@@ -107,15 +108,15 @@ class Derivation(Base):
     distribution_id: Mapped[str] = mapped_column(
         ForeignKey("distribution.id", ondelete="CASCADE"), primary_key=True
     )
-    source_id: Mapped[str] = mapped_column(
-        ForeignKey("distribution.id", ondelete="CASCADE"), index=True
+    source_id: Mapped[str | None] = mapped_column(  # NULL once the source is deleted
+        ForeignKey("distribution.id", ondelete="SET NULL"), index=True
     )
     method: Mapped[str] = mapped_column(String(40))
     source_sha256: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     distribution: Mapped[Distribution] = relationship(foreign_keys=[distribution_id])
-    source: Mapped[Distribution] = relationship(foreign_keys=[source_id])
+    source: Mapped[Distribution | None] = relationship(foreign_keys=[source_id])
 
 
 class LinkCheck(Base):

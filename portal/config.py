@@ -9,6 +9,10 @@
 | ``GXDATA_SEARCH_INDEX`` | ``<instance>/index`` |
 | ``GXDATA_FILES`` | ``<instance>/files`` |
 | ``GXDATA_MAX_UPLOAD_MB`` | ``200`` |
+| ``GXDATA_NETWORK`` | ``1``; ``0`` never fetches files or checks links |
+| ``GXDATA_FETCH_TIMEOUT`` | ``60`` seconds for one remote file |
+| ``GXDATA_LINK_TIMEOUT`` | ``10`` seconds for one link check |
+| ``GXDATA_WORKER_THREADS`` | ``1`` background worker beside ``gxdata serve``; ``0`` none |
 """
 
 from __future__ import annotations
@@ -41,6 +45,10 @@ def load_config(instance: str, environ: Mapping[str, str] | None = None) -> dict
         "FILES": environ.get("GXDATA_FILES") or str(root / "files"),
         "MAX_UPLOAD_BYTES": int(environ.get("GXDATA_MAX_UPLOAD_MB") or 200) * 1024 * 1024,
         "PREVIEW_ROWS": 100,
+        "NETWORK": (environ.get("GXDATA_NETWORK") or "1").lower() not in ("0", "false", "no"),
+        "FETCH_TIMEOUT": float(environ.get("GXDATA_FETCH_TIMEOUT") or 60),
+        "LINK_TIMEOUT": float(environ.get("GXDATA_LINK_TIMEOUT") or 10),
+        "WORKER_THREADS": int(environ.get("GXDATA_WORKER_THREADS") or 1),
         "BABEL_DEFAULT_LOCALE": "zh",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
         "LANGUAGES": ("zh", "en"),

@@ -62,12 +62,12 @@ def upgrade() -> None:
     )
     op.create_table('derivation',
     sa.Column('distribution_id', sa.String(length=36), nullable=False),
-    sa.Column('source_id', sa.String(length=36), nullable=False),
+    sa.Column('source_id', sa.String(length=36), nullable=True),
     sa.Column('method', sa.String(length=40), nullable=False),
     sa.Column('source_sha256', sa.String(length=64), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.ForeignKeyConstraint(['distribution_id'], ['distribution.id'], name=op.f('fk_derivation_distribution_id_distribution'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['source_id'], ['distribution.id'], name=op.f('fk_derivation_source_id_distribution'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['source_id'], ['distribution.id'], name=op.f('fk_derivation_source_id_distribution'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('distribution_id', name=op.f('pk_derivation'))
     )
     with op.batch_alter_table('derivation', schema=None) as batch_op:

@@ -40,7 +40,7 @@ def scheme() -> ConceptScheme:
 @cache
 def _rules(kind: str) -> tuple[tuple[str, int, Concept], ...]:
     """(keyword, order, rule) of one kind, longest keyword first, then by rule order."""
-    found = []
+    found: list[tuple[str, int, Concept]] = []
     for order, rule in enumerate(scheme()):
         if rule.text("applies_to") == kind:
             found.extend((keyword, order, rule) for keyword in rule.texts("keywords"))

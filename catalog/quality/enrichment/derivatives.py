@@ -71,10 +71,7 @@ def derive(
 ) -> list[Inference]:
     """Make, remake or remove derivatives; one record-only inference per derivative made."""
     found: list[Inference] = []
-    derivations = _derivations(session, dataset)
-    for derivation in [d for d in derivations.values() if d.source_id is None]:
-        dataset.distributions.remove(derivation.distribution)
-        session.delete(derivation)
+    derivations = _without_orphans(session, dataset)
     made = {(d.source_id, d.method): d for d in derivations.values() if d.source_id}
     for source, method in _due(dataset, context):
         existing = made.get((source.id, method.name))
@@ -94,6 +91,21 @@ def derive(
                 )
             )
     return found
+
+
+def _without_orphans(session: Session, dataset: Dataset) -> dict[str, Derivation]:
+    """The dataset's derivations, after removing every derivative whose source is gone
+    (and, in turn, the derivatives of those)."""
+    while True:
+        session.flush()
+        derivations = _derivations(session, dataset)
+        present = {d.id for d in dataset.distributions}
+        orphans = [d for d in derivations.values() if d.source_id not in present]
+        if not orphans:
+            return derivations
+        for derivation in orphans:
+            dataset.distributions.remove(derivation.distribution)
+            session.delete(derivation)
 
 
 def _due(dataset: Dataset, context: EnrichContext) -> Iterator[tuple[Distribution, Method]]:

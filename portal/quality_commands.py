@@ -96,12 +96,14 @@ def validate_command(
 
 def _validate_dataset(target: str, engine: str, as_json: bool, no_network: bool) -> bool:
     with services().session_factory() as session:
-        dataset = _find_dataset(session, target)
+        with session.begin():
+            dataset = _find_dataset(session, target)
+            ids = [d.id for d in dataset.distributions if is_tabular(d.format)]
         invalid = False
-        for distribution in list(dataset.distributions):
-            if not is_tabular(distribution.format):
-                continue
+        for distribution_id in ids:  # one transaction per table
             with session.begin():
+                distribution = session.get(Distribution, distribution_id)
+                assert distribution is not None
                 row = validate_distribution(
                     session,
                     services().files,
@@ -109,11 +111,11 @@ def _validate_dataset(target: str, engine: str, as_json: bool, no_network: bool)
                     limits(network=not no_network),
                     engine=engine,
                 )
-            if row is None:
-                click.echo(f"{distribution.title}: no file to validate")
-                continue
-            _print_stored(distribution, row, as_json)
-            invalid |= not row.valid
+                if row is None:
+                    click.echo(f"{distribution.title}: no file to validate")
+                    continue
+                _print_stored(distribution, row, as_json)
+                invalid |= not row.valid
         return invalid
 
 
@@ -194,11 +196,12 @@ def enrich_command(
     started = time.perf_counter()
     totals: Counter[str] = Counter()
     with services().session_factory() as session:
-        ids = (
-            list(session.scalars(select(Dataset.id).order_by(Dataset.id)))
-            if everything
-            else [_find_dataset(session, target).id for target in datasets]
-        )
+        with session.begin():
+            ids = (
+                list(session.scalars(select(Dataset.id).order_by(Dataset.id)))
+                if everything
+                else [_find_dataset(session, target).id for target in datasets]
+            )
         session.info[jobs.QUIET] = True  # this run does the enrichment the jobs would
         for dataset_id in ids:
             with session.begin():
@@ -235,13 +238,14 @@ def check_links_command(
     if timeout is not None:
         reach = replace(reach, timeout=timeout)
     with services().session_factory() as session:
-        if everything:
-            distributions = list(session.scalars(select(Distribution)))
-        else:
-            distributions = [
-                d for target in datasets for d in _find_dataset(session, target).distributions
-            ]
-        urls = urls_of(distributions)
+        with session.begin():
+            if everything:
+                distributions = list(session.scalars(select(Distribution)))
+            else:
+                distributions = [
+                    d for target in datasets for d in _find_dataset(session, target).distributions
+                ]
+            urls = urls_of(distributions)
         if not reach.network:
             click.echo(f"network disabled: {len(urls)} URLs not checked")
             return

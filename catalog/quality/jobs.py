@@ -103,7 +103,7 @@ def fail(session: Session, job: Job, problem: str) -> None:
 
 def pending_counts(session: Session) -> dict[str, int]:
     stmt = select(Job.kind, func.count()).where(Job.state == PENDING).group_by(Job.kind)
-    return {kind: count for kind, count in session.execute(stmt).tuples()}
+    return {kind: count for kind, count in session.execute(stmt).all()}
 
 
 class JobTrigger:

@@ -275,16 +275,19 @@ def worker_command(once: bool, kinds: tuple[str, ...], poll: float, no_network: 
     with services().session_factory() as session:
         click.echo(f"queued: {jobs.pending_counts(session) or 'nothing'}")
     total = 0
-    while True:
-        outcomes = worker.run()
-        total += len(outcomes)
-        for kind, count in sorted(Counter(o.kind for o in outcomes).items()):
-            failed = sum(1 for o in outcomes if o.kind == kind and not o.ok)
-            click.echo(f"{kind}: {count} run, {failed} failed")
-        if once:
-            click.echo(f"{total} jobs run")
-            return
-        time.sleep(poll)
+    try:
+        while True:
+            outcomes = worker.run()
+            total += len(outcomes)
+            for kind, count in sorted(Counter(o.kind for o in outcomes).items()):
+                failed = sum(1 for o in outcomes if o.kind == kind and not o.ok)
+                click.echo(f"{kind}: {count} run, {failed} failed")
+            if once:
+                break
+            time.sleep(poll)
+    except KeyboardInterrupt:  # Ctrl+C between two jobs: each finished job is committed
+        click.echo("stopped")
+    click.echo(f"{total} jobs run")
 
 
 @stats_group.command("show")

@@ -49,6 +49,7 @@ def init_app(app: Flask) -> QualityServices:
         problem_text=messages.problem_text,
         criterion_label=messages.criterion_label,
         advice_text=messages.advice_text,
+        advice_label=messages.advice_label,
     )
     return quality
 

@@ -139,6 +139,17 @@ FIELDS = {
     "row_count": _("Row count"),
     "record_count": _("Record count"),
 }
+ADVICE = {
+    "fill-fields": _("Fill in the missing metadata"),
+    "declare-frequency": _("Declare the update frequency"),
+    "give-modified": _("Give the date of the last update"),
+    "update-data": _("Update the data as often as declared"),
+    "fix-table": _("Fix the errors in the tables"),
+    "unreadable-table": _("Make the tables readable"),
+    "check-links": _("Have the links checked"),
+    "fix-links": _("Fix the links that do not answer"),
+    "add-distribution": _("Add files or links"),
+}
 _QUOTED = re.compile(r'"([^"]*)"')
 _POSITION = re.compile(r"position (\d+)")
 
@@ -173,6 +184,11 @@ def problem_text(code: str | None) -> str:
 
 def criterion_label(earned: Earned) -> str:
     return str(CRITERIA.get(earned.criterion.code, earned.criterion.code))
+
+
+def advice_label(code: str) -> str:
+    """What a group of datasets should do, without the details of one dataset."""
+    return str(ADVICE.get(code, code))
 
 
 def advice_text(advice: Advice) -> str:

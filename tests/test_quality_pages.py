@@ -54,6 +54,7 @@ def catalog(app, session, services, runner):
 def test_openness_page_in_chinese_and_english(client, catalog):
     html = client.get("/stats/openness").get_data(as_text=True)
     assert "开放程度与数据质量" in html and "南宁市交通运输局" in html
+    assert '<td class="advice">注明更新频率；' in html
     assert '<table class="stats" data-table="departments">' in html
     assert 'src="/static/vendor/echarts/echarts.min.js"' in html
     assert not re.search(r'<script[^>]+src="https?://', html)  # no CDN
@@ -70,7 +71,10 @@ def test_openness_as_json_and_csv(client, catalog):
     data = client.get("/stats/openness.json").get_json()
     assert data["catalog"]["datasets"] == 2
     assert data["catalog"]["distributions"] == 4  # CSV, its Turtle, PDF; XLS
-    assert data["departments"][0]["name"] == "南宁市交通运输局"
+    department = data["departments"][0]
+    assert department["name"] == "南宁市交通运输局" and department["dqi_meets_target"] is False
+    assert department["dqi_advice"][0] == "declare-frequency"  # neither dataset says how often
+    assert department["dqi_weakest"] == "timeliness"
     assert data["target"] == 80
     for key in ("machine_readable_datasets_ratio", "mqa_mean", "dqi_mean", "dqi_validity"):
         assert key in data["catalog"]

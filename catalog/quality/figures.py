@@ -55,6 +55,13 @@ class GroupFigures:
     datasets_meeting: int | None = None  # datasets with an index of 80 or more
     dimensions: dict[str, float] = field(default_factory=dict)  # mean points per dimension
     components: dict[str, float | None] = field(default_factory=dict)  # mean DQI components
+    advice: list[str] = field(default_factory=list)  # advice codes that would raise it most
+
+    @property
+    def weakest(self) -> str | None:
+        """The DQI component with the lowest mean: where the index gains most."""
+        measured = {k: v for k, v in self.components.items() if v is not None}
+        return min(measured, key=lambda k: measured[k]) if measured else None
 
     @property
     def meets_target(self) -> bool | None:
@@ -77,6 +84,8 @@ class GroupFigures:
             "datasets_meeting_target": self.datasets_meeting,
             **{f"mqa_{k}": _round(v) for k, v in self.dimensions.items()},
             **{f"dqi_{k}": _round(v) for k, v in self.components.items()},
+            "dqi_weakest": self.weakest,
+            "dqi_advice": self.advice,
         }
 
 
@@ -156,6 +165,10 @@ def _figures(scope: str, key: str, items: list[Scored]) -> GroupFigures:
     for component in dqi.COMPONENTS:
         values = [v for i in items if (v := i.dqi.components[component]) is not None]
         components[component] = sum(values) / len(values) if values else None
+    gains: dict[str, float] = defaultdict(float)
+    for item in items:
+        for advice in item.dqi.advice:
+            gains[advice.code] += advice.gain
     return GroupFigures(
         scope=scope,
         key=key,
@@ -166,6 +179,7 @@ def _figures(scope: str, key: str, items: list[Scored]) -> GroupFigures:
         datasets_meeting=sum(1 for i in items if i.dqi.meets_target),
         dimensions=dimensions,
         components=components,
+        advice=sorted(gains, key=lambda code: -gains[code])[:2],
     )
 
 

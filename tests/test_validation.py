@@ -291,3 +291,17 @@ def test_not_a_table_and_unknown_formats(tmp_path):
     broken.write_bytes(b"this is not a spreadsheet")
     fast, reference = _both(broken, "XLSX")
     assert not fast.valid and [e.type for e in fast.errors] == [e.type for e in reference.errors]
+
+
+def test_a_broken_schema_is_a_schema_error_for_both_engines(tmp_path):
+    path = _write_csv(tmp_path / "dup.csv", [["1", "x", "2"], ["a", "y", "3"]], ["a", "b", "c"])
+    schema = {
+        "fields": [
+            {"name": "id", "type": "integer"},
+            {"name": "id", "type": "string"},
+            {"name": "n", "type": "integer"},
+        ]
+    }
+    fast, reference = _both(path, "CSV", {"schema": schema})
+    assert [e.type for e in fast.errors] == [e.type for e in reference.errors] == ["schema-error"]
+    assert not fast.valid

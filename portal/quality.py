@@ -50,6 +50,7 @@ def init_app(app: Flask) -> QualityServices:
         criterion_label=messages.criterion_label,
         advice_text=messages.advice_text,
         advice_label=messages.advice_label,
+        provenance=messages.provenance,
     )
     return quality
 

@@ -150,6 +150,38 @@ ADVICE = {
     "fix-links": _("Fix the links that do not answer"),
     "add-distribution": _("Add files or links"),
 }
+SOURCES = {
+    "topic": _("the topic"),
+    "department": _("the department"),
+    "title": _("the title"),
+    "title-description": _("the title and description"),
+    "given-format": _("the format given"),
+    "content": _("the file's content"),
+    "file-name": _("the file name"),
+    "download-url": _("the download address"),
+    "media-type": _("the media type"),
+    "format": _("the format"),
+    "stored-file": _("the stored file"),
+    "validation-report": _("the validation report"),
+    "table": _("the table"),
+    "distribution": _("the file"),
+}
+RULES = {
+    "topic-mapping": _("topic mapping"),
+    "category-keyword": _("category keyword rule"),
+    "division-named": _("names the division"),
+    "department-division": _("the department's own division"),
+    "jieba-tfidf": _("jieba TF-IDF keywords, top"),
+    "format-notation": _("the format vocabulary's code"),
+    "format-vocabulary": _("extension or media type in the format vocabulary"),
+    "content-sniffing": _("recognised from the content"),
+    "media-type-of-format": _("the format's registered media type"),
+    "measured": _("measured"),
+    "computed": _("computed"),
+    "validator-rows": _("rows read by the validator, header excluded"),
+    "largest-table": _("rows of the dataset's largest table"),
+    "derivation": _("derived file"),
+}
 _QUOTED = re.compile(r'"([^"]*)"')
 _POSITION = re.compile(r"position (\d+)")
 
@@ -184,6 +216,17 @@ def problem_text(code: str | None) -> str:
 
 def criterion_label(earned: Earned) -> str:
     return str(CRITERIA.get(earned.criterion.code, earned.criterion.code))
+
+
+def provenance(text: str, kind: str) -> str:
+    """An inference's source or rule (``kind: detail``) in the user's language."""
+    code, _sep, detail = text.partition(":")
+    table = SOURCES if kind == "source" else RULES
+    label = table.get(code.strip())
+    if label is None:
+        return text
+    detail = detail.strip()
+    return f"{label} {detail}" if detail else str(label)
 
 
 def advice_label(code: str) -> str:

@@ -69,11 +69,13 @@ def test_category_from_topic_then_department_then_title(session, context):
     assert by_title.category == "transport"
     assert given.category == "statistics"  # given metadata is never overwritten
     topic = _records(session, by_topic)[(None, "category")]
-    assert topic.step == "category" and "市场监管" in topic.source and "topics.ttl" in topic.rule
+    assert topic.step == "category" and topic.source == "topic: 市场监管"
+    assert topic.rule == "topic-mapping: topics.ttl 市场监管 → enterprise"
     department = _records(session, by_department)[(None, "category")]
-    assert "南宁市气象局" in department.source and "department/meteorology" in department.rule
+    assert department.source == "department: 南宁市气象局"
+    assert department.rule == "category-keyword: category_rules.ttl department/meteorology “气象”"
     title = _records(session, by_title)[(None, "category")]
-    assert "keyword '公交'" in title.rule
+    assert title.rule == "category-keyword: category_rules.ttl title/transport “公交”"
     assert (None, "category") not in _records(session, given)
 
 
@@ -103,7 +105,9 @@ def test_spatial_coverage_from_the_department_and_a_narrower_title(session, cont
     assert narrower.spatial == divisions.division_for_text("南宁市青秀区").notation
     assert region.spatial == divisions.REGION_CODE
     record = _records(session, narrower)[(None, "spatial")]
-    assert "青秀区" in record.rule and "title" in record.source
+    assert record.source == "title: 青秀区公交站点" and record.rule.startswith(
+        "division-named: 青秀区"
+    )
 
 
 def test_keywords_from_title_and_description_only_when_none_were_given(session, context):
@@ -118,7 +122,7 @@ def test_keywords_from_title_and_description_only_when_none_were_given(session, 
         enrich_dataset(session, given, context)
     assert 1 <= len(inferred.keywords) <= 5
     assert "公交" in "".join(inferred.keywords) and "数据" not in inferred.keywords
-    assert "jieba" in _records(session, inferred)[(None, "keywords")].rule
+    assert _records(session, inferred)[(None, "keywords")].rule == "jieba-tfidf: 5"
     assert given.keywords == ["公交"]
 
 
@@ -144,7 +148,7 @@ def test_formats_normalised_and_corrected_by_content(session, services, context)
     records = _records(session, dataset)
     assert records[(named.id, "format")].given == "Excel XLS"
     assert records[(disguised.id, "format")].given == "XLS"
-    assert "Office Open XML" in records[(disguised.id, "format")].source
+    assert records[(disguised.id, "format")].source.startswith("content: Office Open XML")
     assert named.media_type == "application/vnd.ms-excel"
 
 

@@ -95,6 +95,8 @@ def test_dataset_page_shows_validation_scores_and_inferred_metadata(client, cata
     assert "由 客流.csv 转换" in html  # its Turtle derivative
     assert "元数据质量评分" in html and "数据质量指数" in html
     assert 'data-inferred="category"' in html and "交通和基础设施" in html
+    assert "依据 数据集名称 南宁市公交车站点客流；" not in html  # kinds are translated, not raw
+    assert "规则: 类别关键词规则 category_rules.ttl department/transport “交通运输”" in html
     assert 'data-inferred="keywords"' in html
     assert "如何提高评分" in html
     assert "datapackage.json" in html

@@ -84,8 +84,8 @@ def derive(
                 Inference(
                     f"derived:{method.name}",
                     {"distribution": derived.id, "source_sha256": source.sha256},
-                    source=f"distribution {source.title!r}",
-                    rule=method.label,
+                    source=f"distribution: {source.title}",
+                    rule=f"derivation: {method.name}",
                     distribution=source,
                     record_only=True,
                 )

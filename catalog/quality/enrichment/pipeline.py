@@ -36,7 +36,13 @@ class EnrichContext:
 
 @dataclass
 class Inference:
-    """One value a step inferred. ``record_only``: remembered, not an attribute to set."""
+    """One value a step inferred. ``record_only``: remembered, not an attribute to set.
+
+    ``source`` and ``rule`` read ``kind: detail`` — a stable kebab-case kind the portal
+    translates (``topic``, ``department``, ``title``, ``content``…; ``topic-mapping``,
+    ``category-keyword``, ``division-named``, ``jieba-tfidf``…) and the particulars, as
+    found (``topic: 市场监管``, ``category-keyword: category_rules.ttl title/transport “公交”``).
+    """
 
     field: str
     value: Any

@@ -49,8 +49,8 @@ def infer_formats(
                 Inference(
                     "media_type",
                     fmt.media_type,
-                    source=f"format {fmt.notation}",
-                    rule="the IANA media type of the format (formats.ttl)",
+                    source=f"format: {fmt.notation}",
+                    rule="media-type-of-format:",
                     distribution=distribution,
                 )
             )
@@ -65,8 +65,8 @@ def _format_of(distribution: Distribution, context: EnrichContext) -> list[Infer
             Inference(
                 "format",
                 known.notation,
-                source=f"given format {declared!r}",
-                rule="the format vocabulary's notation",
+                source=f"given-format: {declared}",
+                rule="format-notation:",
                 distribution=distribution,
                 replaces=True,
             )
@@ -79,8 +79,8 @@ def _format_of(distribution: Distribution, context: EnrichContext) -> list[Infer
                     Inference(
                         "format",
                         sniffed.format,
-                        source=f"the file's content ({sniffed.evidence})",
-                        rule="content sniffing" + (f"; given {declared!r}" if declared else ""),
+                        source=f"content: {sniffed.evidence}",
+                        rule="content-sniffing:",
                         distribution=distribution,
                         replaces=known is not None,
                     )
@@ -88,9 +88,9 @@ def _format_of(distribution: Distribution, context: EnrichContext) -> list[Infer
     if known is not None:
         return []
     for label, candidate in (
-        ("file name", distribution.file_name),
-        ("download URL", _url_name(distribution.download_url)),
-        ("media type", distribution.media_type),
+        ("file-name", distribution.file_name),
+        ("download-url", _url_name(distribution.download_url)),
+        ("media-type", distribution.media_type),
         ("title", distribution.title),
     ):
         fmt = formats.format_for(candidate) if candidate else None
@@ -99,8 +99,8 @@ def _format_of(distribution: Distribution, context: EnrichContext) -> list[Infer
                 Inference(
                     "format",
                     fmt.notation,
-                    source=f"{label} {candidate!r}",
-                    rule="extension or media type in the format vocabulary",
+                    source=f"{label}: {candidate}",
+                    rule="format-vocabulary:",
                     distribution=distribution,
                     replaces=bool(declared),
                 )
@@ -132,8 +132,8 @@ def infer_category(
                 Inference(
                     "category",
                     category,
-                    source=f"topic {dataset.topic!r}",
-                    rule=f"topics.ttl: {dataset.topic} → {category}",
+                    source=f"topic: {dataset.topic}",
+                    rule=f"topic-mapping: topics.ttl {dataset.topic} → {category}",
                 )
             ]
     texts = (
@@ -147,8 +147,8 @@ def infer_category(
                 Inference(
                     "category",
                     match.category,
-                    source=f"{label} {text!r}",
-                    rule=f"category_rules.ttl {match.notation}: keyword {match.keyword!r}",
+                    source=f"{label}: {text}",
+                    rule=f"category-keyword: category_rules.ttl {match.notation} “{match.keyword}”",
                 )
             ]
     return []
@@ -165,23 +165,23 @@ def infer_spatial(
     titled = divisions.division_for_text(dataset.title)
     if current is not None:
         if titled is not None and _narrower(titled, current):
-            return [_spatial(titled.notation, f"title {dataset.title!r}", titled.label("zh"))]
+            return [_spatial(titled.notation, f"title: {dataset.title}", titled.label("zh"))]
         return []
     named = divisions.division_for_text(department.name) if department else None
     if named is not None and titled is not None and _narrower(titled, named):
-        return [_spatial(titled.notation, f"title {dataset.title!r}", titled.label("zh"))]
+        return [_spatial(titled.notation, f"title: {dataset.title}", titled.label("zh"))]
     if named is not None:
         assert department is not None
-        return [_spatial(named.notation, f"department {department.name!r}", named.label("zh"))]
+        return [_spatial(named.notation, f"department: {department.name}", named.label("zh"))]
     if titled is not None:
-        return [_spatial(titled.notation, f"title {dataset.title!r}", titled.label("zh"))]
+        return [_spatial(titled.notation, f"title: {dataset.title}", titled.label("zh"))]
     if department is not None and department.division:
         return [
             Inference(
                 "spatial",
                 department.division,
-                source=f"department {department.name!r}",
-                rule="the department's own division",
+                source=f"department: {department.name}",
+                rule="department-division:",
             )
         ]
     return []
@@ -198,7 +198,7 @@ def _narrower(inner: Concept, outer: Concept) -> bool:
 
 
 def _spatial(code: str, source: str, name: str) -> Inference:
-    return Inference("spatial", code, source=source, rule=f"names the division {name} ({code})")
+    return Inference("spatial", code, source=source, rule=f"division-named: {name} ({code})")
 
 
 def infer_keywords(
@@ -219,8 +219,8 @@ def infer_keywords(
         Inference(
             "keywords",
             words,
-            source="title and description",
-            rule=f"jieba TF-IDF, top {KEYWORD_COUNT} (title counted twice), general words removed",
+            source="title-description:",
+            rule=f"jieba-tfidf: {KEYWORD_COUNT}",
         )
     ]
 
@@ -238,22 +238,22 @@ def file_facts(
             path = context.store.path(distribution.stored_file)
         except NotFound:
             continue
-        measured = "the stored file"
+        measured = "stored-file:"
         if distribution.byte_size is None:
             found.append(
-                Inference("byte_size", path.stat().st_size, measured, "measured", distribution)
+                Inference("byte_size", path.stat().st_size, measured, "measured:", distribution)
             )
         if not distribution.sha256:
             digest = hashlib.sha256(path.read_bytes()).hexdigest()
-            found.append(Inference("sha256", digest, measured, "computed", distribution))
+            found.append(Inference("sha256", digest, measured, "computed:", distribution))
         rows = _rows(session, distribution, context)
         if rows is not None:
             found.append(
                 Inference(
                     "row_count",
                     rows,
-                    source="the validation report of the stored file",
-                    rule="content rows read by the validator (header excluded)",
+                    source="validation-report:",
+                    rule="validator-rows:",
                     distribution=distribution,
                     record_only=True,
                 )
@@ -266,8 +266,8 @@ def file_facts(
             Inference(
                 "record_count",
                 rows,
-                source=f"rows of {distribution.title!r}",
-                rule="the row count of the dataset's largest stored table",
+                source=f"table: {distribution.title}",
+                rule="largest-table:",
             )
         )
     return found

@@ -7,6 +7,7 @@ same order, with the same types, row numbers and field numbers.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 from pathlib import Path
@@ -305,3 +306,77 @@ def test_a_broken_schema_is_a_schema_error_for_both_engines(tmp_path):
     fast, reference = _both(path, "CSV", {"schema": schema})
     assert [e.type for e in fast.errors] == [e.type for e in reference.errors] == ["schema-error"]
     assert not fast.valid
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk"])
+def test_regular_files_are_read_by_arrow_with_the_same_results(tmp_path, encoding):
+    rows = [
+        [str(n), f"南宁市第{n}号站点", f"{n * 1.5}", "2024-02-29" if n % 50 else "2023-02-29"]
+        for n in range(1, 400)
+    ]
+    rows[120][1] = 'say "hi", then\nleave'  # quotes, a delimiter and a line break inside
+    rows[121] = ["", "", "", ""]  # a blank row, written as empty cells
+    rows[300][2] = "暂无"
+    path = tmp_path / "regular.csv"
+    with path.open("w", encoding=encoding, newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\r\n")
+        writer.writerow(["编号", "站点", "数值", "日期"])
+        writer.writerows(rows)
+    fast, reference = _both(path, "CSV")
+    assert fast.stats["reader"] == "arrow"
+    assert [e.position for e in fast.errors] == [e.position for e in reference.errors]
+    assert [e.cell for e in fast.errors] == [e.cell for e in reference.errors]
+    assert {"type-error", "blank-row"} <= set(fast.error_counts)
+    assert fast.stats["rows"] == reference.stats["rows"] == 399
+    assert fast.stats["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_irregular_rows_are_read_again_from_their_text(tmp_path):
+    rows = [[str(n), "柳州市", str(n)] for n in range(1, 40_000)]
+    rows[20_000] = ["20001", "柳州市"]  # a short row
+    rows[20_001] = ["20002", '"多余"', "1", "x"]  # a long one, with quotes
+    rows[30_000] = ["30001", "柳州市", "暂无"]
+    path = _write_csv(tmp_path / "odd.csv", rows, ["编号", "城市", "数量"])
+    fast, reference = _both(path, "CSV")
+    assert fast.stats["reader"] == "arrow"
+    assert [e.position for e in fast.errors] == [e.position for e in reference.errors]
+    assert [e.cell for e in fast.errors] == [e.cell for e in reference.errors]
+    assert fast.error_counts == {"missing-cell": 1, "extra-cell": 1, "type-error": 1}
+
+
+@pytest.mark.parametrize(
+    "tail",
+    ["40000,柳州市\n", '40000,"runs to the end\n\n', "编号,城市\n"],
+    ids=["short-last-row", "unclosed-quote", "short-header"],
+)
+def test_what_arrow_may_read_apart_goes_to_the_csv_reader(tmp_path, tail):
+    body = "".join(f"{n},柳州市,{n}\n" for n in range(1, 40_000))
+    path = tmp_path / "tail.csv"
+    if tail.startswith("编号"):
+        path.write_text(tail + body, encoding="utf-8")
+    else:
+        path.write_text("编号,城市,数量\n" + body + tail, encoding="utf-8")
+    fast, reference = _both(path, "CSV")
+    assert fast.stats["reader"] == "csv"
+    assert [e.position for e in fast.errors] == [e.position for e in reference.errors]
+    assert [e.cell for e in fast.errors] == [e.cell for e in reference.errors]
+    assert fast.errors
+
+
+def test_irregular_rows_across_arrow_blocks(tmp_path):
+    rows = []
+    for n in range(1, 60_000):  # about 2.5 MB: several blocks of Arrow's reader
+        row = [str(n), f"南宁市青秀区第{n}号公交站点", str(n % 97)]
+        if n % 997 == 0:
+            row = row[:2]
+        elif n % 1499 == 0:
+            row = [*row, "多余"]
+        elif n % 2003 == 0:
+            row[2] = "暂无"
+        rows.append(row)
+    path = _write_csv(tmp_path / "blocks.csv", rows, ["编号", "名称", "数量"])
+    assert path.stat().st_size > 2 * 1024 * 1024
+    fast, reference = _both(path, "CSV")
+    assert fast.stats["reader"] == "arrow"
+    assert [e.position for e in fast.errors] == [e.position for e in reference.errors]
+    assert fast.stats["rows"] == 59_999

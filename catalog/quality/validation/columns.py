@@ -103,13 +103,18 @@ class FieldChecker:
             return not (NUMBER_OPTIONS & set(field.list_defined()))
         return True
 
-    def check(self, cells: Sequence[Any]) -> ColumnCheck:
+    def check(self, cells: Sequence[Any] | pa.Array) -> ColumnCheck:
+        """Check one column: Python cells (None for a missing one) or an Arrow string array."""
+        if isinstance(cells, pa.Array):
+            if not self.vectorised:
+                return self._check_cell_by_cell(cells.to_pylist())
+            return self._check_vectorised(_Lazy(cells), cells)
         array = _strings(cells) if self.vectorised else None
         if array is None:
             return self._check_cell_by_cell(cells)
         return self._check_vectorised(cells, array)
 
-    def _check_vectorised(self, cells: Sequence[Any], array: pa.Array) -> ColumnCheck:
+    def _check_vectorised(self, cells: Sequence[Any] | _Lazy, array: pa.Array) -> ColumnCheck:
         missing = pc.or_(pc.is_null(array), pc.is_in(array, value_set=self.missing))
         if self.field.type in ALWAYS_VALID:
             type_ok = pc.invert(missing)
@@ -131,7 +136,7 @@ class FieldChecker:
         if self.keep_values:
             values = [
                 None if blank[i] or type_errors[i] else self.read_value(cell)
-                for i, cell in enumerate(cells)
+                for i, cell in enumerate(array.to_pylist())
             ]
         return ColumnCheck(blank=blank, type_errors=type_errors, notes=notes, values=values)
 
@@ -153,6 +158,19 @@ class FieldChecker:
             if values is not None:
                 values.append(value)
         return ColumnCheck(blank=blank, type_errors=type_errors, notes=notes, values=values)
+
+
+class _Lazy:
+    """Python values of an Arrow array, converted one at a time when asked for."""
+
+    def __init__(self, array: pa.Array):
+        self.array = array
+
+    def __getitem__(self, index: int) -> Any:
+        return self.array[index].as_py()
+
+    def __len__(self) -> int:
+        return len(self.array)
 
 
 def _strings(cells: Sequence[Any]) -> pa.Array | None:

@@ -12,11 +12,12 @@ cells, missing cells; a blank row reports only ``blank-row``; then ``unique-erro
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import islice
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
 from frictionless import errors as fl_errors
 
 from catalog.quality.validation.columns import ColumnCheck, FieldChecker
@@ -63,9 +64,27 @@ class RowChecker:
         size = len(rows)
         if not size:
             return
-        self.rows += size
         lengths = np.fromiter(map(len, rows), dtype=np.int64, count=size)
-        columns = self._columns(rows, lengths)
+        self._check(numbers, self._columns(rows, lengths), lengths, rows.__getitem__)
+
+    def check_columns(self, numbers: Sequence[int], columns: list[pa.Array]) -> None:
+        """Check consecutive content rows given as Arrow string columns, every row ``width``
+        cells long (a blank line read as a row of empty cells, which reports the same)."""
+        size = len(numbers)
+        if not size:
+            return
+        lengths = np.full(size, self.width, dtype=np.int64)
+        self._check(numbers, columns, lengths, lambda i: [c[i].as_py() for c in columns])
+
+    def _check(
+        self,
+        numbers: Sequence[int],
+        columns: Sequence[Any],
+        lengths: np.ndarray,
+        row: Callable[[int], list[Any]],
+    ) -> None:
+        size = len(numbers)
+        self.rows += size
         checks = [c.check(col) for c, col in zip(self.checkers, columns, strict=True)]
         blank = np.ones(size, dtype=bool)
         for column_check in checks:
@@ -79,7 +98,7 @@ class RowChecker:
         if len(self.errors) >= self.limit:
             return
         for i in sorted(rows_with_errors):
-            self._list_row(numbers[i], rows[i], checks, i, bool(blank[i]), keyed.get(i, []))
+            self._list_row(numbers[i], row(i), checks, i, bool(blank[i]), keyed.get(i, []))
             if len(self.errors) >= self.limit:
                 del self.errors[self.limit :]
                 return

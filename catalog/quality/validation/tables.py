@@ -18,6 +18,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 from frictionless import Detector, FrictionlessException, Resource
 from frictionless import errors as fl_errors
 from frictionless.resources import TableResource
@@ -126,10 +127,17 @@ def _fast(resource: Resource, path: Path, limit_errors: int) -> TableReport:
         fields = resource.header.get_expected_fields()
         checker = RowChecker(fields, list(resource.schema.primary_key), limit_errors - len(listed))
         failures: list[Any] = []
+        reader = "frictionless"  # which reader gave the rows: arrow, csv or frictionless
         if csvread.can_read(resource):
             md5 = bool(resource.hash) and not str(resource.hash).startswith("sha256:")
-            for numbers, rows in csvread.read_chunks(resource, path, CHUNK_ROWS, failures, md5):
-                checker.check_chunk(numbers, rows)
+            reader = "arrow"
+            if not _read_with_arrow(resource, path, checker, md5):
+                reader = "csv"
+                checker = RowChecker(
+                    fields, list(resource.schema.primary_key), limit_errors - len(listed)
+                )
+                for numbers, rows in csvread.read_chunks(resource, path, CHUNK_ROWS, failures, md5):
+                    checker.check_chunk(numbers, rows)
         else:
             checker.check(_rows(resource, failures))
         listed.extend(checker.errors)
@@ -143,13 +151,33 @@ def _fast(resource: Resource, path: Path, limit_errors: int) -> TableReport:
             counts[error.type] = counts.get(error.type, 0) + 1
         room = max(limit_errors - len(listed), 0)
         listed.extend(tail[:room])
-    report = TableReport(valid=not counts, engine="fast")
+    report = TableReport(valid=not counts, engine="fast", stats={"reader": reader})
     report.errors = listed
     report.error_counts = counts
     report.partial = sum(counts.values()) > len(listed)
     if report.partial:
         report.warnings.append(f"reached error limit: {limit_errors}")
     return report
+
+
+def _read_with_arrow(resource: TableResource, path: Path, checker: RowChecker, md5: bool) -> bool:
+    """Check the rows as Arrow reads them, where that is exactly how ``csv.reader`` reads
+    them (:func:`.csvread.arrow_dialect`); False, with ``checker`` spoilt, if it was not."""
+    dialect = csvread.arrow_dialect(resource, path) if checker.width else None
+    if dialect is None:
+        return False
+    try:
+        for numbers, columns, rows in csvread.arrow_segments(
+            resource, path, dialect, checker.width, md5
+        ):
+            if columns is not None:
+                checker.check_columns(numbers, columns)
+            else:
+                assert rows is not None
+                checker.check_chunk(numbers, rows)
+    except (csvread.NotSimple, pa.ArrowException, UnicodeDecodeError, LookupError):
+        return False
+    return True
 
 
 def _rows(resource: TableResource, failures: list[Any]) -> Iterator[Any]:

@@ -1,12 +1,14 @@
 """The fast engine: Frictionless's rows, checked a chunk at a time instead of cell by cell.
 
-Frictionless reads the file (encoding, dialect, header rows, the cell stream); this module
-replaces only its per-row work — a ``Row`` object and a reader call per cell — by column
-checks (:mod:`.columns`) over chunks of rows. Errors come out as Frictionless makes them, in
-its order within a row: the cells of unique and primary-key fields first (Frictionless reads
-them first), then the other fields in order (a type error, then constraint errors), extra
-cells, missing cells; a blank row reports only ``blank-row``; then ``unique-error`` and
-``primary-key``. Errors past ``limit_errors`` are counted by type but not listed.
+Frictionless detects the encoding, dialect and header rows; the rows come from Frictionless's
+cell stream, or for CSV from :mod:`.csvread` (Arrow's reader, or ``csv.reader`` as Frictionless
+sets it up). This module replaces only Frictionless's per-row work — a ``Row`` object and a
+reader call per cell — by column checks (:mod:`.columns`) over chunks of rows. Errors come
+out as Frictionless makes them, in its order within a row: the cells of unique and
+primary-key fields first (Frictionless reads them first), then the other fields in order (a
+type error, then constraint errors), extra cells, missing cells; a blank row reports only
+``blank-row``; then ``unique-error`` and ``primary-key``. Errors past ``limit_errors`` are
+counted by type but not listed.
 """
 
 from __future__ import annotations

@@ -2,9 +2,10 @@
 
 Frictionless does everything but the per-row work: it detects the encoding (through
 :func:`.encoding.detect_encoding`), the dialect and the header rows, infers the Table Schema
-from a sample when the package gives none, and parses the file. The rows are then checked by
-the fast engine (:mod:`.fast`), which reports the same errors as ``resource.validate()`` at
-ten times its speed; ``engine="frictionless"`` runs Frictionless's own validation instead.
+from a sample when the package gives none, and parses spreadsheets and JSON. CSV is read by
+:mod:`.csvread`. The rows are checked by the fast engine (:mod:`.fast`), which reports the
+same errors as ``resource.validate()`` many times faster; ``engine="frictionless"`` runs
+Frictionless's own validation instead.
 Foreign keys point into other files of a package: they are not checked here, and the report
 says so in its warnings.
 """

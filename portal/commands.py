@@ -17,6 +17,7 @@ from catalog.queries import public_datasets
 from catalog.search.base import SearchQuery
 from exports.dcat.dump import catalog_document
 from exports.formats import BY_SUFFIX
+from portal import quality
 from portal.db import services
 
 db_group = AppGroup("db", help="Database schema (alembic migrations).")
@@ -132,7 +133,13 @@ def _ensure_index() -> None:
 def _serve(app: Flask, host: str, port: int) -> None:
     services().search.search(SearchQuery(text="广西"))  # load jieba's dictionary now
     click.echo(f"广西公共数据开放平台: http://{host}:{port}/  (Ctrl+C to stop)")
-    serve(app, host=host, port=port, threads=8, ident="gxdata")
+    workers = quality.start_background_workers(app)  # validation and enrichment jobs
+    if workers:
+        click.echo(f"background workers: {len(workers)} (GXDATA_WORKER_THREADS)")
+    try:
+        serve(app, host=host, port=port, threads=8, ident="gxdata")
+    finally:
+        quality.stop_background_workers(app)
 
 
 def register(cli: click.Group) -> None:

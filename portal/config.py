@@ -12,6 +12,10 @@
 | ``GXDATA_SPARQL_STORE`` | ``<instance>/sparql`` (pyoxigraph store of the SPARQL endpoint) |
 | ``GXDATA_SPARQL_TIMEOUT`` | ``10`` seconds a query |
 | ``GXDATA_SPARQL_MAX_ROWS`` | ``10000`` result rows a query |
+| ``GXDATA_NETWORK`` | ``1``; ``0`` never fetches files or checks links |
+| ``GXDATA_FETCH_TIMEOUT`` | ``60`` seconds for one remote file |
+| ``GXDATA_LINK_TIMEOUT`` | ``10`` seconds for one link check |
+| ``GXDATA_WORKER_THREADS`` | ``1`` background worker beside ``gxdata serve``; ``0`` none |
 """
 
 from __future__ import annotations
@@ -47,6 +51,10 @@ def load_config(instance: str, environ: Mapping[str, str] | None = None) -> dict
         "SPARQL_TIMEOUT": float(environ.get("GXDATA_SPARQL_TIMEOUT") or 10),
         "SPARQL_MAX_ROWS": int(environ.get("GXDATA_SPARQL_MAX_ROWS") or 10_000),
         "PREVIEW_ROWS": 100,
+        "NETWORK": (environ.get("GXDATA_NETWORK") or "1").lower() not in ("0", "false", "no"),
+        "FETCH_TIMEOUT": float(environ.get("GXDATA_FETCH_TIMEOUT") or 60),
+        "LINK_TIMEOUT": float(environ.get("GXDATA_LINK_TIMEOUT") or 10),
+        "WORKER_THREADS": int(environ.get("GXDATA_WORKER_THREADS") or 1),
         "BABEL_DEFAULT_LOCALE": "zh",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
         "LANGUAGES": ("zh", "en"),

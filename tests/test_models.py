@@ -6,11 +6,16 @@ import io
 import os
 
 import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, select
 
 from catalog import migrate, queries
+from catalog.db import Base
 from catalog.errors import FileTooLarge, InvalidValue
 from catalog.models import Dataset, Distribution
+from catalog.quality import models as quality_models  # noqa: F401 - the quality tables
 from catalog.search.base import SearchQuery
 from catalog.services.datasets import (
     create_dataset,
@@ -29,9 +34,14 @@ def _dataset(session, title="南宁市公交车站点信息", **fields):
 
 
 def test_schema_is_at_head_and_matches_models(services):
-    assert migrate.current_revision(services.engine) == "0004"
+    config = migrate.alembic_config(services.engine)
+    head = ScriptDirectory.from_config(config).get_current_head()
+    assert migrate.current_revision(services.engine) == head
     tables = set(inspect(services.engine).get_table_names())
     assert {"department", "dataset", "distribution", "alembic_version"} <= tables
+    with services.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        assert compare_metadata(context, Base.metadata) == []
 
 
 @pytest.mark.skipif(

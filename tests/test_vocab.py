@@ -13,6 +13,7 @@ from rdflib import Graph, Literal, URIRef
 
 from vocab import (
     categories,
+    category_rules,
     delivery_channels,
     divisions,
     formats,
@@ -52,6 +53,7 @@ VOCABULARIES: dict[str, ModuleType] = {
     "divisions.ttl": divisions,
     "topics.ttl": topics,
     "licences.ttl": licences,
+    "category_rules.ttl": category_rules,
 }
 # Codes stored in the database: renaming one is a migration, so these lists are pinned.
 STORED_NOTATIONS = {

@@ -1,7 +1,7 @@
 """linked data: indexes for catalog pages in id order and incremental harvesting
 
 Revision ID: 0004
-Revises: 0001
+Revises: 0003
 Create Date: 2026-11-27 13:40:00
 
 The DCAT catalog pages (/catalog.ttl?page=N) and the REST API read public datasets in id
@@ -13,7 +13,7 @@ from alembic import op
 
 
 revision = '0004'
-down_revision = '0001'
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 

@@ -23,8 +23,10 @@ from catalog.quality.figures import OpennessFigures, openness_figures
 from catalog.quality.jobs import JobTrigger
 from catalog.quality.remote import Limits
 from catalog.quality.worker import BackgroundWorker, Worker
+from exports.dcat.quality import Measurement, QualityProvider
 from portal import quality_messages as messages
 from portal.db import get_session, services
+from vocab.namespaces import gx_namespace
 
 FIGURES_TTL = 60.0  # seconds a computed set of figures is served before it is computed again
 
@@ -41,6 +43,7 @@ class QualityServices:
 def init_app(app: Flask) -> QualityServices:
     quality = QualityServices(trigger=JobTrigger(app.extensions["gxdata"].session_factory))
     app.extensions["gxdata_quality"] = quality
+    app.extensions[DQV_PROVIDER] = dqv_provider(app)
     app.jinja_env.globals.update(
         quality_of=quality_of,
         quality_label=quality_label,
@@ -53,6 +56,36 @@ def init_app(app: Flask) -> QualityServices:
         provenance=messages.provenance,
     )
     return quality
+
+
+DQV_PROVIDER = "gxdata.quality"  # the key the DCAT writer reads (exports.dcat.quality)
+DIMENSION_METRICS = {
+    "findability": "mqaFindability",
+    "accessibility": "mqaAccessibility",
+    "interoperability": "mqaInteroperability",
+    "reusability": "mqaReusability",
+    "contextuality": "mqaContextuality",
+}
+
+
+def dqv_provider(app: Flask) -> QualityProvider:
+    """The dataset's scores as DQV measurements for its DCAT document: the 405-point metadata
+    quality score, its five dimensions and the plan's data quality index (a percentage).
+    It opens its own session, so it needs no request."""
+    factory, files = app.extensions["gxdata"].session_factory, app.extensions["gxdata"].files
+    ns = gx_namespace(app.config["BASE_URL"])
+
+    def measurements(dataset: Dataset) -> list[Measurement]:
+        with factory() as session:
+            scores = dataset_quality(session, dataset, files)
+        found = [Measurement(str(ns.mqaScore), round(scores.mqa.points, 2))]
+        for dimension, local in DIMENSION_METRICS.items():
+            earned, _possible = scores.mqa.dimension(dimension)
+            found.append(Measurement(str(ns[local]), round(earned, 2)))
+        found.append(Measurement(str(ns.dataQualityIndex), round(scores.dqi.index, 2)))
+        return found
+
+    return measurements
 
 
 def quality_of(dataset: Dataset) -> DatasetQuality:

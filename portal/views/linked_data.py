@@ -48,9 +48,12 @@ def _base() -> str:
     return current_app.config["BASE_URL"]
 
 
-def _context() -> PublishContext:
-    """A document's context; quality scores are published when a provider is registered."""
-    return PublishContext(_base(), quality=current_app.extensions.get(QUALITY))
+def _context(with_quality: bool = False) -> PublishContext:
+    """A document's context. Quality scores (DQV) are published in a dataset's own document
+    when a provider is registered; catalog pages and dumps leave them out, since scoring costs
+    a few queries per dataset and a page must stay fast."""
+    quality = current_app.extensions.get(QUALITY) if with_quality else None
+    return PublishContext(_base(), quality=quality)
 
 
 def rdf_response(fmt: RdfFormat, chunks: Iterable[Chunk], canonical: str | None = None) -> Response:
@@ -106,12 +109,11 @@ def _catalog_page(fmt: RdfFormat) -> Response:
 def dump() -> Response:
     """The whole catalog as gzipped N-Triples, streamed (its own session: it outlives the view)."""
     factory, engine, base = services().session_factory, services().search, _base()
-    quality = current_app.extensions.get(QUALITY)
 
     def body() -> Iterator[bytes]:
         compressor = zlib.compressobj(6, zlib.DEFLATED, 31)
         with factory() as session:
-            for piece in catalog_document(session, BY_SUFFIX["nt"], base, engine, quality=quality):
+            for piece in catalog_document(session, BY_SUFFIX["nt"], base, engine):
                 data = compressor.compress(piece.encode("utf-8"))
                 if data:
                     yield data
@@ -150,7 +152,7 @@ def dataset_rdf(id_or_slug: str, suffix: str) -> Response:
 
 def dataset_response(dataset: Dataset, fmt: RdfFormat) -> Response:
     canonical = f"{uris.dataset_uri(_base(), dataset.id)}.{fmt.suffix}"
-    return rdf_response(fmt, [dataset_chunk(dataset, _context())], canonical)
+    return rdf_response(fmt, [dataset_chunk(dataset, _context(with_quality=True))], canonical)
 
 
 def dataset_alternates(response: Response, dataset: Dataset) -> Response:

@@ -74,6 +74,9 @@ class Dataset(Base):
     __table_args__ = (
         Index("ix_dataset_state_open_type", "state", "open_type"),
         Index("ix_dataset_modified", "modified"),
+        Index("ix_dataset_state_id", "state", "id", "open_type"),  # catalog pages in id order
+        Index("ix_dataset_metadata_modified", "metadata_modified"),  # modified_since
+        Index("ix_dataset_issued", "issued"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)

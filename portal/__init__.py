@@ -9,10 +9,12 @@ from typing import Any
 from flask import Flask, Response
 from flask_wtf.csrf import CSRFProtect
 
-from portal import commands, db, errors, i18n, templating
+from portal import commands, db, errors, i18n, quality, quality_commands, templating
 from portal import config as config_module
+from portal.api import v1 as rest_api
 from portal.api.ckan import bp as ckan_api
-from portal.views import admin, catalog_pages, downloads, pages
+from portal.views import admin, catalog_pages, downloads, linked_data, pages, sparql
+from portal.views import quality as quality_views
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -29,14 +31,26 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     csrf = CSRFProtect(app)
     db.init_app(app)
+    quality.init_app(app)
 
-    for blueprint in (pages.bp, catalog_pages.bp, downloads.bp, admin.bp):
+    for blueprint in (
+        pages.bp,
+        linked_data.bp,
+        catalog_pages.bp,
+        downloads.bp,
+        quality_views.bp,
+        admin.bp,
+    ):
         app.register_blueprint(blueprint)
     app.register_blueprint(ckan_api)
     csrf.exempt(ckan_api)  # read-only JSON API: no cookies are trusted there
+    for api in (sparql.bp, rest_api.bp):  # read-only too: POST carries a query, not a change
+        app.register_blueprint(api)
+        csrf.exempt(api)
 
     app.after_request(_security_headers)
     commands.register(app.cli)
+    quality_commands.register(app.cli)
     return app
 
 

@@ -1,4 +1,4 @@
-"""``python -m portal …``: the ``gxdata`` command without its console script."""
+"""``python -m portal`` runs the ``gxdata`` command (the same Flask CLI group)."""
 
 from portal.cli import main
 

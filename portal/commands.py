@@ -15,11 +15,16 @@ from catalog.demo.loader import demo_loaded, load_demo
 from catalog.indexing import rebuild_index
 from catalog.queries import public_datasets
 from catalog.search.base import SearchQuery
+from exports.dcat.dump import catalog_document
+from exports.formats import BY_SUFFIX
+from portal import quality
 from portal.db import services
 from portal.harvest_commands import harvest_group
 
 db_group = AppGroup("db", help="Database schema (alembic migrations).")
 index_group = AppGroup("index", help="The search index.")
+export_group = AppGroup("export", help="Export the catalog.")
+sparql_group = AppGroup("sparql", help="The SPARQL endpoint's store.")
 
 
 @db_group.command("upgrade")
@@ -39,6 +44,38 @@ def index_rebuild() -> None:
     click.echo(f"indexed {count} public datasets in {time.perf_counter() - started:.1f} s")
 
 
+@export_group.command("dcat")
+@click.option(
+    "--format",
+    "suffix",
+    type=click.Choice([f.suffix for f in BY_SUFFIX.values() if f.streams]),
+    default="ttl",
+    show_default=True,
+    help="Turtle, N-Triples or JSON-LD.",
+)
+@click.option("--output", type=click.Path(dir_okay=False, writable=True), required=True)
+def export_dcat(suffix: str, output: str) -> None:
+    """Write the whole public catalog as DCAT-AP 3, streamed (memory does not grow)."""
+    started = time.perf_counter()
+    base_url = current_app.config["BASE_URL"]
+    with services().session_factory() as session, open(output, "w", encoding="utf-8") as out:
+        for piece in catalog_document(session, BY_SUFFIX[suffix], base_url, services().search):
+            out.write(piece)
+    click.echo(f"wrote {output} in {time.perf_counter() - started:.1f} s")
+
+
+@sparql_group.command("rebuild")
+def sparql_rebuild() -> None:
+    """Reload the SPARQL store from the database and the vocabularies."""
+    started = time.perf_counter()
+    with services().session_factory() as session:
+        count = services().sparql.rebuild(session)
+    elapsed = time.perf_counter() - started
+    click.echo(
+        f"loaded {count} public datasets ({len(services().sparql)} triples) in {elapsed:.1f} s"
+    )
+
+
 @click.command("load-demo")
 @with_appcontext
 def load_demo_command() -> None:
@@ -55,6 +92,9 @@ def demo_command(host: str, port: int) -> None:
     migrate.upgrade(services().engine)
     _load_demo(force=False)
     _ensure_index()
+    if len(services().sparql) == 0:
+        with services().session_factory() as session:
+            services().sparql.rebuild(session)
     _serve(current_app._get_current_object(), host, port)  # type: ignore[attr-defined]
 
 
@@ -94,10 +134,17 @@ def _ensure_index() -> None:
 def _serve(app: Flask, host: str, port: int) -> None:
     services().search.search(SearchQuery(text="广西"))  # load jieba's dictionary now
     click.echo(f"广西公共数据开放平台: http://{host}:{port}/  (Ctrl+C to stop)")
-    serve(app, host=host, port=port, threads=8, ident="gxdata")
+    workers = quality.start_background_workers(app)  # validation and enrichment jobs
+    if workers:
+        click.echo(f"background workers: {len(workers)} (GXDATA_WORKER_THREADS)")
+    try:
+        serve(app, host=host, port=port, threads=8, ident="gxdata")
+    finally:
+        quality.stop_background_workers(app)
 
 
 def register(cli: click.Group) -> None:
-    for command in (db_group, index_group, load_demo_command, demo_command, serve_command):
+    commands = (db_group, index_group, export_group, sparql_group, load_demo_command)
+    for command in (*commands, demo_command, serve_command):
         cli.add_command(command)
     cli.add_command(harvest_group)

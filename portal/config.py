@@ -9,6 +9,13 @@
 | ``GXDATA_SEARCH_INDEX`` | ``<instance>/index`` |
 | ``GXDATA_FILES`` | ``<instance>/files`` |
 | ``GXDATA_MAX_UPLOAD_MB`` | ``200`` |
+| ``GXDATA_SPARQL_STORE`` | ``<instance>/sparql`` (pyoxigraph store of the SPARQL endpoint) |
+| ``GXDATA_SPARQL_TIMEOUT`` | ``10`` seconds a query |
+| ``GXDATA_SPARQL_MAX_ROWS`` | ``10000`` result rows a query |
+| ``GXDATA_NETWORK`` | ``1``; ``0`` never fetches files or checks links |
+| ``GXDATA_FETCH_TIMEOUT`` | ``60`` seconds for one remote file |
+| ``GXDATA_LINK_TIMEOUT`` | ``10`` seconds for one link check |
+| ``GXDATA_WORKER_THREADS`` | ``1`` background worker beside ``gxdata serve``; ``0`` none |
 | ``GXDATA_ADMIN_TOKEN`` | unset: the administration pages are disabled |
 | ``GXDATA_HARVEST_TIMEOUT`` | ``30`` seconds per request to a source |
 | ``GXDATA_HARVEST_MAX_MB`` | ``50`` per response of a source |
@@ -46,6 +53,9 @@ def load_config(instance: str, environ: Mapping[str, str] | None = None) -> dict
         "SEARCH_ENGINE": environ.get("GXDATA_SEARCH_ENGINE") or "whoosh",
         "FILES": environ.get("GXDATA_FILES") or str(root / "files"),
         "MAX_UPLOAD_BYTES": int(environ.get("GXDATA_MAX_UPLOAD_MB") or 200) * 1024 * 1024,
+        "SPARQL_STORE": environ.get("GXDATA_SPARQL_STORE") or str(root / "sparql"),
+        "SPARQL_TIMEOUT": float(environ.get("GXDATA_SPARQL_TIMEOUT") or 10),
+        "SPARQL_MAX_ROWS": int(environ.get("GXDATA_SPARQL_MAX_ROWS") or 10_000),
         "ADMIN_TOKEN": environ.get("GXDATA_ADMIN_TOKEN") or None,
         "HARVEST_TIMEOUT": float(environ.get("GXDATA_HARVEST_TIMEOUT") or 30),
         "HARVEST_MAX_BYTES": int(environ.get("GXDATA_HARVEST_MAX_MB") or 50) * 1024 * 1024,
@@ -53,6 +63,10 @@ def load_config(instance: str, environ: Mapping[str, str] | None = None) -> dict
         "HARVEST_GRACE_DAYS": float(environ.get("GXDATA_HARVEST_GRACE_DAYS") or 7),
         "HARVEST_BATCH_SIZE": int(environ.get("GXDATA_HARVEST_BATCH_SIZE") or 1000),
         "PREVIEW_ROWS": 100,
+        "NETWORK": (environ.get("GXDATA_NETWORK") or "1").lower() not in ("0", "false", "no"),
+        "FETCH_TIMEOUT": float(environ.get("GXDATA_FETCH_TIMEOUT") or 60),
+        "LINK_TIMEOUT": float(environ.get("GXDATA_LINK_TIMEOUT") or 10),
+        "WORKER_THREADS": int(environ.get("GXDATA_WORKER_THREADS") or 1),
         "BABEL_DEFAULT_LOCALE": "zh",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
         "LANGUAGES": ("zh", "en"),

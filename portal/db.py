@@ -18,6 +18,7 @@ from catalog.indexing import IndexSync
 from catalog.search import SearchIndexCorrupt, SearchSchemaOutdated, open_engine
 from catalog.search.base import SearchEngine
 from catalog.storage import FileStore
+from exports.sparql import CatalogStore, StoreSync
 
 log = logging.getLogger(__name__)
 
@@ -29,9 +30,13 @@ class CatalogServices:
     search: SearchEngine
     index_sync: IndexSync
     files: FileStore
+    sparql: CatalogStore
+    sparql_sync: StoreSync
     index_recreated: bool = False  # the index on disk was unreadable or outdated: rebuild it
 
     def close(self) -> None:
+        self.sparql_sync.detach()
+        self.sparql.close()
         self.index_sync.detach()
         self.search.close()
         self.engine.dispose()
@@ -41,12 +46,15 @@ def init_app(app: Flask) -> CatalogServices:
     engine = make_engine(app.config["DATABASE_URL"])
     session_factory = make_session_factory(engine)
     search, recreated = _open_search(app)
+    sparql = CatalogStore(app.config["SPARQL_STORE"], app.config["BASE_URL"])
     services = CatalogServices(
         engine=engine,
         session_factory=session_factory,
         search=search,
         index_sync=IndexSync(search, session_factory),
         files=FileStore(app.config["FILES"]),
+        sparql=sparql,
+        sparql_sync=StoreSync(sparql, session_factory),
         index_recreated=recreated,
     )
     app.extensions["gxdata"] = services

@@ -8,6 +8,8 @@ from flask import Flask, Response, jsonify, render_template, request
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from portal.problems import problem
+
 log = logging.getLogger(__name__)
 
 
@@ -17,6 +19,9 @@ def _wants_json() -> bool:
 
 def handle_http_error(error: HTTPException) -> tuple[Response | str, int]:
     code = error.code or 500
+    if request.path.startswith("/api/v1"):  # the REST API speaks RFC 9457
+        kind = (error.name or "error").lower().replace(" ", "-")
+        return problem(code, kind, error.description or ""), code
     if _wants_json():
         return jsonify(
             {"success": False, "error": {"__type": error.name, "message": error.description}}

@@ -97,3 +97,53 @@ def test_keyboard_reaches_the_search_box_and_english_works(page, live_server):
     assert width <= 400  # no sideways scrolling on a phone
     _shot(page, "phone-search")
     page.goto(live_server + "/?lang=zh")
+
+
+def test_sparql_form_runs_an_example_query(page, live_server):
+    page.goto(live_server + "/sparql")
+    assert page.locator("h1").inner_text() == "SPARQL 查询"
+    assert "各部门发布的数据集数量" in page.locator(".sparql-example summary").first.inner_text()
+    _shot(page, "sparql-form")
+    page.get_by_role("button", name="执行查询").click()
+    page.wait_for_load_state()
+    body = page.locator("body").inner_text()
+    assert '"bindings"' in body and "数据集数" in body
+
+
+def test_rest_api_page_links_to_live_answers(page, live_server):
+    page.goto(live_server + "/api/v1/docs")
+    assert "/api/v1/datasets" in page.locator("main").inner_text()
+    _shot(page, "rest-api-docs")
+    page.get_by_role("link", name="试一试").first.click()
+    page.wait_for_load_state()
+    assert '"results"' in page.locator("body").inner_text()
+
+
+def test_openness_page_draws_its_charts_and_reads_without_javascript(browser, page, live_server):
+    problems = []
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.on(
+        "console",
+        lambda message: (
+            problems.append(message.text)
+            if message.type == "error" and "favicon" not in (message.location or {}).get("url", "")
+            else None
+        ),
+    )
+    page.goto(live_server + "/stats/openness")
+    page.wait_for_selector("#chart-departments[data-drawn]")
+    assert page.locator("[data-drawn]").count() == 5
+    assert page.locator("#chart-quarters canvas").count() >= 1
+    assert page.locator('table[data-table="departments"] tbody tr').count() > 100
+    assert page.locator("h1").inner_text() == "开放程度与数据质量"
+    assert problems == []  # no script error, no Content-Security-Policy refusal
+    _shot(page, "openness")
+
+    context = browser.new_context(java_script_enabled=False, locale="zh-CN")
+    plain = context.new_page()
+    plain.goto(live_server + "/stats/openness")
+    assert plain.locator("[data-drawn]").count() == 0
+    rows = plain.locator('table[data-table="category"] tbody tr')
+    assert rows.count() >= 10
+    assert any("交通和基础设施" in text for text in rows.all_inner_texts())
+    context.close()

@@ -12,11 +12,16 @@ from pathlib import Path
 import pytest
 from rdflib import BNode, Graph, Literal, URIRef
 
+from catalog import uris
 from catalog.drafts import DatasetDraft, DistributionDraft
+from catalog.services.datasets import create_dataset, publish_dataset
+from catalog.services.departments import create_department
+from catalog.services.distributions import attach_distribution
 from exports.dcat.documents import DocumentError, next_page, parse_document, rdf_syntax
 from exports.dcat.parse import dataset_draft, dataset_subjects, describe, read_catalog
 from exports.dcat.profile import DATASET_FIELDS, DISTRIBUTION_FIELDS
-from vocab import categories, frequencies, open_types
+from exports.dcat.write import dataset_graph
+from vocab import categories, frequencies, licences, open_types
 from vocab import namespaces as ns
 
 FIXTURES = Path(__file__).parent / "fixtures" / "dcat"
@@ -108,7 +113,7 @@ def test_opendata_swiss_catalog_with_blank_nodes_and_four_languages(shared_refer
     assert draft.extras["translations"]["title"] == {"fr": "Annuaire statistique de la Suisse 1894"}
     assert draft.publisher_uri == "https://www.bfs.admin.ch/"
     assert draft.contact_email == "auskunftsdienst@bfs.admin.ch"
-    assert draft.licence == "https://creativecommons.org/publicdomain/zero/1.0/"
+    assert draft.licence == "CC0-1.0"  # the licence page, known to the licence table
     assert (draft.temporal_start, draft.temporal_end) == (date(1894, 1, 1), date(1894, 12, 31))
 
 
@@ -229,7 +234,7 @@ def _write_row(graph, node, row, predicate, value):
             graph.add((node, predicate, Literal(keyword, lang="zh")))
     elif row.kind == "datetime":
         graph.add((node, predicate, Literal(value, datatype=ns.XSD.dateTime)))
-    elif row.kind in ("string", "integer", "boolean"):
+    elif row.kind in ("string", "integer", "nonnegative", "boolean"):
         graph.add((node, predicate, Literal(value)))
     elif row.kind == "uri":
         graph.add((node, predicate, URIRef(value)))
@@ -242,6 +247,8 @@ def _write_row(graph, node, row, predicate, value):
         graph.add((node, predicate, URIRef(open_types.access_right(value))))
     elif row.attribute == "update_frequency":
         graph.add((node, predicate, URIRef(frequencies.eu_frequency(value))))
+    elif row.attribute == "licence":
+        graph.add((node, predicate, URIRef(licences.eu_licence(value))))
     elif row.attribute == "format":
         graph.add((node, predicate, ns.EU_FILE_TYPE[value]))
     elif row.attribute == "media_type":
@@ -267,7 +274,7 @@ def test_every_row_of_the_table_is_read_back():
         source_system="公交调度系统",
         application_scenarios="出行规划",
         update_frequency="monthly",
-        licence="https://creativecommons.org/licenses/by/4.0/",
+        licence="CC-BY-4.0",
         issued=datetime(2021, 4, 21, 9, 51, 58),
         modified=datetime(2022, 1, 1),
         record_count=1234,
@@ -305,3 +312,66 @@ def test_every_row_of_the_table_is_read_back():
     assert read.distributions[0].uri == str(node)
     read.distributions[0].uri = None
     assert read == draft
+
+
+# -- the portal's own output read back ---------------------------------------------------------
+
+
+def test_what_the_portal_publishes_reads_back_as_it_was(session):
+    """The serializer (exports/dcat/write.py) and this parser on the same table: a dataset
+    with every field written as DCAT-AP and read back gives the values it was made of."""
+    department = create_department(session, "广西壮族自治区统计局", division="450000")
+    dataset = create_dataset(
+        session,
+        title="广西人口抽样调查",
+        department=department,
+        description="全区人口抽样调查结果。",
+        keywords=["人口", "抽样"],
+        identifier="gx-stats-001",
+        issued=datetime(2021, 3, 1, 9, 30),
+        modified=datetime(2022, 5, 6, 7, 8, 9),
+        landing_page="https://tjj.gxzf.gov.cn/sjfb/",
+        version="2.1",
+        category="statistics",
+        open_type="conditional",
+        update_frequency="annual",
+        spatial="450100",
+        licence="CC-BY-4.0",
+        topic="人口",
+        industry="公共管理、社会保障和社会组织",
+        service_item="人口抽样调查",
+        result_name="调查结果",
+        is_e_licence=True,
+        sensitivity="internal",
+        share_type="conditional",
+        source_system="统计联网直报平台",
+        application_scenarios="人口规划",
+        delivery_channel="api",
+        record_count=12345,
+        access_conditions="需提交申请",
+        temporal_start=date(2020, 1, 1),
+        temporal_end=date(2020, 12, 31),
+        contact_name="人口处",
+        contact_phone="0771-5888888",
+        contact_email="rk@tjj.gxzf.gov.cn",
+    )
+    attach_distribution(
+        session, dataset, title="抽样结果.csv", description="CSV 文件",
+        download_url="https://tjj.gxzf.gov.cn/files/rk.csv", byte_size=2048, sha256="ab" * 32,
+        issued=datetime(2021, 3, 1), modified=datetime(2022, 5, 6),
+    )  # fmt: skip
+    publish_dataset(session, dataset)
+    session.flush()
+    graph = dataset_graph(dataset, BASE)
+    warnings: list = []
+    draft = dataset_draft(graph, URIRef(uris.dataset_uri(BASE, dataset.id)), BASE, warnings)
+    for name in draft.dataset_fields():
+        assert getattr(draft, name) == getattr(dataset, name), name
+    assert set(draft.dataset_fields()) >= {f.attribute for f in DATASET_FIELDS}
+    assert draft.publisher_name == "广西壮族自治区统计局"
+    (distribution,) = draft.distributions
+    original = dataset.distributions[0]
+    for name in ("title", "description", "download_url", "byte_size", "sha256", "issued",
+                 "modified", "format", "media_type"):  # fmt: skip
+        assert getattr(distribution, name) == getattr(original, name), name
+    assert [w.code for w in warnings] == []

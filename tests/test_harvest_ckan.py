@@ -92,7 +92,7 @@ def test_envidat_scheming_json_fields(source_server, new_source, harvest, sessio
     assert dataset.spatial is None  # CKAN's spatial is GeoJSON, not a division code
     assert dataset.extras["ckan_fields"]["spatial"].startswith('{"type"')
     assert dataset.extras["ckan_fields"]["doi"] == "10.16904/envidat.792"
-    assert dataset.licence == "https://creativecommons.org/licenses/by/4.0/"
+    assert dataset.licence == "CC-BY-4.0"  # its licence page, known to the licence table
     assert dataset.department.name == "CRYOS"
     assert dataset.landing_page == f"{url}/dataset/{site.packages[0]['name']}"
 

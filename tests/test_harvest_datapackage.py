@@ -28,7 +28,7 @@ def test_real_packages_over_http(name, resources, source_server, new_source, har
     dataset = session.scalars(select(Dataset)).one()
     descriptor = json.loads((DEMO / name / "datapackage.json").read_text(encoding="utf-8"))
     assert dataset.title == descriptor["title"]
-    assert dataset.licence == descriptor["licenses"][0]["path"]
+    assert dataset.licence == descriptor["licenses"][0]["name"] == "ODC-PDDL-1.0"
     assert len(dataset.distributions) == resources
     for distribution, resource in zip(dataset.distributions, descriptor["resources"], strict=True):
         assert distribution.download_url == f"{base}{name}/{resource['path']}"

@@ -9,7 +9,8 @@ from pathlib import Path
 from sqlalchemy import select
 
 from catalog.harvest.models import HarvestJob
-from catalog.models import Dataset
+from catalog.models import Dataset, Department
+from catalog.queries import public_datasets
 
 FIXTURES = Path(__file__).parent / "fixtures" / "dcat"
 TURTLE = "text/turtle"
@@ -118,3 +119,30 @@ def test_opendata_swiss_blank_node_datasets_are_stable(shared_reference, new_sou
     assert harvest("bfs").counts["added"] == 2
     again = harvest("bfs")  # blank node labels change at every parse; the records do not
     assert again.counts == {**again.counts, "unchanged": 2, "added": 0, "updated": 0}
+
+
+def test_one_portal_harvests_another_through_dcat(
+    live_server, demo_app, new_source, harvest, session
+):
+    """The demo portal's DCAT-AP catalog (its own writer) read back by the DCAT harvester."""
+    with demo_app.extensions["gxdata"].session_factory() as demo:
+        stmt = select(Department).where(Department.name == "钦州市生态环境局")
+        department = demo.scalars(stmt).one()
+        published = demo.scalars(public_datasets().where(Dataset.department_id == department.id))
+        expected = {d.title: (d, sorted(x.title for x in d.distributions)) for d in published}
+        slug = department.slug
+    new_source("demo-dcat", "dcat", f"{live_server}/catalog.ttl?department={slug}")
+    report = harvest("demo-dcat")
+    assert report.status == "succeeded", report
+    assert report.counts["added"] == len(expected) == 24 and report.counts["failed"] == 0
+    harvested = {d.title: d for d in session.scalars(select(Dataset))}
+    assert set(harvested) == set(expected)
+    for title, (original, files) in expected.items():
+        copy = harvested[title]
+        for name in ("identifier", "description", "keywords", "open_type", "update_frequency",
+                     "record_count", "topic", "industry", "category", "spatial", "issued",
+                     "modified", "contact_phone", "contact_email"):  # fmt: skip
+            assert getattr(copy, name) == getattr(original, name), name
+        assert copy.department.name == "钦州市生态环境局"
+        assert sorted(d.title for d in copy.distributions) == files
+    assert harvest("demo-dcat").counts["unchanged"] == 24

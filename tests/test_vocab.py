@@ -15,10 +15,12 @@ from catalog.drafts import DatasetDraft
 from vocab import (
     catalog_headers,
     categories,
+    category_rules,
     delivery_channels,
     divisions,
     formats,
     frequencies,
+    licences,
     open_types,
     sensitivity,
     share_types,
@@ -52,6 +54,8 @@ VOCABULARIES: dict[str, ModuleType] = {
     "formats.ttl": formats,
     "divisions.ttl": divisions,
     "topics.ttl": topics,
+    "licences.ttl": licences,
+    "category_rules.ttl": category_rules,
     "catalog_headers.ttl": catalog_headers,
 }
 # Codes stored in the database: renaming one is a migration, so these lists are pinned.

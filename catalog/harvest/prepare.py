@@ -29,6 +29,7 @@ from sqlalchemy import String
 from catalog.drafts import DatasetDraft, DistributionDraft
 from catalog.models import Dataset, Distribution
 from catalog.services.datasets import CONTROLLED_FIELDS, EDITABLE_FIELDS
+from vocab import licences
 
 # The dataset fields a harvest owns: the model's editable fields that a draft carries.
 HARVESTED_FIELDS = tuple(
@@ -106,6 +107,7 @@ def prepare(draft: DatasetDraft) -> Prepared:
     values["description"] = values["description"] or ""
     values["keywords"] = list(values["keywords"] or [])
     values["is_e_licence"] = bool(values["is_e_licence"])
+    values["licence"] = _licence(values["licence"])
     values["record_count"] = _number("record_count", values["record_count"], warnings)
     values["landing_page"] = _url("landing_page", values["landing_page"], extras, warnings)
     for name, value in values.items():
@@ -127,6 +129,7 @@ def _distribution(
     for name in ("download_url", "access_url"):
         values[name] = _url(name, values[name], extras, warnings)
     values["byte_size"] = _number("byte_size", values["byte_size"], warnings)
+    values["licence"] = _licence(values["licence"])
     sha256 = (values["sha256"] or "").strip().lower().removeprefix("sha256:")
     values["sha256"] = sha256 if _HEX64.match(sha256) else None
     title = (draft.title or "").strip() or _title_from(values, position)
@@ -149,6 +152,15 @@ def _controlled(
     code = f"unknown-{name.replace('_', '-')}"
     warnings.append(RecordIssue(code, f"{value!r} is not a known {name}", name))
     return None
+
+
+def _licence(value: Any) -> str | None:
+    """A licence the licence table knows, as its notation (``cc-by`` → ``CC-BY-4.0``), so the
+    portal can publish it; any other licence is kept as the source gave it."""
+    if value is None or not str(value).strip():
+        return None
+    concept = licences.licence(str(value).strip())
+    return concept.notation if concept else str(value).strip()
 
 
 def _url(name: str, value: Any, extras: dict[str, Any], warnings: list[RecordIssue]) -> Any:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Mapping
 from functools import cache
 from typing import Any
@@ -44,6 +45,7 @@ EXTENSIONS = {
     "nt": "nt",
 }
 SYNTAXES = ("turtle", "xml", "json-ld", "nt")
+_N_TRIPLE = re.compile(rb"^(<[^>\s]*>|_:\S+) <[^>\s]*> .+ \.$")
 
 # JSON-LD contexts the portal knows without fetching them: URL -> the context document.
 LOCAL_CONTEXTS: dict[str, dict[str, Any]] = {}
@@ -72,9 +74,9 @@ def rdf_syntax(content_type: str | None, name: str | None, data: bytes) -> str:
         return "json-ld"
     if head.startswith(b"<?xml") or head.startswith(b"<rdf:RDF") or b"<rdf:RDF" in head:
         return "xml"
-    if head.startswith(b"<") and b"> <" in head.split(b"\n", 1)[0]:
+    if _N_TRIPLE.match(head.split(b"\n", 1)[0].strip()):
         return "nt"
-    return "turtle"
+    return "turtle"  # which also reads N-Triples
 
 
 def parse_document(

@@ -28,13 +28,19 @@ from rdflib.term import Node
 
 from catalog.drafts import DatasetDraft, DistributionDraft
 from exports.dcat.documents import next_page as hydra_next_page
-from exports.dcat.profile import DATASET_FIELDS, DISTRIBUTION_FIELDS, Field
+from exports.dcat.profile import (
+    DATASET_FIELDS,
+    DISTRIBUTION_FIELDS,
+    MANDATORY_STAND_INS,
+    Field,
+)
 from vocab import (
     categories,
     delivery_channels,
     divisions,
     formats,
     frequencies,
+    licences,
     open_types,
     sensitivity,
     share_types,
@@ -68,6 +74,7 @@ SCHEMES: dict[str, Callable[[], ConceptScheme]] = {
     "share_types": share_types.scheme,
     "delivery_channels": delivery_channels.scheme,
     "formats": formats.scheme,
+    "licences": licences.scheme,
 }
 GX_NAMES = frozenset(
     f.predicate.removeprefix("gx:") for f in DATASET_FIELDS if not isinstance(f.predicate, URIRef)
@@ -200,6 +207,9 @@ class _Reader:
                 values[row.attribute] = value
         if not values.get("title"):
             raise DatasetParseError("missing-title", "the dataset has no dct:title", self.subject)
+        for attribute, stand_in in MANDATORY_STAND_INS.items():
+            if values.get(attribute) and values[attribute] == values.get(stand_in):
+                del values[attribute]  # published in place of a missing value
         if "category" not in values:
             hvd = self.concept(subject, DCATAP.hvdCategory, "category", "categories", {})
             if hvd is not None:
@@ -261,8 +271,9 @@ class _Reader:
         if kind == "string":
             texts = [str(v).strip() for v in values if not isinstance(v, BNode)]
             return next((text for text in texts if text), None)
-        if kind == "integer":
-            return self.integer(values, row.attribute)
+        if kind in ("integer", "nonnegative"):
+            number = self.integer(values, row.attribute)
+            return None if number is not None and number < 0 and kind == "nonnegative" else number
         if kind == "boolean":
             return self.boolean(values, row.attribute)
         if kind == "uri":
@@ -364,6 +375,9 @@ class _Reader:
         if scheme == "formats":
             fmt = formats.format_for(value)
             return fmt.notation if fmt else _unknown_format(value)
+        if scheme == "licences":  # a licence the table does not know is kept as given
+            concept = licences.licence(value)
+            return concept.notation if concept else value
         concept = SCHEMES[scheme]().lookup(value, self.base_url)
         return concept.notation if concept else None
 

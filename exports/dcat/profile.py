@@ -14,9 +14,13 @@ Kinds:
 | ``keywords`` | one ``@zh`` literal per keyword | list[str] |
 | ``datetime``, ``date`` | ``xsd:dateTime``, ``xsd:date`` (a date reads as datetime) | same |
 | ``integer`` / ``boolean`` | ``xsd:integer`` / ``xsd:boolean`` | int / bool |
+| ``nonnegative`` | ``xsd:nonNegativeInteger`` (DCAT-AP's range of ``dcat:byteSize``) | int |
 | ``uri`` | an IRI (skipped and logged when not a valid http(s) IRI) | str |
 | ``concept`` | the IRI of our SKOS concept under the base URL (``vocab``) | notation |
-| ``mapped`` | the concept's ``skos:exactMatch`` in an EU authority table | notation |
+| ``mapped`` | the concept's ``skos:exactMatch`` in an EU authority table (1) | notation |
+
+(1) ``dcat:mediaType`` gives the IANA media-type IRI of the stored media type. A value outside
+the scheme that is itself an IRI (a harvested licence URL) is written as it is.
 
 For ``concept`` and ``mapped`` rows, ``scheme`` names the module of :mod:`vocab`; reading
 back accepts our concept IRI, its exact match or a label (``ConceptScheme.lookup``).
@@ -30,8 +34,8 @@ from rdflib import Namespace, URIRef
 
 from vocab.namespaces import DCAT, DCATAP, DCT, SPDX, gx_namespace
 
-KINDS = ("text", "string", "keywords", "datetime", "date", "integer", "boolean", "uri",
-         "concept", "mapped")  # fmt: skip
+KINDS = ("text", "string", "keywords", "datetime", "date", "integer", "nonnegative", "boolean",
+         "uri", "concept", "mapped")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -61,7 +65,7 @@ DATASET_FIELDS: tuple[Field, ...] = (
     Field("open_type", DCT.accessRights, "mapped", "open_types"),
     Field("update_frequency", DCT.accrualPeriodicity, "mapped", "frequencies"),
     Field("spatial", DCT.spatial, "concept", "divisions"),
-    Field("licence", DCT.license, "uri"),
+    Field("licence", DCT.license, "mapped", "licences"),
     # The government catalog fields, in the portal's own vocabulary ({base}/ns#).
     Field("topic", "gx:topic", "text"),
     Field("industry", "gx:industry", "text"),
@@ -84,12 +88,17 @@ DISTRIBUTION_FIELDS: tuple[Field, ...] = (
     Field("download_url", DCAT.downloadURL, "uri"),
     Field("format", DCT.format, "mapped", "formats"),
     Field("media_type", DCAT.mediaType, "mapped", "formats"),
-    Field("byte_size", DCAT.byteSize, "integer"),
+    Field("byte_size", DCAT.byteSize, "nonnegative"),
     Field("issued", DCT.issued, "datetime"),
     Field("modified", DCT.modified, "datetime"),
-    Field("licence", DCT.license, "uri"),
+    Field("licence", DCT.license, "mapped", "licences"),
     Field("conforms_to", DCT.conformsTo, "uri"),
 )
+
+# DCAT-AP requires a dct:description: a dataset without one publishes another field in its
+# place (attribute -> stand-in attribute). Reading back, a description equal to the title
+# means the source gave none.
+MANDATORY_STAND_INS: dict[str, str] = {"description": "title"}
 
 # Written and read by the profile code, not by the row helper.
 STRUCTURED: dict[str, tuple[URIRef, ...]] = {

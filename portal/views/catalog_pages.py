@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, render_template, request
+from urllib.parse import urlencode
 
-from catalog import queries
+from flask import Blueprint, Response, abort, current_app, render_template, request
+
+from catalog import queries, uris
 from catalog.access import can_fetch_files
 from catalog.browse import build_query, search_catalog
 from catalog.harvest.provenance import provenance
 from catalog.preview import PREVIEWABLE, preview_table
 from catalog.search.base import FACET_FIELDS
+from exports import schema_org
 from portal.db import get_session, services
+from portal.negotiation import negotiate
+from portal.views import linked_data
 from vocab import categories
 
 bp = Blueprint("catalog", __name__)
@@ -29,22 +34,41 @@ def _search(fixed: dict[str, list[str]] | None = None):
     return search_catalog(get_session(), services().search, query)
 
 
+def _with_catalog_links(html: str, fixed: dict[str, list[str]] | None = None) -> Response:
+    """The page with ``Link`` headers to the same selection of the catalog in RDF."""
+    args = [(k, v) for k, values in request.args.lists() for v in values if k in FILTERS]
+    args += [(k, v) for k, values in (fixed or {}).items() for v in values]
+    query = urlencode(args)
+    base = current_app.config["BASE_URL"]
+    return linked_data.with_alternates(
+        Response(html), lambda suffix: uris.catalog_page_url(base, suffix, query)
+    )
+
+
+FILTERS = (*FACET_FIELDS, "q")
+
+
 @bp.get("/dataset")
-def search() -> str:
-    return render_template("search.html", page=_search())
+def search() -> Response:
+    return _with_catalog_links(render_template("search.html", page=_search()))
 
 
 @bp.get("/dataset/<id_or_slug>")
-def dataset(id_or_slug: str) -> str:
+def dataset(id_or_slug: str) -> Response:
     found = queries.get_public_dataset(get_session(), id_or_slug)
     if found is None:
         abort(404)
-    return render_template(
+    fmt = negotiate()
+    if fmt is not None:
+        return linked_data.dataset_response(found, fmt)
+    page = render_template(
         "dataset.html",
         dataset=found,
         files_open=can_fetch_files(found),
-        provenance=provenance(get_session(), found.id),
+        schema_org=schema_org.dataset_jsonld(found, current_app.config["BASE_URL"]),
+        harvested_from=provenance(get_session(), found.id),  # "provenance" names a global
     )
+    return linked_data.dataset_alternates(Response(page), found)
 
 
 @bp.get("/dataset/<id_or_slug>/resource/<resource_id>")
@@ -75,13 +99,13 @@ def departments() -> str:
 
 
 @bp.get("/organization/<slug>")
-def department(slug: str) -> str:
+def department(slug: str) -> Response:
     found = queries.get_department(get_session(), slug)
     if found is None:
         abort(404)
-    return render_template(
-        "department.html", department=found, page=_search({"department": [found.slug]})
-    )
+    fixed = {"department": [found.slug]}
+    html = render_template("department.html", department=found, page=_search(fixed))
+    return _with_catalog_links(html, fixed)
 
 
 @bp.get("/category")
@@ -90,8 +114,10 @@ def category_list() -> str:
 
 
 @bp.get("/category/<notation>")
-def category(notation: str) -> str:
+def category(notation: str) -> Response:
     concept = categories.scheme().by_notation(notation)
     if concept is None:
         abort(404)
-    return render_template("category.html", concept=concept, page=_search({"category": [notation]}))
+    fixed = {"category": [notation]}
+    html = render_template("category.html", concept=concept, page=_search(fixed))
+    return _with_catalog_links(html, fixed)

@@ -1,0 +1,158 @@
+"""The background queue: a ``job`` table, filled as data arrives, drained by a worker.
+
+There is no task broker: a job is a row. :class:`JobTrigger` listens to a session factory
+and, in the same transaction that adds or changes a distribution (an upload, a harvest),
+queues a ``validate`` job for it when it is a table and an ``enrich`` job for its dataset;
+a new dataset gets an ``enrich`` job and a distribution with links a ``check-links`` job
+for its dataset. :mod:`catalog.quality.worker` claims and runs them (``gxdata worker``, or
+the thread ``gxdata serve`` starts). Claiming is an ``UPDATE … WHERE state = 'pending'``
+whose row count says who won, so several workers never run one job twice, on SQLite and
+PostgreSQL alike. Service functions here take a session and never commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import event, func, inspect, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from catalog.db import utcnow
+from catalog.models import Dataset, Distribution, new_id
+from catalog.quality.models import DONE, FAILED, PENDING, RUNNING, Job
+from catalog.quality.validation import is_tabular
+
+VALIDATE = "validate"
+ENRICH = "enrich"
+CHECK_LINKS = "check-links"
+KINDS = (VALIDATE, ENRICH, CHECK_LINKS)
+MAX_ATTEMPTS = 3
+# A job left running this long was abandoned by a worker that died: it may be claimed again.
+STALE_AFTER = timedelta(hours=1)
+# Set in session.info by work that must not queue more of itself (enrichment adds files).
+QUIET = "gxdata.jobs.quiet"
+_QUEUED = "gxdata.jobs.queued"  # (kind, target) queued in the current transaction
+
+
+def enqueue(session: Session, kind: str, target_id: str) -> Job | None:
+    """Queue ``kind`` for ``target_id`` unless the same job is already waiting."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown job kind {kind!r}")
+    queued: set[tuple[str, str]] = session.info.setdefault(_QUEUED, set())
+    if (kind, target_id) in queued:
+        return None
+    queued.add((kind, target_id))
+    with session.no_autoflush:
+        exists = session.scalar(
+            select(Job.id).where(Job.kind == kind, Job.target_id == target_id, Job.state == PENDING)
+        )
+    if exists is not None:
+        return None
+    job = Job(kind=kind, target_id=target_id, state=PENDING, attempts=0, result={})
+    session.add(job)
+    return job
+
+
+def claim(session: Session, worker: str, kinds: Iterable[str] = KINDS) -> Job | None:
+    """Take the oldest pending job of ``kinds`` for ``worker``; None when there is none."""
+    kinds = list(kinds)
+    stale = utcnow() - STALE_AFTER
+    while True:
+        candidate = session.scalar(
+            select(Job.id)
+            .where(
+                Job.kind.in_(kinds),
+                (Job.state == PENDING) | ((Job.state == RUNNING) & (Job.started_at < stale)),
+                Job.attempts < MAX_ATTEMPTS,
+            )
+            .order_by(Job.id)
+            .limit(1)
+        )
+        if candidate is None:
+            return None
+        taken = session.execute(
+            update(Job)
+            .where(Job.id == candidate, Job.state.in_((PENDING, RUNNING)))
+            .where((Job.state == PENDING) | (Job.started_at < stale))
+            .values(state=RUNNING, started_at=utcnow(), worker=worker, attempts=Job.attempts + 1)
+            .execution_options(synchronize_session=False)
+        )
+        if taken.rowcount == 1:  # type: ignore[attr-defined]
+            job = session.get(Job, candidate, populate_existing=True)
+            assert job is not None
+            return job
+
+
+def finish(session: Session, job: Job, result: dict[str, Any]) -> None:
+    job.state = DONE
+    job.finished_at = utcnow()
+    job.result = result
+    job.problem = None
+    session.flush()
+
+
+def fail(session: Session, job: Job, problem: str) -> None:
+    """Record a failure; the job is tried again until MAX_ATTEMPTS."""
+    job.state = FAILED if job.attempts >= MAX_ATTEMPTS else PENDING
+    job.finished_at = utcnow()
+    job.problem = problem[:2000]
+    session.flush()
+
+
+def pending_counts(session: Session) -> dict[str, int]:
+    stmt = select(Job.kind, func.count()).where(Job.state == PENDING).group_by(Job.kind)
+    return {kind: count for kind, count in session.execute(stmt).all()}
+
+
+class JobTrigger:
+    """Queue validation, enrichment and link checks for what a transaction adds or changes."""
+
+    WATCHED = ("stored_file", "download_url", "access_url", "format", "sha256")
+
+    def __init__(self, session_factory: sessionmaker):
+        self.session_factory = session_factory
+        event.listen(session_factory, "before_flush", self._before_flush)
+        event.listen(session_factory, "after_commit", self._forget)
+        event.listen(session_factory, "after_soft_rollback", self._forget)
+
+    def detach(self) -> None:
+        event.remove(self.session_factory, "before_flush", self._before_flush)
+        event.remove(self.session_factory, "after_commit", self._forget)
+        event.remove(self.session_factory, "after_soft_rollback", self._forget)
+
+    @staticmethod
+    def _forget(session: Session, *_args: object) -> None:
+        session.info.pop(_QUEUED, None)
+
+    def _before_flush(self, session: Session, _context: object, _instances: object) -> None:
+        quiet = session.info.get(QUIET, False)
+        for obj in list(session.new) + list(session.dirty):
+            if isinstance(obj, Dataset) and obj in session.new and not quiet:
+                if obj.id is None:  # ids are minted at insert: mint it now to name the job
+                    obj.id = new_id()
+                enqueue(session, ENRICH, obj.id)
+            elif isinstance(obj, Distribution) and self._changed(obj, session):
+                self._distribution(session, obj, quiet)
+
+    def _changed(self, distribution: Distribution, session: Session) -> bool:
+        if distribution in session.new:
+            return True
+        state = inspect(distribution)
+        return any(state.attrs[name].history.has_changes() for name in self.WATCHED)
+
+    def _distribution(self, session: Session, distribution: Distribution, quiet: bool) -> None:
+        if distribution.id is None:
+            distribution.id = new_id()
+        dataset_id = distribution.dataset_id or (
+            distribution.dataset.id if distribution.dataset is not None else None
+        )
+        if is_tabular(distribution.format) and (
+            distribution.stored_file or distribution.download_url
+        ):
+            enqueue(session, VALIDATE, distribution.id)
+        if dataset_id and not quiet:
+            enqueue(session, ENRICH, dataset_id)
+            if distribution.access_url or distribution.download_url:
+                enqueue(session, CHECK_LINKS, dataset_id)

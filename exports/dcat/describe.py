@@ -1,0 +1,174 @@
+"""What the DCAT output says about the things records point to.
+
+DCAT-AP's shapes check the class of each value and that controlled values come from the
+right table, so beside each record the output states, once per document: our SKOS concepts
+and schemes (label, scheme, notation, matches), the EU and other external concepts
+(``vocab/data/eu-authority.ttl``), file types and media types, the publishing departments as
+``foaf:Agent``, the region's plan as ``eli:LegalResource``, and anything else range shapes ask
+for (``foaf:Document``, ``dct:Standard``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import cache
+
+from rdflib import BNode as RdfBNode
+from rdflib import Literal, URIRef
+from rdflib.term import Node as RdfNode
+
+from catalog import uris
+from catalog.models import Department
+from exports.dcat.context import DCT_, FOAF_, SKOS_, PublishContext
+from exports.rdf.terms import IRI, A, BNode, Chunk, Lit, Node, text
+from vocab import divisions, eu_authority
+from vocab.formats import FileFormat
+from vocab.namespaces import EU_FILE_TYPE, SKOS, VOCAB_SENTINEL_BASE
+from vocab.skos import Concept, ConceptScheme, parse_file
+
+SENTINEL_ROOT = VOCAB_SENTINEL_BASE.removesuffix("vocab/")
+ELI_LEGAL_RESOURCE = IRI("http://data.europa.eu/eli/ontology#LegalResource")
+PLAN = "dataMarketReformPlan2022"  # individual of vocab/data/linked/ontology.ttl
+ONTOLOGY_FILE = "linked/ontology.ttl"
+
+SKOS_CONCEPT = SKOS_.Concept
+SKOS_SCHEME = SKOS_.ConceptScheme
+PREF_LABEL = SKOS_.prefLabel
+IN_SCHEME = SKOS_.inScheme
+DCT_TITLE = DCT_.title
+
+
+def rebase(iri: str, base_url: str) -> str:
+    """A vocabulary-file IRI under the sentinel, moved under the portal's base URL."""
+    if iri.startswith(SENTINEL_ROOT):
+        return f"{base_url}/{iri[len(SENTINEL_ROOT) :]}"
+    return iri
+
+
+def from_rdflib(node: RdfNode, base_url: str, prefix: str = "v") -> Node:
+    if isinstance(node, Literal):
+        if node.language:
+            return Lit(str(node), node.language)
+        return Lit(str(node), None, str(node.datatype) if node.datatype else None)
+    if isinstance(node, RdfBNode):
+        return BNode(prefix + str(node))
+    return IRI(rebase(str(node), base_url))
+
+
+def labels(subject: IRI, values: Mapping[str, str]) -> Chunk:
+    return [(subject, PREF_LABEL, text(v, lang)) for lang, v in sorted(values.items())]
+
+
+def scheme_triples(scheme: ConceptScheme, base_url: str) -> Chunk:
+    s = IRI(scheme.uri(base_url))
+    out: Chunk = [(s, A, SKOS_SCHEME)]
+    out += [(s, DCT_TITLE, text(v, lang)) for lang, v in sorted(scheme.labels.items())]
+    out += labels(s, scheme.labels)
+    return out
+
+
+def concept_triples(
+    concept: Concept, scheme: ConceptScheme, ctx: PublishContext, *types: IRI
+) -> Chunk:
+    """Our concept: class(es), labels, scheme, notation, matches; its scheme once."""
+    s = IRI(concept.uri(ctx.base_url))
+    out: Chunk = [(s, A, SKOS_CONCEPT)]
+    out += [(s, A, t) for t in types]
+    out += labels(s, concept.labels)
+    out.append((s, IN_SCHEME, IRI(scheme.uri(ctx.base_url))))
+    out.append((s, SKOS_.notation, Lit(concept.notation)))
+    for predicate, targets in (
+        (SKOS.exactMatch, concept.exact_match),
+        (SKOS.closeMatch, concept.close_match),
+        (SKOS.broadMatch, concept.broad_match),
+    ):
+        out += [(s, IRI(predicate), IRI(t)) for t in targets]
+    ctx.describe(scheme.uri(ctx.base_url), out, lambda: scheme_triples(scheme, ctx.base_url))
+    return out
+
+
+def external_triples(iri: str, ctx: PublishContext) -> Chunk:
+    """What eu-authority.ttl says about an external concept, with its scheme once."""
+    out: Chunk = [(IRI(iri), IRI(p), from_rdflib(o, ctx.base_url)) for p, o in _statements(iri)]
+    scheme = eu_authority.scheme_of(iri)
+    if scheme:
+        ctx.describe(scheme, out, lambda: external_triples(scheme, ctx))
+    return out
+
+
+@cache
+def _statements(iri: str) -> tuple[tuple[URIRef, RdfNode], ...]:
+    return eu_authority.statements(iri)
+
+
+def describe_external(iri: str, ctx: PublishContext, out: Chunk) -> None:
+    ctx.describe(iri, out, lambda: external_triples(iri, ctx))
+
+
+def file_type_triples(fmt: FileFormat, ctx: PublishContext) -> Chunk:
+    s = IRI(fmt.eu_uri)
+    scheme = EU_FILE_TYPE.removesuffix("/")
+    out: Chunk = [
+        (s, A, DCT_.MediaTypeOrExtent),
+        (s, A, SKOS_CONCEPT),
+        (s, PREF_LABEL, text(fmt.label, "en")),
+        (s, PREF_LABEL, text(fmt.label_zh, "zh")),
+        (s, IN_SCHEME, IRI(scheme)),
+    ]
+    ctx.describe(scheme, out, lambda: external_triples(scheme, ctx))
+    return out
+
+
+def agent_triples(department: Department, ctx: PublishContext) -> Chunk:
+    s = IRI(uris.department_uri(ctx.base_url, department.slug))
+    out: Chunk = [(s, A, FOAF_.Agent), (s, A, FOAF_.Organization)]
+    out.append((s, FOAF_.name, text(department.name, "zh")))
+    if department.name_en:
+        out.append((s, FOAF_.name, text(department.name_en, "en")))
+    if uris.is_valid_iri(department.homepage):
+        out.append((s, FOAF_.homepage, IRI(str(department.homepage))))
+    kind = publisher_type(department.division)
+    out.append((s, DCT_.type, IRI(kind)))
+    describe_external(kind, ctx, out)
+    return out
+
+
+def publisher_type(division_code: str | None) -> str:
+    """Regional authority for the region's own bodies, local authority for cities, counties."""
+    concept = divisions.division(division_code) if division_code else None
+    if concept is None or divisions.level(concept) == 1:
+        return eu_authority.REGIONAL_AUTHORITY
+    return eu_authority.LOCAL_AUTHORITY
+
+
+def operator_triples(ctx: PublishContext) -> Chunk:
+    s = IRI(uris.operator_uri(ctx.base_url))
+    kind = eu_authority.REGIONAL_AUTHORITY
+    out: Chunk = [
+        (s, A, FOAF_.Agent),
+        (s, A, FOAF_.Organization),
+        (s, FOAF_.name, text(OPERATOR["zh"], "zh")),
+        (s, FOAF_.name, text(OPERATOR["en"], "en")),
+        (s, DCT_.type, IRI(kind)),
+    ]
+    describe_external(kind, ctx, out)
+    return out
+
+
+OPERATOR = {"zh": "广西壮族自治区大数据发展局", "en": "Guangxi Big Data Development Bureau"}
+
+
+def plan_iri(base_url: str) -> IRI:
+    return IRI(f"{uris.ontology_uri(base_url)}#{PLAN}")
+
+
+def plan_triples(ctx: PublishContext) -> Chunk:
+    graph = parse_file(ONTOLOGY_FILE)
+    subject = URIRef(SENTINEL_ROOT + "ns#" + PLAN)
+    s = plan_iri(ctx.base_url)
+    return [(s, IRI(p), from_rdflib(o, ctx.base_url)) for p, o in graph.predicate_objects(subject)]
+
+
+def document_triples(iri: str, *types: IRI) -> Chunk:
+    """A web page or specification, typed as range shapes ask (foaf:Document, dct:Standard)."""
+    return [(IRI(iri), A, t) for t in types]

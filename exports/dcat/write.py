@@ -1,0 +1,386 @@
+"""The publishing direction of the DCAT-AP 3 profile: datasets as triples, driven by the table.
+
+Every row of :mod:`exports.dcat.profile` is written by :func:`field_values` according to its
+kind; the structured values (publisher, contact point, temporal coverage, checksum, the
+high-value category, provenance, quality) are written here, and everything a record points to
+is described once per document (:mod:`exports.dcat.describe`). :func:`dataset_chunk` gives
+the triples of one dataset with its distributions as plain tuples (fast, for streaming);
+:func:`dataset_graph` gives them as an rdflib Graph.
+
+A value that cannot be published (an invalid IRI, an unknown notation) is skipped and logged
+(:func:`exports.dcat.context.skipped`); it never fails an export or a page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, datetime
+from functools import cache, lru_cache
+from importlib import import_module
+from typing import Any
+
+from rdflib import Graph
+
+from catalog import uris
+from catalog.access import can_fetch_files
+from catalog.models import Dataset, Distribution
+from catalog.tabular import table_schema
+from exports.dcat import describe
+from exports.dcat.context import (
+    DCAT_,
+    DCATAP_,
+    DCT_,
+    DQV_,
+    SPDX_,
+    VCARD_,
+    PublishContext,
+    prefixes,
+    skipped,
+)
+from exports.dcat.profile import DATASET_FIELDS, DISTRIBUTION_FIELDS, MANDATORY_STAND_INS, Field
+from exports.dcat.provenance import provenance_triples
+from exports.dcat.services import REST_API, describe_service, service_iri
+from exports.dcat.subcatalogs import SUBCATALOG_RULES
+from exports.rdf.graph import to_graph
+from exports.rdf.terms import (
+    IRI,
+    XSD,
+    A,
+    Chunk,
+    Lit,
+    Node,
+    boolean,
+    date_time,
+    decimal,
+    integer,
+    text,
+    typed,
+    xsd_date,
+)
+from vocab import categories, eu_authority, formats
+from vocab.namespaces import (
+    DCT,
+    EU_ACCESS_RIGHT,
+    EU_FILE_TYPE,
+    EU_FREQUENCY,
+    EU_LICENSE,
+    IANA_MEDIA,
+    SPDX,
+    gx_namespace,
+)
+from vocab.skos import Concept, ConceptScheme
+
+# For "mapped" rows: which authority table the scheme's exact matches are taken from.
+MAPPED_TABLES = {
+    "open_types": str(EU_ACCESS_RIGHT),
+    "frequencies": str(EU_FREQUENCY),
+    "formats": str(EU_FILE_TYPE),
+    "licences": str(EU_LICENSE),
+}
+# Extra classes range shapes ask of our concepts, by predicate.
+CONCEPT_TYPES = {str(DCT.spatial): (DCT_.Location,)}
+
+DATASET = DCAT_.Dataset
+DISTRIBUTION = DCAT_.Distribution
+
+
+@cache
+def scheme_named(name: str) -> ConceptScheme:
+    """The scheme of a table row: ``scheme`` names a module of :mod:`vocab`."""
+    scheme: ConceptScheme = import_module(f"vocab.{name}").scheme()
+    return scheme
+
+
+@cache
+def rows_for(base_url: str, distribution: bool = False) -> tuple[tuple[Field, IRI], ...]:
+    """The dataset (or distribution) rows with their predicates resolved under ``base_url``."""
+    gx = gx_namespace(base_url)
+    table = DISTRIBUTION_FIELDS if distribution else DATASET_FIELDS
+    return tuple((row, IRI(row.term(gx))) for row in table)
+
+
+def dataset_chunk(dataset: Dataset, ctx: PublishContext) -> Chunk:
+    """The triples of one dataset, its distributions and whatever they first point to."""
+    s = IRI(uris.dataset_uri(ctx.base_url, dataset.id))
+    out: Chunk = [(s, A, DATASET)]
+    for row, predicate in rows_for(ctx.base_url):
+        value = getattr(dataset, row.attribute, None)
+        if not value and row.attribute in MANDATORY_STAND_INS:
+            value = getattr(dataset, MANDATORY_STAND_INS[row.attribute])
+        for node in field_values(row, predicate, value, ctx, out):
+            out.append((s, predicate, node))
+    _structured(dataset, s, ctx, out)
+    for distribution in dataset.distributions:
+        d = IRI(uris.distribution_uri(ctx.base_url, dataset.id, distribution.id))
+        out.append((s, DCAT_.distribution, d))
+        _distribution(dataset, distribution, d, ctx, out)
+    return out
+
+
+def dataset_graph(dataset: Dataset, base_url: str) -> Graph:
+    """One dataset as a self-contained DCAT-AP 3 graph (everything it points to described)."""
+    ctx = PublishContext(base_url)
+    return to_graph(dataset_chunk(dataset, ctx), prefixes(ctx.base_url))
+
+
+def field_values(
+    row: Field, predicate: IRI, value: Any, ctx: PublishContext, out: Chunk
+) -> Iterator[Node]:
+    """The RDF values of one table row, by kind; describes what they point to into ``out``."""
+    if value is None or value == "" or value == []:
+        return
+    kind = row.kind
+    if kind == "text":
+        yield text(str(value))
+    elif kind == "string":
+        yield Lit(str(value))
+    elif kind == "keywords":
+        yield from (text(k) for k in dict.fromkeys(value) if k)
+    elif kind == "datetime":
+        yield date_time(value) if isinstance(value, datetime) else xsd_date(value)
+    elif kind == "date":
+        yield xsd_date(value.date() if isinstance(value, datetime) else value)
+    elif kind == "integer":
+        yield integer(value)
+    elif kind == "nonnegative":
+        if int(value) >= 0:
+            yield integer(value, "nonNegativeInteger")
+        else:
+            skipped(row.attribute, value, "negative")
+    elif kind == "boolean":
+        yield boolean(bool(value))
+    elif kind == "uri":
+        if uris.is_valid_iri(value):
+            yield IRI(value)
+        else:
+            skipped(row.attribute, value, "not a valid http(s) IRI")
+    elif kind == "concept":
+        yield from _concept_value(row, predicate, str(value), ctx, out)
+    elif kind == "mapped":
+        yield from _mapped_value(row, predicate, str(value), ctx, out)
+    else:  # a kind added to the table without a writer is a bug, not a data problem
+        raise ValueError(f"no writer for kind {kind!r} ({row.attribute})")
+
+
+def _concept_value(
+    row: Field, predicate: IRI, value: str, ctx: PublishContext, out: Chunk
+) -> Iterator[Node]:
+    concept = _concept(row.scheme or "", value)
+    if concept is None:
+        skipped(row.attribute, value, f"not in the {row.scheme} scheme")
+        return
+    iri = concept.uri(ctx.base_url)
+    if iri not in ctx.described:
+        scheme = scheme_named(row.scheme or "")
+        types = CONCEPT_TYPES.get(predicate, ())
+        ctx.describe(iri, out, lambda: describe.concept_triples(concept, scheme, ctx, *types))
+    yield IRI(iri)
+
+
+@lru_cache(maxsize=4096)
+def _concept(scheme_name: str, value: str) -> Concept | None:
+    """A stored value's concept (by notation, else by label or match), looked up once."""
+    scheme = scheme_named(scheme_name)
+    return scheme.by_notation(value) or scheme.lookup(value)
+
+
+@lru_cache(maxsize=4096)
+def _mapped(scheme_name: str, value: str) -> tuple[str, Concept] | None:
+    """The authority-table IRI a stored value maps to, with its concept."""
+    concept = _concept(scheme_name, value)
+    table = MAPPED_TABLES.get(scheme_name, "")
+    if concept is None:
+        return None
+    match = next((uri for uri in concept.exact_match if uri.startswith(table)), None)
+    return (match, concept) if match else None
+
+
+def _mapped_value(
+    row: Field, predicate: IRI, value: str, ctx: PublishContext, out: Chunk
+) -> Iterator[Node]:
+    if predicate == DCAT_.mediaType:
+        yield from _media_type(value, ctx, out)
+        return
+    found = _mapped(row.scheme or "", value)
+    if found is None:
+        if uris.is_valid_iri(value):  # e.g. a harvested licence URL
+            yield IRI(value)
+        else:
+            skipped(row.attribute, value, f"no {row.scheme} match")
+        return
+    match, concept = found
+    if match not in ctx.described:
+        if row.scheme == "formats":
+            fmt = formats.file_format(concept.notation)
+            ctx.describe(match, out, lambda: describe.file_type_triples(fmt, ctx))
+        else:
+            describe.describe_external(match, ctx, out)
+    yield IRI(match)
+
+
+def _media_type(value: str, ctx: PublishContext, out: Chunk) -> Iterator[Node]:
+    essence = value.split(";", 1)[0].strip().lower().removeprefix(str(IANA_MEDIA))
+    fmt = formats.by_media_type(essence)
+    iri = fmt.media_type_uri if fmt and fmt.media_type_uri else f"{IANA_MEDIA}{essence}"
+    if essence.count("/") != 1 or not uris.is_valid_iri(iri):
+        skipped("media_type", value, "not a media type")
+        return
+    ctx.describe(iri, out, lambda: [(IRI(iri), A, DCT_.MediaType)])
+    yield IRI(iri)
+
+
+# -- structured values ------------------------------------------------------------------------
+
+
+def _structured(dataset: Dataset, s: IRI, ctx: PublishContext, out: Chunk) -> None:
+    department = dataset.department
+    if department is not None:
+        agent = uris.department_uri(ctx.base_url, department.slug)
+        out.append((s, DCT_.publisher, IRI(agent)))
+        ctx.describe(agent, out, lambda: describe.agent_triples(department, ctx))
+    _contact(dataset, s, ctx, out)
+    if dataset.temporal_start or dataset.temporal_end:
+        period = ctx.bnode()
+        out.append((s, DCT_.temporal, period))
+        out.append((period, A, DCT_.PeriodOfTime))
+        for predicate, day in ((DCAT_.startDate, dataset.temporal_start),
+                               (DCAT_.endDate, dataset.temporal_end)):  # fmt: skip
+            if day is not None:
+                out.append((period, predicate, xsd_date(_day(day))))
+    out.append((s, DCT_.language, IRI(eu_authority.CHINESE)))
+    describe.describe_external(eu_authority.CHINESE, ctx, out)
+    if dataset.category:
+        _high_value(dataset.category, s, ctx, out)
+    rest = service_iri(ctx.base_url, REST_API)
+    out.append((rest, DCAT_.servesDataset, s))
+    describe_service(REST_API, ctx, out)
+    out.extend(provenance_triples(dataset, s, ctx))
+    _quality(dataset, s, ctx, out)
+    if ctx.in_catalog:
+        out.append((IRI(uris.catalog_uri(ctx.base_url)), DCAT_.dataset, s))
+        for rule in SUBCATALOG_RULES:
+            for sub in rule.catalogs_of(dataset, ctx, out):
+                out.append((sub, DCAT_.dataset, s))
+
+
+def _day(value: date | datetime) -> date:
+    return value.date() if isinstance(value, datetime) else value
+
+
+def _contact(dataset: Dataset, s: IRI, ctx: PublishContext, out: Chunk) -> None:
+    name, phone, email = dataset.contact_name, dataset.contact_phone, dataset.contact_email
+    if not (name or phone or email):
+        return
+    kind = ctx.bnode()
+    out.append((s, DCAT_.contactPoint, kind))
+    out.append((kind, A, VCARD_.Kind))
+    if name:
+        out.append((kind, VCARD_.fn, text(name)))
+    if email:
+        mailto = "mailto:" + email.strip()
+        if uris.is_contact_iri(mailto):
+            out.append((kind, VCARD_.hasEmail, IRI(mailto)))
+        else:
+            skipped("contact_email", email, "not an e-mail address")
+    if phone:
+        tel = "tel:" + "".join(phone.split())
+        if uris.is_contact_iri(tel):
+            out.append((kind, VCARD_.hasTelephone, IRI(tel)))
+        else:
+            skipped("contact_phone", phone, "not a telephone number")
+
+
+def _high_value(category: str, s: IRI, ctx: PublishContext, out: Chunk) -> None:
+    """A dataset of the ten categories: EU data themes, the plan, the HVD categories."""
+    scheme = scheme_named("categories")
+    concept = scheme.by_notation(category)
+    if concept is None:
+        return
+    for theme in categories.eu_theme(category):
+        out.append((s, DCAT_.theme, IRI(theme)))
+        describe.describe_external(theme, ctx, out)
+    plan = describe.plan_iri(ctx.base_url)
+    out.append((s, DCATAP_.applicableLegislation, plan))
+    ctx.describe(plan, out, lambda: describe.plan_triples(ctx))
+    out.append((s, DCATAP_.hvdCategory, IRI(concept.uri(ctx.base_url))))
+    ctx.describe(
+        concept.uri(ctx.base_url), out, lambda: describe.concept_triples(concept, scheme, ctx)
+    )
+    hvd = categories.hvd_category(category)
+    if hvd:
+        out.append((s, DCATAP_.hvdCategory, IRI(hvd)))
+        describe.describe_external(hvd, ctx, out)
+
+
+def _quality(dataset: Dataset, s: IRI, ctx: PublishContext, out: Chunk) -> None:
+    if ctx.quality is None:
+        return
+    for measurement in ctx.quality(dataset):
+        node = ctx.bnode()
+        out.append((s, DQV_.hasQualityMeasurement, node))
+        out.append((node, A, DQV_.QualityMeasurement))
+        out.append((node, DQV_.isMeasurementOf, IRI(measurement.metric)))
+        value = measurement.value
+        if isinstance(value, bool):
+            out.append((node, DQV_.value, boolean(value)))
+        elif isinstance(value, int):
+            out.append((node, DQV_.value, integer(value)))
+        else:
+            out.append((node, DQV_.value, decimal(value)))
+        if measurement.computed_at:
+            out.append((node, DCT_.date, date_time(measurement.computed_at)))
+
+
+# -- distributions ------------------------------------------------------------------------------
+
+
+def distribution_values(dataset: Dataset, distribution: Distribution, base_url: str) -> dict:
+    """The values of the distribution rows: the model's, with what DCAT-AP asks for filled in.
+
+    accessURL is mandatory: a file without one is reached through its page. A stored file the
+    public may fetch has the portal's download address; the licence is the dataset's.
+    """
+    values = {
+        row.attribute: getattr(distribution, row.attribute, None) for row in DISTRIBUTION_FIELDS
+    }
+    if not uris.is_valid_iri(values["access_url"]):
+        values["access_url"] = uris.distribution_page(base_url, dataset.slug, distribution.id)
+    if distribution.stored_file and can_fetch_files(dataset) and not values["download_url"]:
+        values["download_url"] = uris.download_url(
+            base_url, dataset.id, distribution.id, distribution.file_name or distribution.title
+        )
+    values["licence"] = values.get("licence") or dataset.licence
+    if table_schema(dataset, distribution) is not None:
+        values["conforms_to"] = uris.table_schema_url(base_url, dataset.id, distribution.id)
+    return values
+
+
+def _distribution(
+    dataset: Dataset, distribution: Distribution, d: IRI, ctx: PublishContext, out: Chunk
+) -> None:
+    out.append((d, A, DISTRIBUTION))
+    values = distribution_values(dataset, distribution, ctx.base_url)
+    for row, predicate in rows_for(ctx.base_url, distribution=True):
+        for value in field_values(row, predicate, values.get(row.attribute), ctx, out):
+            out.append((d, predicate, value))
+            if predicate == DCT_.conformsTo and isinstance(value, IRI):
+                ctx.describe(value, out, lambda v=value: _schema_standard(v))  # type: ignore[misc]
+    if distribution.sha256:
+        checksum = ctx.bnode()
+        algorithm = str(SPDX.checksumAlgorithm_sha256)
+        out.append((d, SPDX_.checksum, checksum))
+        out.append((checksum, A, SPDX_.Checksum))
+        out.append((checksum, SPDX_.algorithm, IRI(algorithm)))
+        out.append((checksum, SPDX_.checksumValue, typed(distribution.sha256, XSD + "hexBinary")))
+        describe.describe_external(algorithm, ctx, out)
+    out.append((d, DCAT_.accessService, service_iri(ctx.base_url, REST_API)))
+    if dataset.category and scheme_named("categories").by_notation(dataset.category):
+        out.append((d, DCATAP_.applicableLegislation, describe.plan_iri(ctx.base_url)))
+
+
+def _schema_standard(iri: Node) -> Chunk:
+    return [
+        (iri, A, DCT_.Standard),  # type: ignore[list-item]
+        (iri, DCT_.title, text("Table Schema", "en")),  # type: ignore[list-item]
+        (iri, DCT_.conformsTo, IRI("https://specs.frictionlessdata.io/table-schema/")),  # type: ignore[list-item]
+    ]

@@ -1,0 +1,283 @@
+"""The SPARQL store: the whole catalog and the vocabularies in an embedded pyoxigraph store.
+
+Each public dataset lives in its own named graph (its URI), so a change replaces exactly
+that graph; the catalog record, services, vocabularies and the descriptions records point to
+(concepts, departments) live in a shared graph. Queries see the union of all graphs.
+:class:`StoreSync` keeps the store in step with the database the way the search index is
+kept: after each commit the datasets it touched are re-published or removed.
+
+An on-disk store (the default, ``GXDATA_SPARQL_STORE``) is owned by a worker process
+(:mod:`exports.sparql_worker`): a query past its time limit is stopped by killing the worker,
+which restarts on the next call. Calls are served one at a time. An in-memory store (an empty
+``GXDATA_SPARQL_STORE``, for small catalogs and experiments) runs in the portal's process: a
+query past its limit is answered with 422 at once, but pyoxigraph finishes evaluating it in the
+background.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import threading
+import time
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any, Protocol
+
+import pyoxigraph as ox
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session, selectinload, sessionmaker
+
+from catalog import uris
+from catalog.linked_data import CatalogFilter, catalog_summary, filtered_datasets, stream
+from catalog.models import Dataset, Department, Distribution
+from catalog.queries import public_datasets
+from exports.dcat.catalog import catalog_header
+from exports.dcat.context import PublishContext
+from exports.dcat.write import dataset_chunk
+from exports.rdf.terms import IRI, BNode, Chunk, Node
+from exports.rdf.writers import nquads
+from exports.sparql_results import Answer, QueryFailed
+from exports.sparql_worker import handle, serve
+from exports.vocabularies import all_vocabulary_chunks
+
+log = logging.getLogger(__name__)
+
+_DATASETS = "gxdata.sparql.datasets"
+BATCH = 500
+READY_SECONDS = 60.0
+QueryRejected = QueryFailed  # the name the portal catches
+
+
+class Backend(Protocol):
+    def call(self, op: str, *args: Any, timeout: float | None = None) -> Any: ...
+
+    def close(self) -> None: ...
+
+
+class LocalBackend:
+    """An in-memory store in this process; queries run in a thread with a time limit."""
+
+    MAX_RUNNING = 2
+
+    def __init__(self) -> None:
+        self.store = ox.Store()
+        self._slots = threading.BoundedSemaphore(self.MAX_RUNNING)
+
+    def call(self, op: str, *args: Any, timeout: float | None = None) -> Any:
+        if op != "query" or timeout is None:
+            return handle(self.store, (op, *args))
+        if not self._slots.acquire(timeout=1):
+            raise QueryFailed("busy", "too many queries are running; try again shortly", 503)
+        result: dict[str, Any] = {}
+
+        def run() -> None:
+            try:
+                result["answer"] = handle(self.store, (op, *args))
+            except Exception as error:  # handed to the caller
+                result["error"] = error
+            finally:
+                self._slots.release()
+
+        worker = threading.Thread(target=run, daemon=True)
+        worker.start()
+        worker.join(timeout)
+        if worker.is_alive():
+            raise QueryFailed("query-timeout", f"the query did not finish in {timeout:g} s", 422)
+        if "error" in result:
+            raise result["error"]
+        return result["answer"]
+
+    def close(self) -> None:
+        pass
+
+
+class WorkerBackend:
+    """An on-disk store owned by a worker process that is killed when a query overruns."""
+
+    def __init__(self, path: str) -> None:
+        Path(path).mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._lock = threading.Lock()
+        self._process: Any = None
+        self._conn: Any = None
+
+    def _start(self) -> None:
+        context = multiprocessing.get_context("spawn")
+        parent, child = context.Pipe()
+        process = context.Process(target=serve, args=(self.path, child), daemon=True)
+        process.start()
+        child.close()
+        if not parent.poll(READY_SECONDS):
+            process.kill()
+            raise RuntimeError("the SPARQL store worker did not start")
+        parent.recv()
+        self._process, self._conn = process, parent
+
+    def _kill(self) -> None:
+        if self._process is not None:
+            self._process.kill()
+            self._process.join(5)
+            self._conn.close()
+        self._process = self._conn = None
+
+    def call(self, op: str, *args: Any, timeout: float | None = None) -> Any:
+        wait = None if timeout is None else timeout + 15
+        if not self._lock.acquire(timeout=-1 if wait is None else wait):
+            raise QueryFailed("busy", "the SPARQL store is busy; try again shortly", 503)
+        try:
+            if self._process is None or not self._process.is_alive():
+                self._start()
+            self._conn.send((op, *args))
+            if not self._conn.poll(None if timeout is None else timeout + 0.5):
+                self._kill()
+                raise QueryFailed(
+                    "query-timeout", f"the query did not finish in {timeout:g} s", 422
+                )
+            reply = self._conn.recv()
+        except (EOFError, BrokenPipeError, ConnectionResetError) as error:
+            self._kill()
+            raise RuntimeError("the SPARQL store worker stopped") from error
+        finally:
+            self._lock.release()
+        if reply[0] == "ok":
+            return reply[1]
+        if reply[0] == "failed":
+            raise QueryFailed(reply[1], reply[2], reply[3])
+        raise RuntimeError(f"SPARQL store: {reply[1]}")
+
+    def close(self) -> None:
+        with self._lock:
+            self._kill()
+
+
+class CatalogStore:
+    def __init__(self, path: str | None, base_url: str) -> None:
+        self.backend: Backend = WorkerBackend(path) if path else LocalBackend()
+        self.base_url = base_url.rstrip("/")
+        self.shared = f"{self.base_url}/catalog#graph"
+
+    def rebuild(self, session: Session) -> int:
+        """Clear the store and load the catalog and the vocabularies; returns the datasets."""
+        ctx = PublishContext(self.base_url, in_catalog=True)
+        shared: Chunk = [t for chunk in all_vocabulary_chunks(self.base_url) for t in chunk]
+        shared += catalog_header(catalog_summary(session), ctx)
+        self.backend.call("clear")
+        self.backend.call("load", nquads(shared, self.shared))
+        count = 0
+        pieces: list[str] = []
+        for dataset in stream(session, filtered_datasets(session, None, CatalogFilter())):
+            pieces.append(self._dataset_nquads(dataset, ctx, set()))
+            count += 1
+            if len(pieces) == BATCH:
+                self.backend.call("load", "".join(pieces))
+                pieces = []
+        if pieces:
+            self.backend.call("load", "".join(pieces))
+        self.backend.call("flush")
+        return count
+
+    def sync(self, session: Session, dataset_ids: Iterable[str]) -> None:
+        """Re-publish these datasets (or remove them when they are no longer public).
+
+        A dataset's graph is replaced whole; the descriptions it points to (a department, a
+        concept) replace their earlier statements in the shared graph.
+        """
+        ids = sorted(set(dataset_ids))
+        for start in range(0, len(ids), BATCH):
+            batch = ids[start : start + BATCH]
+            stmt = (
+                public_datasets()
+                .where(Dataset.id.in_(batch))
+                .options(selectinload(Dataset.distributions), selectinload(Dataset.department))
+            )
+            ctx = PublishContext(self.base_url, in_catalog=True)
+            subjects: set[str] = set()
+            text = "".join(self._dataset_nquads(d, ctx, subjects) for d in session.scalars(stmt))
+            graphs = [uris.dataset_uri(self.base_url, i) for i in batch]
+            self.backend.call("remove_graphs", graphs)
+            self.backend.call("remove_subjects", self.shared, sorted(subjects))
+            self.backend.call("load", text)
+
+    def _dataset_nquads(self, dataset: Dataset, ctx: PublishContext, subjects: set[str]) -> str:
+        """The dataset's own triples in its graph; what they point to in the shared graph."""
+        own = uris.dataset_uri(self.base_url, dataset.id)
+        chunk = dataset_chunk(dataset, ctx)
+        mine = [t for t in chunk if _belongs(t, own)]
+        shared = [t for t in chunk if not _belongs(t, own)]
+        subjects.update(s for s, _, _ in shared if isinstance(s, IRI))
+        return nquads(mine, own) + nquads(shared, self.shared)
+
+    def query(
+        self, text: str, timeout: float, max_rows: int, result_key: str, graph_key: str
+    ) -> Answer:
+        answer: Answer = self.backend.call(
+            "query", text, max_rows, timeout, result_key, graph_key, timeout=timeout
+        )
+        return answer
+
+    def __len__(self) -> int:
+        count: int = self.backend.call("len")
+        return count
+
+    def close(self) -> None:
+        self.backend.close()
+
+
+def _belongs(triple: tuple[Node, Node, Node], own: str) -> bool:
+    s, _, o = triple
+    return (
+        isinstance(s, BNode)
+        or s == own
+        or (isinstance(s, IRI) and s.startswith(own + "/"))
+        or o == own
+    )
+
+
+class StoreSync:
+    """Re-publish the datasets each committed transaction touched (as IndexSync does)."""
+
+    def __init__(self, store: CatalogStore, session_factory: sessionmaker) -> None:
+        self.store = store
+        self.session_factory = session_factory
+        event.listen(session_factory, "after_flush", self._after_flush)
+        event.listen(session_factory, "after_commit", self._after_commit)
+        event.listen(session_factory, "after_soft_rollback", self._after_rollback)
+
+    def detach(self) -> None:
+        event.remove(self.session_factory, "after_flush", self._after_flush)
+        event.remove(self.session_factory, "after_commit", self._after_commit)
+        event.remove(self.session_factory, "after_soft_rollback", self._after_rollback)
+
+    def _after_flush(self, session: Session, _context: object) -> None:
+        touched: set[Any] = session.info.setdefault(_DATASETS, set())
+        for obj in (*session.new, *session.dirty, *session.deleted):
+            if isinstance(obj, Dataset):
+                touched.add(obj.id)
+            elif isinstance(obj, Distribution) and obj.dataset_id:
+                touched.add(obj.dataset_id)
+            elif isinstance(obj, Department) and obj.id is not None:
+                touched.add(("department", obj.id))
+
+    def _after_rollback(self, session: Session, _previous: object) -> None:
+        session.info.pop(_DATASETS, None)
+
+    def _after_commit(self, session: Session) -> None:
+        touched = session.info.pop(_DATASETS, set())
+        if not touched:
+            return
+        started = time.perf_counter()
+        try:
+            with self.session_factory() as reader:
+                departments = [t[1] for t in touched if isinstance(t, tuple)]
+                ids = {t for t in touched if isinstance(t, str)}
+                if departments:
+                    ids.update(
+                        reader.scalars(
+                            select(Dataset.id).where(Dataset.department_id.in_(departments))
+                        )
+                    )
+                self.store.sync(reader, ids)
+        except Exception:  # the database is the truth; `gxdata sparql rebuild` mends
+            log.exception("SPARQL store update failed; run `gxdata sparql rebuild`")
+        log.debug("SPARQL store synced in %.2f s", time.perf_counter() - started)

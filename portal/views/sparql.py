@@ -1,0 +1,123 @@
+"""The read-only SPARQL 1.1 endpoint (protocol: GET and POST), with a small HTML form.
+
+Results: JSON, XML, CSV or TSV for SELECT and ASK (``format=`` or the Accept header),
+Turtle, N-Triples or RDF/XML for CONSTRUCT and DESCRIBE. Errors are problem JSON: a malformed
+query or an update is 400, a query past the time limit 422, a full endpoint 503.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, current_app, render_template, request
+
+from exports.sparql_results import GRAPH_TYPES, RESULT_TYPES, QueryFailed
+from portal.db import services
+from portal.problems import problem
+
+bp = Blueprint("sparql", __name__)
+QUERY_TYPE = "application/sparql-query"
+UPDATE_TYPE = "application/sparql-update"
+MAX_QUERY_CHARS = 20_000
+
+
+@bp.route("/sparql", methods=["GET", "POST"])
+def endpoint() -> Response | str:
+    text, error = _query_text()
+    if error is not None:
+        return error
+    if text is None:
+        return render_template("sparql.html", examples=EXAMPLES)
+    config = current_app.config
+    result_key, graph_key = _choose(RESULT_TYPES, "json"), _choose(GRAPH_TYPES, "ttl")
+    try:
+        answer = services().sparql.query(
+            text, config["SPARQL_TIMEOUT"], config["SPARQL_MAX_ROWS"], result_key, graph_key
+        )
+    except QueryFailed as failed:
+        return problem(failed.status, failed.code, str(failed))
+    types = GRAPH_TYPES if answer.kind == "graph" else RESULT_TYPES
+    response = Response(answer.text, mimetype=types[answer.key])
+    if answer.truncated:
+        response.headers["X-SPARQL-MaxRows"] = str(config["SPARQL_MAX_ROWS"])
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.vary.add("Accept")
+    return response
+
+
+def _query_text() -> tuple[str | None, Response | None]:
+    """The query of a protocol request; (None, None) asks for the form."""
+    if request.method == "POST":
+        mimetype = request.mimetype
+        if mimetype == UPDATE_TYPE or "update" in request.form:
+            return None, problem(403, "read-only", "this endpoint does not accept updates")
+        if mimetype == QUERY_TYPE:
+            text = request.get_data(as_text=True)
+        elif mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            text = request.form.get("query", "")
+        else:
+            return None, problem(415, "unsupported-media-type", f"cannot read a {mimetype} body")
+    else:
+        if "update" in request.args:
+            return None, problem(403, "read-only", "this endpoint does not accept updates")
+        if "query" not in request.args:
+            return None, None
+        text = request.args.get("query", "")
+    if not text.strip():
+        return None, problem(400, "empty-query", "the query is empty")
+    if len(text) > MAX_QUERY_CHARS:
+        return None, problem(
+            400, "query-too-long", f"the query is over {MAX_QUERY_CHARS} characters"
+        )
+    return text, None
+
+
+def _choose(types: dict[str, str], default: str) -> str:
+    """``format=`` if given, else the Accept header's best, else ``default``."""
+    asked = request.values.get("format", "").lower()
+    if asked in types:
+        return asked
+    best = request.accept_mimetypes.best_match(list(types.values()), default=types[default])
+    return next((k for k, v in types.items() if v == best), default)
+
+
+PREFIXES = """PREFIX dcat: <http://www.w3.org/ns/dcat#>
+PREFIX dct: <http://purl.org/dc/terms/>
+PREFIX foaf: <http://xmlns.com/foaf/0.1/>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+"""
+
+EXAMPLES: tuple[tuple[str, str], ...] = (
+    (
+        "各部门发布的数据集数量",
+        PREFIXES
+        + """SELECT ?部门 (COUNT(?ds) AS ?数据集数) WHERE {
+  ?ds a dcat:Dataset ; dct:publisher ?p .
+  ?p foaf:name ?部门 . FILTER(lang(?部门) = "zh")
+} GROUP BY ?部门 ORDER BY DESC(?数据集数) LIMIT 20""",
+    ),
+    (
+        "十大类高价值数据各有多少数据集",
+        PREFIXES
+        + """PREFIX dcatap: <http://data.europa.eu/r5r/>
+SELECT ?类别 (COUNT(DISTINCT ?ds) AS ?数据集数) WHERE {
+  ?ds dcatap:hvdCategory ?c . ?c skos:inScheme ?s ; skos:prefLabel ?类别 .
+  FILTER(lang(?类别) = "zh" && STRENDS(STR(?s), "/vocab/categories"))
+} GROUP BY ?类别 ORDER BY DESC(?数据集数)""",
+    ),
+    (
+        "标题含“气象”的数据集及其更新频率",
+        PREFIXES
+        + """SELECT ?ds ?标题 ?频率 WHERE {
+  ?ds a dcat:Dataset ; dct:title ?标题 .
+  OPTIONAL { ?ds dct:accrualPeriodicity ?频率 }
+  FILTER(CONTAINS(?标题, "气象"))
+} LIMIT 50""",
+    ),
+    (
+        "提供 CSV 文件的数据集",
+        PREFIXES
+        + """SELECT DISTINCT ?ds ?标题 WHERE {
+  ?ds dct:title ?标题 ; dcat:distribution/dct:format
+      <http://publications.europa.eu/resource/authority/file-type/CSV> .
+} LIMIT 50""",
+    ),
+)

@@ -28,6 +28,7 @@ class DistributionDraft:
     modified: datetime | None = None
     licence: str | None = None
     conforms_to: str | None = None  # e.g. the URL of a Table Schema
+    table_schema: dict[str, Any] | None = None  # a Frictionless Table Schema, kept whole
     uri: str | None = None  # the distribution's URI at the source
 
 
@@ -42,6 +43,7 @@ class DatasetDraft:
     keywords: list[str] = field(default_factory=list)
     category: str | None = None
     topic: str | None = None
+    industry: str | None = None  # 所属行业
     open_type: str | None = None
     access_conditions: str | None = None
     share_type: str | None = None

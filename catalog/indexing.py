@@ -84,7 +84,7 @@ class IndexSync:
                 dataset_ids.add(obj.id)
             elif isinstance(obj, Distribution) and obj.dataset_id:
                 dataset_ids.add(obj.dataset_id)
-            elif isinstance(obj, Department) and obj.id is not None:
+            elif isinstance(obj, Department) and obj.id is not None and _changed(session, obj):
                 department_ids.add(obj.id)
 
     def _after_rollback(self, session: Session, _previous: object) -> None:
@@ -122,6 +122,14 @@ class IndexSync:
         public_ids = {doc.id for doc in public}
         self.engine.remove(ids - public_ids)
         self.engine.add(public)
+
+
+def _changed(session: Session, department: Department) -> bool:
+    """A department's own values changed: not only its list of datasets (a dataset added to
+    a department dirties it through the relationship, and must not re-index its siblings)."""
+    if department in session.new or department in session.deleted:
+        return True
+    return session.is_modified(department, include_collections=False)
 
 
 def _chunks(items: list[str], size: int) -> Iterator[list[str]]:

@@ -30,7 +30,8 @@ from vocab.formats import FileFormat, format_for
 DRAFT = "draft"
 PUBLISHED = "published"
 WITHDRAWN = "withdrawn"
-STATES = (DRAFT, PUBLISHED, WITHDRAWN)
+ARCHIVED = "archived"  # harvested, then gone from its source: hidden, never deleted
+STATES = (DRAFT, PUBLISHED, WITHDRAWN, ARCHIVED)
 
 # The open type whose datasets are never shown publicly (vocab/open_types: 不予开放).
 CLOSED = "closed"
@@ -165,6 +166,9 @@ class Distribution(Base):
     access_url: Mapped[str | None] = mapped_column(String(2000))
     issued: Mapped[datetime | None] = mapped_column(DateTime)
     modified: Mapped[datetime | None] = mapped_column(DateTime)
+    licence: Mapped[str | None] = mapped_column(String(300))  # when it differs from the dataset's
+    conforms_to: Mapped[str | None] = mapped_column(String(2000))  # e.g. a Table Schema URL
+    table_schema: Mapped[dict[str, Any] | None] = mapped_column()  # a Frictionless Table Schema
     download_count: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 

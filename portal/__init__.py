@@ -13,7 +13,7 @@ from portal import commands, db, errors, i18n, quality, quality_commands, templa
 from portal import config as config_module
 from portal.api import v1 as rest_api
 from portal.api.ckan import bp as ckan_api
-from portal.views import catalog_pages, downloads, linked_data, pages, sparql
+from portal.views import admin, catalog_pages, downloads, linked_data, pages, sparql
 from portal.views import quality as quality_views
 
 
@@ -33,7 +33,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     db.init_app(app)
     quality.init_app(app)
 
-    for blueprint in (pages.bp, linked_data.bp, catalog_pages.bp, downloads.bp, quality_views.bp):
+    for blueprint in (
+        pages.bp,
+        linked_data.bp,
+        catalog_pages.bp,
+        downloads.bp,
+        quality_views.bp,
+        admin.bp,
+    ):
         app.register_blueprint(blueprint)
     app.register_blueprint(ckan_api)
     csrf.exempt(ckan_api)  # read-only JSON API: no cookies are trusted there

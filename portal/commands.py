@@ -19,6 +19,7 @@ from exports.dcat.dump import catalog_document
 from exports.formats import BY_SUFFIX
 from portal import quality
 from portal.db import services
+from portal.harvest_commands import harvest_group
 
 db_group = AppGroup("db", help="Database schema (alembic migrations).")
 index_group = AppGroup("index", help="The search index.")
@@ -146,3 +147,4 @@ def register(cli: click.Group) -> None:
     commands = (db_group, index_group, export_group, sparql_group, load_demo_command)
     for command in (*commands, demo_command, serve_command):
         cli.add_command(command)
+    cli.add_command(harvest_group)

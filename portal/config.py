@@ -16,6 +16,12 @@
 | ``GXDATA_FETCH_TIMEOUT`` | ``60`` seconds for one remote file |
 | ``GXDATA_LINK_TIMEOUT`` | ``10`` seconds for one link check |
 | ``GXDATA_WORKER_THREADS`` | ``1`` background worker beside ``gxdata serve``; ``0`` none |
+| ``GXDATA_ADMIN_TOKEN`` | unset: the administration pages are disabled |
+| ``GXDATA_HARVEST_TIMEOUT`` | ``30`` seconds per request to a source |
+| ``GXDATA_HARVEST_MAX_MB`` | ``50`` per response of a source |
+| ``GXDATA_HARVEST_JOB_MINUTES`` | ``60``: a job running longer is failed |
+| ``GXDATA_HARVEST_GRACE_DAYS`` | ``7``: days a vanished record stays before it is archived |
+| ``GXDATA_HARVEST_BATCH_SIZE`` | ``1000`` records per transaction |
 """
 
 from __future__ import annotations
@@ -50,6 +56,12 @@ def load_config(instance: str, environ: Mapping[str, str] | None = None) -> dict
         "SPARQL_STORE": environ.get("GXDATA_SPARQL_STORE") or str(root / "sparql"),
         "SPARQL_TIMEOUT": float(environ.get("GXDATA_SPARQL_TIMEOUT") or 10),
         "SPARQL_MAX_ROWS": int(environ.get("GXDATA_SPARQL_MAX_ROWS") or 10_000),
+        "ADMIN_TOKEN": environ.get("GXDATA_ADMIN_TOKEN") or None,
+        "HARVEST_TIMEOUT": float(environ.get("GXDATA_HARVEST_TIMEOUT") or 30),
+        "HARVEST_MAX_BYTES": int(environ.get("GXDATA_HARVEST_MAX_MB") or 50) * 1024 * 1024,
+        "HARVEST_JOB_MINUTES": float(environ.get("GXDATA_HARVEST_JOB_MINUTES") or 60),
+        "HARVEST_GRACE_DAYS": float(environ.get("GXDATA_HARVEST_GRACE_DAYS") or 7),
+        "HARVEST_BATCH_SIZE": int(environ.get("GXDATA_HARVEST_BATCH_SIZE") or 1000),
         "PREVIEW_ROWS": 100,
         "NETWORK": (environ.get("GXDATA_NETWORK") or "1").lower() not in ("0", "false", "no"),
         "FETCH_TIMEOUT": float(environ.get("GXDATA_FETCH_TIMEOUT") or 60),

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 
 from flask import Flask, request, url_for
+from flask_babel import format_datetime
 
 from portal.i18n import current_language
 from vocab import (
@@ -57,6 +58,13 @@ def format_date(value: date | datetime | None, with_time: bool = False) -> str:
     return value.strftime("%Y-%m-%d")
 
 
+def format_utc(value: datetime | None) -> str:
+    """A moment the portal recorded (naive UTC, e.g. a harvest job's start) in local time."""
+    if value is None:
+        return ""
+    return format_datetime(value, "yyyy-MM-dd HH:mm:ss")
+
+
 def format_bytes(size: int | None) -> str:
     if size is None:
         return ""
@@ -91,6 +99,7 @@ def init_app(app: Flask) -> None:
     )
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["bytes"] = format_bytes
+    app.jinja_env.filters["utc"] = format_utc
     app.jinja_env.filters["format_name"] = format_name
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -10,12 +10,15 @@ from __future__ import annotations
 import os
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
+from sources_server import SourceServer
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
@@ -23,7 +26,11 @@ from werkzeug.serving import make_server
 
 from catalog import migrate
 from catalog.demo.loader import load_demo
+from catalog.harvest.sources import add_source
 from catalog.indexing import rebuild_index
+from harvesters.base import HarvestReport, HarvestSettings
+from harvesters.fetch import FetchLimits
+from harvesters.run import run_source
 from portal import create_app
 from portal.db import CatalogServices
 
@@ -131,3 +138,41 @@ def live_server(demo_app: Flask) -> Iterator[str]:
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     thread.join(timeout=5)
+
+
+@pytest.fixture
+def source_server() -> Iterator[SourceServer]:
+    """A real HTTP server on 127.0.0.1 for harvest sources: files, faults and CKAN sites."""
+    server = SourceServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+# Harvest settings for tests: small limits and batches, so that paging and batching happen.
+TEST_HARVEST = HarvestSettings(
+    limits=FetchLimits(max_bytes=4 * 1024 * 1024, timeout=2.0, max_redirects=3),
+    batch_size=40,
+    allow_local=True,
+)
+
+
+@pytest.fixture
+def new_source(services: CatalogServices) -> Callable[..., None]:
+    """Register a harvest source: ``new_source(name, kind, url, **options)``."""
+
+    def add(name: str, kind: str, url: str, **options: Any) -> None:
+        with services.session_factory() as db_session, db_session.begin():
+            add_source(db_session, name=name, kind=kind, url=url, allow_local=True, **options)
+
+    return add
+
+
+@pytest.fixture
+def harvest(services: CatalogServices) -> Callable[..., HarvestReport]:
+    """Run one job of a source: ``harvest(name, **settings)``."""
+
+    def run(name: str, **settings: Any) -> HarvestReport:
+        return run_source(services.session_factory, name, replace(TEST_HARVEST, **settings))
+
+    return run

@@ -45,6 +45,7 @@ def _full_dataset(session):
         spatial="450100",
         licence="CC-BY-4.0",
         topic="人口",
+        industry="公共管理、社会保障和社会组织",
         service_item="人口抽样调查",
         result_name="调查结果",
         is_e_licence=True,

@@ -14,6 +14,7 @@ from sqlalchemy import inspect, select
 from catalog import migrate, queries
 from catalog.db import Base
 from catalog.errors import FileTooLarge, InvalidValue
+from catalog.harvest import models as harvest_models  # noqa: F401 - the harvest tables
 from catalog.models import Dataset, Distribution
 from catalog.quality import models as quality_models  # noqa: F401 - the quality tables
 from catalog.search.base import SearchQuery

@@ -11,7 +11,9 @@ from types import ModuleType
 import pytest
 from rdflib import Graph, Literal, URIRef
 
+from catalog.drafts import DatasetDraft
 from vocab import (
+    catalog_headers,
     categories,
     category_rules,
     delivery_channels,
@@ -54,6 +56,7 @@ VOCABULARIES: dict[str, ModuleType] = {
     "topics.ttl": topics,
     "licences.ttl": licences,
     "category_rules.ttl": category_rules,
+    "catalog_headers.ttl": catalog_headers,
 }
 # Codes stored in the database: renaming one is a migration, so these lists are pinned.
 STORED_NOTATIONS = {
@@ -706,3 +709,38 @@ def test_schemes_load_once_under_concurrent_first_use() -> None:
     assert not errors
     assert len({id(formats.scheme())}) == 1
     assert all(r is not None and r.notation == "XLSX" for r in results)
+
+
+# --- catalog spreadsheet headers -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("header", "field"),
+    [
+        ("数据资源名称", "title"),
+        ("数据目录名称", "title"),
+        ("*信息资源名称\n（必填）", "title"),
+        ("提供部门", "publisher_name"),
+        ("来源部门", "publisher_name"),
+        ("摘要", "description"),
+        ("描述", "description"),
+        ("开放类型", "open_type"),
+        ("开放状态", "open_type"),
+        ("共享类型", "share_type"),
+        ("更新周期", "update_frequency"),
+        ("数据量（条）", "record_count"),
+        ("关键字：", "keywords"),
+        ("Title", "title"),
+        ("备注", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_catalog_header_synonyms(header: str | None, field: str | None) -> None:
+    assert catalog_headers.field_for_header(header) == field
+
+
+def test_catalog_header_fields_are_draft_fields_or_columns() -> None:
+    draft_fields = set(DatasetDraft.__dataclass_fields__)
+    columns = {"formats", "download_url", "access_url"}
+    assert set(catalog_headers.fields()) <= draft_fields | columns

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from catalog.db import utcnow
 from catalog.errors import InvalidValue
-from catalog.models import DRAFT, PUBLISHED, WITHDRAWN, Dataset, Department
+from catalog.models import ARCHIVED, DRAFT, PUBLISHED, WITHDRAWN, Dataset, Department
 from catalog.slugs import SLUG_PATTERN, slugify, unique_slug
 from vocab import (
     categories,
@@ -54,9 +54,15 @@ def create_dataset(
     department: Department | None,
     slug: str | None = None,
     id: str | None = None,
+    taken: Callable[[str], bool] | None = None,
+    flush: bool = True,
     **fields: Any,
 ) -> Dataset:
-    """Add a draft dataset. Controlled values are checked against the vocabularies."""
+    """Add a draft dataset. Controlled values are checked against the vocabularies.
+
+    ``taken`` tells whether a slug is in use (by default one SELECT per candidate); a bulk
+    caller passes a cheaper check and ``flush=False`` to flush many datasets at once.
+    """
     dataset = Dataset(title="", state=DRAFT, keywords=[], extras={})
     if id:
         dataset.id = id
@@ -66,26 +72,41 @@ def create_dataset(
     dataset.department = department  # linked only once every value was accepted
     with session.no_autoflush:  # the half-built dataset must not be flushed by the check
         dataset.slug = unique_slug(
-            slug or slugify(dataset.title), lambda s: _slug_taken(session, s)
+            slug or slugify(dataset.title), taken or (lambda s: _slug_taken(session, s))
         )
     session.add(dataset)
-    session.flush()
+    if flush:
+        session.flush()
     return dataset
 
 
-def update_dataset(session: Session, dataset: Dataset, **fields: Any) -> Dataset:
+def update_dataset(
+    session: Session, dataset: Dataset, flush: bool = True, **fields: Any
+) -> Dataset:
     _apply(dataset, fields)
     dataset.metadata_modified = utcnow()
-    session.flush()
+    if flush:
+        session.flush()
     return dataset
 
 
-def publish_dataset(session: Session, dataset: Dataset) -> Dataset:
+def publish_dataset(session: Session, dataset: Dataset, flush: bool = True) -> Dataset:
     dataset.state = PUBLISHED
     if dataset.issued is None:
         dataset.issued = utcnow()
     dataset.metadata_modified = utcnow()
-    session.flush()
+    if flush:
+        session.flush()
+    return dataset
+
+
+def archive_dataset(session: Session, dataset: Dataset, flush: bool = True) -> Dataset:
+    """Hide a harvested dataset that left its source; archiving twice changes nothing."""
+    if dataset.state != ARCHIVED:
+        dataset.state = ARCHIVED
+        dataset.metadata_modified = utcnow()
+        if flush:
+            session.flush()
     return dataset
 
 
@@ -144,7 +165,9 @@ __all__ = [
     "update_dataset",
     "publish_dataset",
     "withdraw_dataset",
+    "archive_dataset",
     "CONTROLLED_FIELDS",
     "PUBLISHED",
     "WITHDRAWN",
+    "ARCHIVED",
 ]

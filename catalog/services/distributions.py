@@ -17,19 +17,46 @@ from vocab.formats import format_for
 DISTRIBUTION_FIELDS = frozenset(
     {
         "description", "format", "media_type", "byte_size", "sha256", "download_url",
-        "access_url", "issued", "modified", "file_name",
+        "access_url", "issued", "modified", "file_name", "licence", "conforms_to",
+        "table_schema",
     }
 )  # fmt: skip
 
 
 def attach_distribution(
-    session: Session, dataset: Dataset, *, title: str, **fields: Any
+    session: Session, dataset: Dataset, *, title: str, flush: bool = True, **fields: Any
 ) -> Distribution:
     """Add a distribution; its format is normalised through the format vocabulary.
 
     The format is taken from ``format``, else from the file name, the download URL or the
     media type; an unknown format is kept as given (upper-cased) so nothing is lost.
     """
+    title, fields = _checked(title, fields)
+    distribution = Distribution(
+        title=title, position=len(dataset.distributions), download_count=0, **fields
+    )
+    dataset.distributions.append(distribution)
+    dataset.metadata_modified = utcnow()
+    if flush:
+        session.flush()
+    return distribution
+
+
+def update_distribution(
+    session: Session, distribution: Distribution, *, title: str, flush: bool = True, **fields: Any
+) -> Distribution:
+    """Replace a distribution's description (as a harvest does); its id, stored file and
+    download count stay. Fields not given are cleared."""
+    title, fields = _checked(title, fields)
+    distribution.title = title
+    for name in DISTRIBUTION_FIELDS - {"file_name"}:
+        setattr(distribution, name, fields.get(name))
+    if flush:
+        session.flush()
+    return distribution
+
+
+def _checked(title: str, fields: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     unknown = set(fields) - DISTRIBUTION_FIELDS
     if unknown:
         raise InvalidValue(f"unknown distribution fields: {sorted(unknown)}", code="unknown-field")
@@ -42,13 +69,7 @@ def attach_distribution(
             raise InvalidValue(f"{url_field} must be http(s)", code="invalid-url", field=url_field)
     fields["format"], media_type = _format_and_media_type(title, fields)
     fields["media_type"] = fields.get("media_type") or media_type
-    distribution = Distribution(
-        title=title, position=len(dataset.distributions), download_count=0, **fields
-    )
-    dataset.distributions.append(distribution)
-    dataset.metadata_modified = utcnow()
-    session.flush()
-    return distribution
+    return title, fields
 
 
 def store_file(

@@ -68,6 +68,7 @@ DATASET_FIELDS: tuple[Field, ...] = (
     Field("licence", DCT.license, "mapped", "licences"),
     # The government catalog fields, in the portal's own vocabulary ({base}/ns#).
     Field("topic", "gx:topic", "text"),
+    Field("industry", "gx:industry", "text"),
     Field("service_item", "gx:serviceItem", "text"),
     Field("result_name", "gx:resultName", "text"),
     Field("is_e_licence", "gx:isElectronicLicence", "boolean"),

@@ -1,10 +1,10 @@
 """quality: validation reports, inferred values, derivations, link checks, jobs, snapshots
 
-Only new tables, none of 0001's touched, so the revision can follow any other: when the
-harvest tables (0002) land, ``down_revision`` becomes "0002" and nothing else changes.
+Only new tables, none of 0001's touched, so the revision can follow any other: it follows
+the harvest tables (0002).
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0002
 Create Date: 2026-11-27 13:05:09.917530
 """
 from alembic import op
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 
 revision = '0003'
-down_revision = "0001"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 

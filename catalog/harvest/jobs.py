@@ -1,0 +1,161 @@
+"""Harvest jobs: start, record outcomes, finish or fail; expire jobs past their time limit.
+
+Service functions: they take a session and never commit. At most one job of a source runs at
+a time (a partial unique index says so to the database as well); a job still running past
+its time limit is marked failed by the next start, so a job that died never blocks a source.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from catalog.errors import CatalogError
+from catalog.harvest.models import (
+    FAILED,
+    OUTCOMES,
+    RUNNING,
+    SUCCEEDED,
+    HarvestJob,
+    HarvestJobRecord,
+    HarvestSource,
+)
+
+TIME_LIMIT_CODE = "time-limit-exceeded"
+
+
+class JobRunning(CatalogError):
+    code = "job-already-running"
+
+
+def start_job(
+    session: Session, source: HarvestSource, now: datetime, time_limit: timedelta
+) -> HarvestJob:
+    """A new running job of ``source``; refused while another one runs within its limit."""
+    expire_stale_jobs(session, now, time_limit, source.id)
+    running = session.scalar(
+        select(HarvestJob.id).where(HarvestJob.source_id == source.id, HarvestJob.status == RUNNING)
+    )
+    if running is not None:
+        raise JobRunning(f"job {running} of {source.name} is still running")
+    job = HarvestJob(source_id=source.id, status=RUNNING, started_at=now, notes=[])
+    session.add(job)
+    try:
+        session.flush()
+    except IntegrityError:  # the caller's transaction rolls back
+        raise JobRunning(f"another job of {source.name} has just started") from None
+    return job
+
+
+def expire_stale_jobs(
+    session: Session, now: datetime, time_limit: timedelta, source_id: int | None = None
+) -> int:
+    """Mark failed every job still running past ``time_limit``; the number marked."""
+    stmt = (
+        update(HarvestJob)
+        .where(HarvestJob.status == RUNNING, HarvestJob.started_at < now - time_limit)
+        .values(
+            status=FAILED,
+            finished_at=now,
+            error_code=TIME_LIMIT_CODE,
+            error_message=f"still running after {time_limit}; marked failed",
+        )
+        .execution_options(synchronize_session="fetch")
+    )
+    if source_id is not None:
+        stmt = stmt.where(HarvestJob.source_id == source_id)
+    return session.execute(stmt).rowcount or 0  # type: ignore[attr-defined]
+
+
+def finish_job(session: Session, job: HarvestJob, now: datetime) -> HarvestJob:
+    job.status = SUCCEEDED
+    job.finished_at = now
+    session.flush()
+    return job
+
+
+def fail_job(
+    session: Session, job: HarvestJob, code: str, message: str, now: datetime
+) -> HarvestJob:
+    job.status = FAILED
+    job.finished_at = now
+    job.error_code = code
+    job.error_message = message[:2000]
+    session.flush()
+    return job
+
+
+def record_outcomes(session: Session, job: HarvestJob, rows: Sequence[dict[str, Any]]) -> None:
+    """Store one row per record (remote_id, title, dataset_id, outcome, errors, warnings) in
+    one statement, and add them to the job's counts."""
+    unknown = {row["outcome"] for row in rows} - set(OUTCOMES)
+    if unknown:
+        raise ValueError(f"unknown outcomes {sorted(unknown)}")
+    if not rows:
+        return
+    session.execute(
+        insert(HarvestJobRecord),
+        [
+            {
+                "job_id": job.id,
+                "remote_id": row["remote_id"][:500],
+                "title": (row.get("title") or None) and str(row["title"])[:500],
+                "dataset_id": row.get("dataset_id"),
+                "outcome": row["outcome"],
+                "errors": row.get("errors") or [],
+                "warnings": row.get("warnings") or [],
+            }
+            for row in rows
+        ],
+    )
+    for row in rows:  # the job's count columns are named after the outcomes
+        outcome = row["outcome"]
+        setattr(job, outcome, getattr(job, outcome) + 1)
+
+
+def last_success_started(session: Session, source_id: int) -> datetime | None:
+    """When the last successful job of the source started: the start of an incremental run."""
+    return session.scalar(
+        select(func.max(HarvestJob.started_at)).where(
+            HarvestJob.source_id == source_id, HarvestJob.status == SUCCEEDED
+        )
+    )
+
+
+def source_jobs(session: Session, source_id: int, limit: int = 50) -> list[HarvestJob]:
+    return list(
+        session.scalars(
+            select(HarvestJob)
+            .where(HarvestJob.source_id == source_id)
+            .order_by(HarvestJob.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def job_records(
+    session: Session,
+    job_id: int,
+    outcomes: Iterable[str] | None = None,
+    limit: int = 200,
+    offset: int = 0,
+) -> list[HarvestJobRecord]:
+    stmt = select(HarvestJobRecord).where(HarvestJobRecord.job_id == job_id)
+    if outcomes is not None:
+        stmt = stmt.where(HarvestJobRecord.outcome.in_(list(outcomes)))
+    stmt = stmt.order_by(HarvestJobRecord.id).limit(limit).offset(offset)
+    return list(session.scalars(stmt))
+
+
+def outcome_counts(session: Session, job_id: int) -> dict[str, int]:
+    rows = session.execute(
+        select(HarvestJobRecord.outcome, func.count())
+        .where(HarvestJobRecord.job_id == job_id)
+        .group_by(HarvestJobRecord.outcome)
+    )
+    return {outcome: n for outcome, n in rows}

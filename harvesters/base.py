@@ -1,0 +1,332 @@
+"""The base harvester: runs a job from start to finish; subclasses only list and map.
+
+A job goes through four steps (udata's ``BaseBackend.harvest`` in shape):
+
+1. **start**: a job row is committed; a job of the same source still running within its time
+   limit makes this one refuse to start, one past it is marked failed first;
+2. **fetch**: the subclass lists the source's records (:meth:`BaseHarvester.list_records`)
+   into a :class:`~harvesters.spool.Spool`; any fault of the source (a timeout, a 500, a
+   redirect loop, malformed JSON or RDF, a body over the size limit) fails the job here,
+   before the catalog is touched;
+3. **write**: each record is mapped (:meth:`BaseHarvester.map_record`) into a draft, hashed
+   and written through :class:`catalog.harvest.sync.CatalogSync`, a batch per transaction.
+   A record that cannot be mapped or written is a failed record with typed errors; it never
+   stops the job. A job that dies here leaves whole batches behind: every dataset with its
+   distributions and provenance, or nothing of it;
+4. **finish**: when every record was written, those the source no longer lists are marked
+   missing and archived after the grace period, and the job is marked succeeded.
+"""
+
+from __future__ import annotations
+
+import logging
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, ClassVar
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from catalog.db import utcnow
+from catalog.drafts import DatasetDraft
+from catalog.harvest.jobs import (
+    fail_job,
+    finish_job,
+    last_success_started,
+    record_outcomes,
+    start_job,
+)
+from catalog.harvest.models import REJECTED, HarvestJob, HarvestRecord, HarvestSource
+from catalog.harvest.prepare import RecordIssue, fingerprints
+from catalog.harvest.sync import CatalogSync, Harvested
+from harvesters.fetch import Fetcher, FetchError, FetchLimits
+from harvesters.spool import RemoteRecord, Spool, SpoolFull
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[str, int, int | None], None]  # (stage, done, total if known)
+HASH_VERSION = "1"  # change it to make every record be written again after a mapping change
+
+
+@dataclass(frozen=True)
+class HarvestSettings:
+    limits: FetchLimits = field(default_factory=FetchLimits)
+    job_limit: timedelta = timedelta(hours=1)
+    grace: timedelta = timedelta(days=7)
+    batch_size: int = 1000  # records per transaction (and per search-index commit)
+    max_records: int = 500_000
+    allow_local: bool = False  # local paths (the command line); the web pages only take URLs
+    full: bool = False  # ignore incremental harvesting for this run
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    """What a harvester knows of its source, detached from any session."""
+
+    id: int
+    name: str
+    kind: str
+    url: str
+    config: dict[str, Any]
+    department_id: int | None
+
+    @classmethod
+    def of(cls, source: HarvestSource) -> SourceInfo:
+        return cls(
+            source.id, source.name, source.kind, source.url, dict(source.config),
+            source.department_id,
+        )  # fmt: skip
+
+
+class SourceError(Exception):
+    """The source as a whole cannot be harvested (typed, like FetchError)."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+class RecordError(Exception):
+    """One record cannot be harvested; the job goes on."""
+
+    def __init__(self, code: str, message: str, field: str | None = None):
+        super().__init__(message)
+        self.issue = RecordIssue(code, message, field)
+
+
+class JobTimeLimit(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class HarvestReport:
+    job_id: int | None
+    status: str
+    counts: dict[str, int]
+    error_code: str | None = None
+    error_message: str | None = None
+
+
+class BaseHarvester(ABC):
+    """Subclasses set ``kind`` and implement :meth:`list_records` and :meth:`map_record`."""
+
+    kind: ClassVar[str]
+    incremental: ClassVar[bool] = False  # whether list_records honours self.since
+
+    def __init__(self, source: SourceInfo, fetcher: Fetcher):
+        self.source = source
+        self.fetcher = fetcher
+        self.since: datetime | None = None  # set for incremental runs
+        self.notes: list[str] = []  # shown on the job page, e.g. "incremental-unsupported"
+        self._deadline = datetime.max
+        self._sync: CatalogSync | None = None
+
+    # -- what a source kind implements ------------------------------------------------------
+
+    @abstractmethod
+    def list_records(self) -> Iterator[RemoteRecord]:
+        """Every record of the source (or, when ``since`` is set, those changed since)."""
+
+    @abstractmethod
+    def map_record(self, record: RemoteRecord, warnings: list[RecordIssue]) -> DatasetDraft:
+        """The draft of one record; :class:`RecordError` when it cannot be harvested."""
+
+    def complete_ids(self) -> set[str] | None:
+        """After an incremental listing: the ids of every record the source has now."""
+        return None
+
+    def fetch_record(self, remote_id: str) -> RemoteRecord | None:
+        """One record by id (to look again at records that had disappeared)."""
+        return None
+
+    # -- the job ----------------------------------------------------------------------------
+
+    def run(
+        self,
+        session_factory: sessionmaker,
+        settings: HarvestSettings,
+        progress: Progress | None = None,
+        on_start: Callable[[int], None] | None = None,
+    ) -> HarvestReport:
+        """Run one job; ``on_start`` hears the job's id once its row is committed."""
+        progress = progress or _silent
+        with session_factory() as session:
+            job = self._start(session, settings)
+            if on_start is not None:
+                on_start(job.id)
+            try:
+                with Spool(settings.max_records) as spool:
+                    present = self._fetch(session, spool, progress)
+                    self._write(session, job, spool, settings, progress)
+                    self._finish(session, job, present, settings)
+            except (FetchError, SourceError) as error:
+                self._fail(session, job, error.code, error.message)
+            except SpoolFull as error:
+                self._fail(session, job, "too-many-records", str(error))
+            except JobTimeLimit:
+                limit = settings.job_limit
+                self._fail(session, job, "time-limit-exceeded", f"stopped after {limit}")
+            except Exception as error:
+                log.exception("harvest job %s of %s failed", job.id, self.source.name)
+                self._fail(session, job, "internal-error", f"{type(error).__name__}: {error}")
+            return _report(job)
+
+    def _start(self, session: Session, settings: HarvestSettings) -> HarvestJob:
+        try:
+            source = session.get(HarvestSource, self.source.id)
+            assert source is not None
+            job = start_job(session, source, utcnow(), settings.job_limit)
+            if self.incremental and not settings.full:
+                self.since = last_success_started(session, source.id)
+                job.incremental_since = self.since
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        self._deadline = job.started_at + settings.job_limit
+        return job
+
+    def _fetch(self, session: Session, spool: Spool, progress: Progress) -> set[str]:
+        """List the source into the spool; the ids the source has now."""
+        for record in self.list_records():
+            spool.add(record)
+            if spool.count % 100 == 0:
+                progress("fetch", spool.count, None)
+                self._check_time()
+        present = set(spool.ids)
+        complete = self.complete_ids() if self.since is not None else None
+        if complete is not None:
+            present |= complete
+            for remote_id in sorted((self._absent_records(session) & complete) - spool.ids):
+                again = self.fetch_record(remote_id)
+                if again is not None:
+                    spool.add(again)
+        progress("fetch", spool.count, spool.count)
+        return present
+
+    def _absent_records(self, session: Session) -> set[str]:
+        try:
+            return set(
+                session.scalars(
+                    select(HarvestRecord.remote_id).where(
+                        HarvestRecord.source_id == self.source.id,
+                        or_(
+                            HarvestRecord.missing_since.is_not(None),
+                            HarvestRecord.archived_at.is_not(None),
+                        ),
+                    )
+                )
+            )
+        finally:
+            session.rollback()  # end the read-only transaction
+
+    def _write(
+        self,
+        session: Session,
+        job: HarvestJob,
+        spool: Spool,
+        settings: HarvestSettings,
+        progress: Progress,
+    ) -> None:
+        salt = f"{HASH_VERSION}|{self.source.department_id}|"
+        try:
+            source = session.get(HarvestSource, self.source.id)
+            assert source is not None
+            sync = CatalogSync(session, source, utcnow())
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        done = 0
+        progress("write", 0, spool.count)
+        for batch in spool.batches(settings.batch_size):
+            self._check_time()
+            items = [self._harvested(record, salt) for record in batch]
+            self._write_batch(session, sync, job, items)
+            done += len(batch)
+            progress("write", done, spool.count)
+        job.notes = list(dict.fromkeys([*job.notes, *self.notes]))
+        self._sync = sync
+
+    def _harvested(self, record: RemoteRecord, salt: str) -> Harvested:
+        item = Harvested(record.remote_id, title=record.title)
+        try:
+            item.draft = self.map_record(record, item.warnings)
+        except RecordError as error:
+            item.errors.append(error.issue)
+            return item
+        except Exception as error:  # a harvester bug must not stop the job
+            log.exception("mapping %s of %s failed", record.remote_id, self.source.name)
+            item.errors.append(RecordIssue("mapping-failed", f"{type(error).__name__}: {error}"))
+            return item
+        if not (item.draft.title or "").strip():
+            item.errors.append(RecordIssue("missing-title", "the record has no title", "title"))
+            return item
+        item.title = item.draft.title
+        item.content_hash, item.body_hash = fingerprints(item.draft, salt)
+        return item
+
+    def _write_batch(
+        self, session: Session, sync: CatalogSync, job: HarvestJob, items: list[Harvested]
+    ) -> None:
+        """One transaction for the batch; if it fails, one transaction per record."""
+        snapshot = sync.snapshot()
+        try:
+            record_outcomes(session, job, sync.write(session, items))
+            session.commit()
+            return
+        except Exception:
+            session.rollback()
+            sync.restore(snapshot)
+            log.warning("a batch of %s failed; writing its records one by one", self.source.name)
+        for item in items:
+            snapshot = sync.snapshot()
+            try:
+                record_outcomes(session, job, sync.write(session, [item]))
+                session.commit()
+            except Exception as error:
+                session.rollback()
+                sync.restore(snapshot)
+                sync.seen.setdefault(item.remote_id, None)
+                message = f"{type(error).__name__}: {error}"[:500]
+                item.errors.append(RecordIssue("write-failed", message))
+                record_outcomes(session, job, [item.row(REJECTED)])
+                session.commit()
+
+    def _finish(
+        self, session: Session, job: HarvestJob, present: set[str], settings: HarvestSettings
+    ) -> None:
+        assert self._sync is not None
+        try:
+            rows = self._sync.archive_missing(session, present, settings.grace)
+            record_outcomes(session, job, rows)
+            finish_job(session, job, utcnow())
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+    def _fail(self, session: Session, job: HarvestJob, code: str, message: str) -> None:
+        session.rollback()
+        job.notes = list(dict.fromkeys([*(job.notes or []), *self.notes]))
+        fail_job(session, job, code, message, utcnow())
+        session.commit()
+
+    def _check_time(self) -> None:
+        if utcnow() > self._deadline:
+            raise JobTimeLimit()
+
+
+def _report(job: HarvestJob) -> HarvestReport:
+    counts = {
+        name: getattr(job, name)
+        for name in ("added", "updated", "unchanged", "restored", "missing", "archived", "failed")
+    }
+    return HarvestReport(job.id, job.status, counts, job.error_code, job.error_message)
+
+
+def _silent(_stage: str, _done: int, _total: int | None) -> None:
+    pass

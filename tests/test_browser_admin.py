@@ -1,0 +1,120 @@
+"""An administrator in a real browser (Debian's chromium, driven by Playwright): sign in, add a
+CKAN source, harvest it, read the job and a harvested dataset's provenance."""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+TOKEN = "admin-browser-token"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not CHROMIUM.exists(), reason="Debian's chromium is absent (apt-get install chromium)"
+    ),
+]
+
+sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+
+
+@pytest.fixture
+def portal_url(app):
+    """A fresh portal (not the shared demo) over real HTTP, administration switched on."""
+    app.config["ADMIN_TOKEN"] = TOKEN
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+@pytest.fixture
+def page():
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+            ],
+        )
+        context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        yield page
+        context.close()
+        browser.close()
+
+
+def _shot(page, name: str) -> None:
+    if os.environ.get("GXDATA_SCREENSHOTS"):
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def _package(n: int, title: str) -> dict:
+    return {
+        "id": f"30000000-0000-0000-0000-{n:012d}",
+        "name": f"weather-{n}",
+        "title": title,
+        "notes": "自动气象站逐小时观测数据。",
+        "organization": {"name": "gx-weather", "title": "广西壮族自治区气象局"},
+        "extras": [{"key": "frequency", "value": "每天"}],
+        "metadata_modified": "2024-05-01T08:00:00",
+        "resources": [{"id": f"m{n}", "name": "观测.csv", "format": "CSV",
+                       "url": f"https://data.gxzf.example/weather/{n}.csv"}],
+    }  # fmt: skip
+
+
+def test_admin_adds_a_source_harvests_it_and_reads_the_job(page, portal_url, source_server):
+    url, site = source_server.ckan("/ckan")
+    site.packages = [
+        _package(1, "南宁市自动气象站观测数据"),
+        _package(2, "柳州市自动气象站观测数据"),
+        _package(3, ""),  # rejected: no title
+    ]
+    page.goto(portal_url + "/admin/harvest")
+    page.wait_for_url("**/admin/login**")
+    page.get_by_label("管理令牌").fill(TOKEN)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url("**/admin/harvest")
+    page.get_by_label("名称").fill("广西气象局CKAN")
+    page.get_by_label("类型").select_option("ckan")
+    page.get_by_label("地址（http 或 https）").fill(url)
+    page.get_by_label("采集频率").select_option("daily")
+    _shot(page, "admin-sources-form")
+    page.get_by_role("button", name="添加").click()
+    page.wait_for_selector("text=已添加采集来源")
+    _shot(page, "admin-source")
+
+    page.get_by_role("button", name="立即采集").click()
+    page.wait_for_url("**/admin/harvest/jobs/*")
+    page.wait_for_selector(".job-status .status-succeeded", timeout=30_000)
+    assert "记录缺少名称" in page.locator("table.records").inner_text()
+    _shot(page, "admin-job-rejected")
+
+    page.get_by_role("link", name="2 新增").click()
+    page.wait_for_url("**outcome=added**")
+    assert page.locator("table.records tbody tr").count() == 2
+    _shot(page, "admin-job-added")
+
+    page.get_by_role("link", name="南宁市自动气象站观测数据").click()
+    page.wait_for_selector("h1")
+    provenance = page.locator("section.provenance").inner_text()
+    assert "广西气象局CKAN" in provenance and _package(1, "")["id"] in provenance
+    _shot(page, "dataset-provenance")
+
+    page.goto(portal_url + "/admin/harvest")
+    assert "成功" in page.locator("table.admin-table").inner_text()
+    _shot(page, "admin-sources")

@@ -41,6 +41,7 @@ from catalog.search import open_engine
 from catalog.search.chinese import jieba_segmenter
 from harvesters.base import HarvestReport, HarvestSettings
 from harvesters.run import run_source
+from portal import create_app
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from sources_server import CkanSite, SourceServer  # noqa: E402
@@ -115,14 +116,32 @@ def write_spreadsheet(path: Path, count: int) -> None:
     book.save(path)
 
 
-def harvest_runs(kind: str, location: str, count: int, runs: list[tuple[str, dict]]) -> None:
-    """Harvest ``location`` into a fresh catalog, once per run; in a process of its own."""
+def harvest_runs(
+    kind: str, location: str, count: int, runs: list[tuple[str, dict]], portal: bool
+) -> None:
+    """Harvest ``location`` into a fresh catalog, once per run; in a process of its own.
+
+    ``portal``: the catalog as the portal runs it (``create_app``), with everything that
+    follows a commit: the search index, the SPARQL store, the quality job queue. Otherwise
+    the catalog with its search index only."""
     with tempfile.TemporaryDirectory(prefix="gxdata-bench-") as tmp:
-        engine = make_engine(f"sqlite:///{tmp}/gxdata.db")
-        migrate.upgrade(engine)
-        factory = make_session_factory(engine)
-        search = open_engine("whoosh", f"{tmp}/index")
-        sync = IndexSync(search, factory)
+        if portal:
+            app = create_app({"INSTANCE_PATH": tmp, "SECRET_KEY": "bench", "WORKER_THREADS": 0})
+            services = app.extensions["gxdata"]
+            factory, close = services.session_factory, services.close
+            migrate.upgrade(services.engine)
+        else:
+            engine = make_engine(f"sqlite:///{tmp}/gxdata.db")
+            migrate.upgrade(engine)
+            factory = make_session_factory(engine)
+            search = open_engine("whoosh", f"{tmp}/index")
+            sync = IndexSync(search, factory)
+
+            def close() -> None:
+                sync.detach()
+                search.close()
+                engine.dispose()
+
         jieba_segmenter()  # the search index needs it; loaded before measuring
         print(f"  baseline (libraries loaded): {_peak_mb():.0f} MB")
         with factory() as session, session.begin():
@@ -133,9 +152,7 @@ def harvest_runs(kind: str, location: str, count: int, runs: list[tuple[str, dic
             report = run_source(factory, kind, replace(settings, **options))
             _print_run(label, count, time.perf_counter() - started, report)
         print(f"  peak memory of the harvesting process: {_peak_mb():.0f} MB")
-        sync.detach()
-        search.close()
-        engine.dispose()
+        close()
 
 
 def _print_run(label: str, count: int, seconds: float, report: HarvestReport) -> None:
@@ -158,7 +175,13 @@ def _in_process(target: Any, *args: Any) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--datasets", type=int, default=10_000)
-    count = parser.parse_args().datasets
+    parser.add_argument(
+        "--catalog-only",
+        action="store_true",
+        help="write with the search index only, without the portal's other followers",
+    )
+    args = parser.parse_args()
+    count, portal = args.datasets, not args.catalog_only
     multiprocessing.set_start_method("spawn")  # each child starts with nothing loaded
     ready: Any = multiprocessing.Queue()
     stop: Any = multiprocessing.Event()
@@ -172,7 +195,7 @@ def main() -> None:
             ("unchanged re-run (full: every record)", {"full": True}),
             ("unchanged re-run (incremental)", {}),
         ]
-        _in_process(harvest_runs, "ckan", url, count, ckan_runs)
+        _in_process(harvest_runs, "ckan", url, count, ckan_runs, portal)
     finally:
         stop.set()
         server.join(timeout=10)
@@ -181,7 +204,7 @@ def main() -> None:
         _in_process(write_spreadsheet, sheet, count)
         print(f"department catalog spreadsheet (XLSX) with {count:,} rows:")
         sheet_runs = [("first run", {}), ("unchanged re-run", {})]
-        _in_process(harvest_runs, "spreadsheet", str(sheet), count, sheet_runs)
+        _in_process(harvest_runs, "spreadsheet", str(sheet), count, sheet_runs, portal)
 
 
 if __name__ == "__main__":

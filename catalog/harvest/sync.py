@@ -298,12 +298,15 @@ class CatalogSync:
                 .options(selectinload(Dataset.distributions))
             )
             datasets.update((d.id, d) for d in session.scalars(stmt))
-        self._resolve_departments(session, [w.item.draft for w in writes if w.item.draft])
+        departments = self._resolve_departments(
+            session, [w.item.draft for w in writes if w.item.draft]
+        )
         rows, inserts, updates, released = [], [], [], []
         for write in writes:
             assert write.item.draft is not None
             prepared = prepare(write.item.draft)
-            department = self._department(session, write.item.draft)
+            department_id = self._department_id(write.item.draft)
+            department = departments.get(department_id) if department_id is not None else None
             existing = datasets.get(write.dataset_id) if write.dataset_id else None
             if existing is None:
                 dataset = self._create(session, prepared, department)
@@ -410,8 +413,10 @@ class CatalogSync:
                 update(HarvestRecord).where(HarvestRecord.id.in_(chunk)).values(**values)
             )
 
-    def _resolve_departments(self, session: Session, drafts: list[DatasetDraft]) -> None:
-        """Find the batch's departments in one query, and create the new ones together.
+    def _resolve_departments(
+        self, session: Session, drafts: list[DatasetDraft]
+    ) -> dict[int, Department]:
+        """The batch's departments by id, found in one query; the new ones created together.
 
         Only ids are kept across batches: a Department object would hold every dataset
         added to it (the relationship's collection) for the whole job."""
@@ -421,13 +426,18 @@ class CatalogSync:
             self.departments.update((name, id_) for name, id_ in session.execute(stmt))
         for name in sorted(names - set(self.departments)):
             self.departments[name] = get_or_create_department(session, name).id
+        wanted = {self._department_id(d) for d in drafts} - {None}
+        loaded: dict[int, Department] = {}
+        for chunk in _chunks(sorted(i for i in wanted if i is not None)):
+            loaded.update(
+                (d.id, d)
+                for d in session.scalars(select(Department).where(Department.id.in_(chunk)))
+            )
+        return loaded
 
-    def _department(self, session: Session, draft: DatasetDraft) -> Department | None:
+    def _department_id(self, draft: DatasetDraft) -> int | None:
         name = _publisher(draft)
-        department_id = self.departments.get(name) if name else self.default_department_id
-        if name and department_id is None:
-            department_id = self.departments[name] = get_or_create_department(session, name).id
-        return session.get(Department, department_id) if department_id is not None else None
+        return self.departments.get(name) if name else self.default_department_id
 
     def _slug_set(self, session: Session) -> set[str]:
         """Every slug in use, read once per job (not one SELECT per new dataset)."""

@@ -41,7 +41,6 @@ from catalog.search import open_engine
 from catalog.search.chinese import jieba_segmenter
 from harvesters.base import HarvestReport, HarvestSettings
 from harvesters.run import run_source
-from portal import create_app
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from sources_server import CkanSite, SourceServer  # noqa: E402
@@ -126,6 +125,10 @@ def harvest_runs(
     the catalog with its search index only."""
     with tempfile.TemporaryDirectory(prefix="gxdata-bench-") as tmp:
         if portal:
+            # Imported here, not above: the catalog-only run must not load the portal's
+            # libraries (pyoxigraph, Flask …), or its memory figure would include them.
+            from portal import create_app  # noqa: PLC0415
+
             app = create_app({"INSTANCE_PATH": tmp, "SECRET_KEY": "bench", "WORKER_THREADS": 0})
             services = app.extensions["gxdata"]
             factory, close = services.session_factory, services.close

@@ -3,8 +3,8 @@
 Each public dataset lives in its own named graph (its URI), so a change replaces exactly
 that graph; the catalog record, services, vocabularies and the descriptions records point to
 (concepts, departments) live in a shared graph. Queries see the union of all graphs.
-:class:`StoreSync` keeps the store in step with the database the way the search index is
-kept: after each commit the datasets it touched are re-published or removed.
+:class:`StoreSync` follows the commits as the search index does (:mod:`catalog.watch`):
+after each commit the datasets it touched are re-published or removed.
 
 An on-disk store (the default, ``GXDATA_SPARQL_STORE``) is owned by a worker process
 (:mod:`exports.sparql_worker`): a query past its time limit is stopped by killing the worker,
@@ -19,19 +19,17 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import threading
-import time
-from collections.abc import Iterable
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
 import pyoxigraph as ox
-from sqlalchemy import event, select
-from sqlalchemy.orm import Session, selectinload, sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from catalog import uris
 from catalog.linked_data import CatalogFilter, catalog_summary, filtered_datasets, stream
-from catalog.models import Dataset, Department, Distribution
-from catalog.queries import public_datasets
+from catalog.models import Dataset
+from catalog.watch import follow, unfollow
 from exports.dcat.catalog import catalog_header
 from exports.dcat.context import PublishContext
 from exports.dcat.write import dataset_chunk
@@ -43,8 +41,8 @@ from exports.vocabularies import all_vocabulary_chunks
 
 log = logging.getLogger(__name__)
 
-_DATASETS = "gxdata.sparql.datasets"
 BATCH = 500
+LOAD_CHARS = 2_000_000  # N-Quads sent to the store in one load
 READY_SECONDS = 60.0
 QueryRejected = QueryFailed  # the name the portal catches
 
@@ -177,27 +175,31 @@ class CatalogStore:
         self.backend.call("flush")
         return count
 
-    def sync(self, session: Session, dataset_ids: Iterable[str]) -> None:
-        """Re-publish these datasets (or remove them when they are no longer public).
+    def sync(self, changed: Sequence[str], public: Sequence[Dataset]) -> None:
+        """Re-publish ``public`` and remove the rest of ``changed`` (no longer public).
 
         A dataset's graph is replaced whole; the descriptions it points to (a department, a
         concept) replace their earlier statements in the shared graph.
         """
-        ids = sorted(set(dataset_ids))
-        for start in range(0, len(ids), BATCH):
-            batch = ids[start : start + BATCH]
-            stmt = (
-                public_datasets()
-                .where(Dataset.id.in_(batch))
-                .options(selectinload(Dataset.distributions), selectinload(Dataset.department))
-            )
-            ctx = PublishContext(self.base_url, in_catalog=True)
-            subjects: set[str] = set()
-            text = "".join(self._dataset_nquads(d, ctx, subjects) for d in session.scalars(stmt))
-            graphs = [uris.dataset_uri(self.base_url, i) for i in batch]
-            self.backend.call("remove_graphs", graphs)
+        ctx = PublishContext(self.base_url, in_catalog=True)
+        graphs = [uris.dataset_uri(self.base_url, i) for i in changed]
+        self.backend.call("remove_graphs", graphs)
+        pieces: list[str] = []
+        size = 0
+        subjects: set[str] = set()  # shared descriptions in ``pieces``: each named once per ctx
+        for dataset in public:  # loaded a few MB at a time, not the whole batch in one text
+            pieces.append(self._dataset_nquads(dataset, ctx, subjects))
+            size += len(pieces[-1])
+            if size >= LOAD_CHARS:
+                self._load(pieces, subjects)
+                pieces, subjects, size = [], set(), 0
+        if pieces:
+            self._load(pieces, subjects)
+
+    def _load(self, pieces: list[str], subjects: set[str]) -> None:
+        if subjects:
             self.backend.call("remove_subjects", self.shared, sorted(subjects))
-            self.backend.call("load", text)
+        self.backend.call("load", "".join(pieces))
 
     def _dataset_nquads(self, dataset: Dataset, ctx: PublishContext, subjects: set[str]) -> str:
         """The dataset's own triples in its graph; what they point to in the shared graph."""
@@ -235,49 +237,17 @@ def _belongs(triple: tuple[Node, Node, Node], own: str) -> bool:
 
 
 class StoreSync:
-    """Re-publish the datasets each committed transaction touched (as IndexSync does)."""
+    """Re-publish the datasets each committed transaction touched (a commit follower)."""
+
+    name = "SPARQL store"
 
     def __init__(self, store: CatalogStore, session_factory: sessionmaker) -> None:
         self.store = store
         self.session_factory = session_factory
-        event.listen(session_factory, "after_flush", self._after_flush)
-        event.listen(session_factory, "after_commit", self._after_commit)
-        event.listen(session_factory, "after_soft_rollback", self._after_rollback)
+        self.watcher = follow(session_factory, self)
 
     def detach(self) -> None:
-        event.remove(self.session_factory, "after_flush", self._after_flush)
-        event.remove(self.session_factory, "after_commit", self._after_commit)
-        event.remove(self.session_factory, "after_soft_rollback", self._after_rollback)
+        unfollow(self.session_factory, self)
 
-    def _after_flush(self, session: Session, _context: object) -> None:
-        touched: set[Any] = session.info.setdefault(_DATASETS, set())
-        for obj in (*session.new, *session.dirty, *session.deleted):
-            if isinstance(obj, Dataset):
-                touched.add(obj.id)
-            elif isinstance(obj, Distribution) and obj.dataset_id:
-                touched.add(obj.dataset_id)
-            elif isinstance(obj, Department) and obj.id is not None:
-                touched.add(("department", obj.id))
-
-    def _after_rollback(self, session: Session, _previous: object) -> None:
-        session.info.pop(_DATASETS, None)
-
-    def _after_commit(self, session: Session) -> None:
-        touched = session.info.pop(_DATASETS, set())
-        if not touched:
-            return
-        started = time.perf_counter()
-        try:
-            with self.session_factory() as reader:
-                departments = [t[1] for t in touched if isinstance(t, tuple)]
-                ids = {t for t in touched if isinstance(t, str)}
-                if departments:
-                    ids.update(
-                        reader.scalars(
-                            select(Dataset.id).where(Dataset.department_id.in_(departments))
-                        )
-                    )
-                self.store.sync(reader, ids)
-        except Exception:  # the database is the truth; `gxdata sparql rebuild` mends
-            log.exception("SPARQL store update failed; run `gxdata sparql rebuild`")
-        log.debug("SPARQL store synced in %.2f s", time.perf_counter() - started)
+    def follow(self, changed: Sequence[str], public: Sequence[Dataset]) -> None:
+        self.store.sync(changed, public)

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import event, func, inspect, select, update
+from sqlalchemy import event, func, insert, inspect, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from catalog.db import utcnow
@@ -53,6 +53,37 @@ def enqueue(session: Session, kind: str, target_id: str) -> Job | None:
     job = Job(kind=kind, target_id=target_id, state=PENDING, attempts=0, result={})
     session.add(job)
     return job
+
+
+def enqueue_many(session: Session, jobs: Iterable[tuple[str, str]]) -> int:
+    """Queue each ``(kind, target_id)`` unless the same job is already waiting; returns how
+    many were queued. One query per few hundred targets and one multi-row INSERT, for a
+    harvest that adds thousands of datasets in one flush (:func:`enqueue` costs a query each).
+    """
+    queued: set[tuple[str, str]] = session.info.setdefault(_QUEUED, set())
+    wanted = list(dict.fromkeys(job for job in jobs if job not in queued))
+    if not wanted:
+        return 0
+    for kind, _target in wanted:
+        if kind not in KINDS:
+            raise ValueError(f"unknown job kind {kind!r}")
+    connection = session.connection()
+    targets = sorted({target for _kind, target in wanted})
+    waiting: set[tuple[str, str]] = set()
+    for start in range(0, len(targets), 500):
+        stmt = select(Job.kind, Job.target_id).where(
+            Job.state == PENDING, Job.target_id.in_(targets[start : start + 500])
+        )
+        waiting.update((kind, target) for kind, target in connection.execute(stmt))
+    queued.update(wanted)
+    rows = [
+        {"kind": kind, "target_id": target, "state": PENDING, "attempts": 0, "result": {}}
+        for kind, target in wanted
+        if (kind, target) not in waiting
+    ]
+    if rows:
+        connection.execute(insert(Job), rows)
+    return len(rows)
 
 
 def claim(session: Session, worker: str, kinds: Iterable[str] = KINDS) -> Job | None:
@@ -128,13 +159,16 @@ class JobTrigger:
 
     def _before_flush(self, session: Session, _context: object, _instances: object) -> None:
         quiet = session.info.get(QUIET, False)
+        wanted: list[tuple[str, str]] = []
         for obj in list(session.new) + list(session.dirty):
             if isinstance(obj, Dataset) and obj in session.new and not quiet:
                 if obj.id is None:  # ids are minted at insert: mint it now to name the job
                     obj.id = new_id()
-                enqueue(session, ENRICH, obj.id)
+                wanted.append((ENRICH, obj.id))
             elif isinstance(obj, Distribution) and self._changed(obj, session):
-                self._distribution(session, obj, quiet)
+                wanted.extend(self._distribution(obj, quiet))
+        if wanted:
+            enqueue_many(session, wanted)
 
     def _changed(self, distribution: Distribution, session: Session) -> bool:
         if distribution in session.new:
@@ -142,17 +176,20 @@ class JobTrigger:
         state = inspect(distribution)
         return any(state.attrs[name].history.has_changes() for name in self.WATCHED)
 
-    def _distribution(self, session: Session, distribution: Distribution, quiet: bool) -> None:
+    @staticmethod
+    def _distribution(distribution: Distribution, quiet: bool) -> list[tuple[str, str]]:
         if distribution.id is None:
             distribution.id = new_id()
         dataset_id = distribution.dataset_id or (
             distribution.dataset.id if distribution.dataset is not None else None
         )
+        jobs = []
         if is_tabular(distribution.format) and (
             distribution.stored_file or distribution.download_url
         ):
-            enqueue(session, VALIDATE, distribution.id)
+            jobs.append((VALIDATE, distribution.id))
         if dataset_id and not quiet:
-            enqueue(session, ENRICH, dataset_id)
+            jobs.append((ENRICH, dataset_id))
             if distribution.access_url or distribution.download_url:
-                enqueue(session, CHECK_LINKS, dataset_id)
+                jobs.append((CHECK_LINKS, dataset_id))
+        return jobs

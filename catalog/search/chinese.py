@@ -37,7 +37,7 @@ STOP_WORDS = frozenset(
 )
 
 SHORT_TEXT_CHARS = 48
-SEGMENT_CACHE_SIZE = 20_000
+SEGMENT_CACHE_SIZE = 2_048
 
 _jieba_lock = threading.Lock()
 _jieba_ready = False

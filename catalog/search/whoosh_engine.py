@@ -43,7 +43,10 @@ from catalog.search.whoosh_view import CatalogView, SegmentCache, build_view
 
 DEFAULT_WRITE_TIMEOUT = 10.0  # seconds to wait for another writer's lock
 DEFAULT_CACHED_POSTINGS = 2_000_000  # about 24 MB of posting arrays
-WRITER_MEMORY_MB = 256
+# The writer's in-memory posting pool: large for a rebuild (speed); small for the commits that
+# follow the database, whose merges of earlier segments would otherwise briefly hold them all.
+REBUILD_MEMORY_MB = 256
+UPDATE_MEMORY_MB = 32
 READ_ATTEMPTS = 3
 
 
@@ -128,7 +131,10 @@ class WhooshEngine:
     def _writer(self, clear: bool = False) -> Iterator[SegmentWriter]:
         with self._write_lock:
             try:
-                writer = self._index.writer(timeout=self._write_timeout, limitmb=WRITER_MEMORY_MB)
+                writer = self._index.writer(
+                    timeout=self._write_timeout,
+                    limitmb=REBUILD_MEMORY_MB if clear else UPDATE_MEMORY_MB,
+                )
             except LockError as error:
                 raise SearchIndexBusy(
                     f"the search index is locked by another writer ({self._write_timeout}s)"

@@ -22,7 +22,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, TextIO
 from urllib.parse import quote
 
-from catalog.quality.validation.columns import FAST_PATTERNS
+from catalog.quality.validation.patterns import FAST_PATTERNS
 
 CSVW = "http://www.w3.org/ns/csvw#"
 PROV = "http://www.w3.org/ns/prov#"

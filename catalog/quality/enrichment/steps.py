@@ -16,7 +16,6 @@ from __future__ import annotations
 import hashlib
 from pathlib import PurePosixPath
 
-import jieba.analyse
 from sqlalchemy.orm import Session
 
 from catalog.errors import NotFound
@@ -207,6 +206,10 @@ def infer_keywords(
     if not recorded.may_set(dataset, "keywords"):
         return []
     jieba_segmenter()  # the dictionary, loaded once and quietly
+    # Imported here: its part-of-speech and IDF tables take about 130 MB, which only the
+    # process that enriches needs (not the portal's web workers nor a harvest).
+    import jieba.analyse  # noqa: PLC0415
+
     text = f"{dataset.title}。{dataset.title}。{dataset.description or ''}"
     words = [
         word

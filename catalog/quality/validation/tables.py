@@ -27,23 +27,10 @@ from frictionless.resources import TableResource
 from catalog.quality.validation import csvread
 from catalog.quality.validation.encoding import charset_label, detect_encoding
 from catalog.quality.validation.fast import CHUNK_ROWS, RowChecker
+from catalog.quality.validation.formats import LIMIT_ERRORS, TABULAR_FORMATS
 from catalog.quality.validation.report import TableError, TableReport, clip, count_errors
 
-# Catalog format notations Frictionless reads as tables, and its name for each.
-TABULAR_FORMATS = {
-    "CSV": "csv",
-    "TSV": "tsv",
-    "XLSX": "xlsx",
-    "XLS": "xls",
-    "ODS": "ods",
-    "JSON": "json",
-}
-LIMIT_ERRORS = 1000  # Frictionless's default
 ENGINES = ("auto", "fast", "frictionless")
-
-
-def is_tabular(fmt: str | None) -> bool:
-    return (fmt or "").upper() in TABULAR_FORMATS
 
 
 def validate_table(

@@ -14,7 +14,9 @@ A job goes through four steps (udata's ``BaseBackend.harvest`` in shape):
    stops the job. A job that dies here leaves whole batches behind: every dataset with its
    distributions and provenance, or nothing of it;
 4. **finish**: when every record was written, those the source no longer lists are marked
-   missing and archived after the grace period, and the job is marked succeeded.
+   missing and archived after the grace period, and the job is marked succeeded. Then, whether
+   the job succeeded or failed, the per-record log of the source's older jobs is pruned
+   (:func:`catalog.harvest.jobs.prune_job_records`, ``keep_jobs``).
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from catalog.harvest.jobs import (
     fail_job,
     finish_job,
     last_success_started,
+    prune_job_records,
     record_outcomes,
     start_job,
 )
@@ -59,6 +62,7 @@ class HarvestSettings:
     max_records: int = 500_000
     allow_local: bool = False  # local paths (the command line); the web pages only take URLs
     full: bool = False  # ignore incremental harvesting for this run
+    keep_jobs: int = 10  # jobs of a source whose per-record log is kept (0: all)
 
 
 @dataclass(frozen=True)
@@ -172,6 +176,7 @@ class BaseHarvester(ABC):
             except Exception as error:
                 log.exception("harvest job %s of %s failed", job.id, self.source.name)
                 self._fail(session, job, "internal-error", f"{type(error).__name__}: {error}")
+            self._prune(session, settings.keep_jobs)
             return _report(job)
 
     def _start(self, session: Session, settings: HarvestSettings) -> HarvestJob:
@@ -314,6 +319,15 @@ class BaseHarvester(ABC):
         job.notes = list(dict.fromkeys([*(job.notes or []), *self.notes]))
         fail_job(session, job, code, message, utcnow())
         session.commit()
+
+    def _prune(self, session: Session, keep: int) -> None:
+        """Prune the older jobs' record rows; a failure here never changes the job's result."""
+        try:
+            prune_job_records(session, self.source.id, keep)
+            session.commit()
+        except Exception:
+            session.rollback()
+            log.exception("pruning the job log of %s failed", self.source.name)
 
     def _check_time(self) -> None:
         if utcnow() > self._deadline:

@@ -156,3 +156,15 @@ def test_a_failed_job_says_why_and_that_nothing_changed(admin, source_server, ne
     started = admin.post("/admin/harvest/坏/run", data={"csrf_token": _csrf(page.text)})
     job = _wait_for(admin, started.headers["Location"])
     assert "失败" in job and "来源返回了错误" in job and "此次失败没有改动任何已发布的内容" in job
+
+
+def test_a_pruned_job_says_so_and_keeps_its_counts(admin, source_server, new_source, harvest):
+    url, site = source_server.ckan("/ckan")
+    site.packages = [package(1), package(2)]
+    new_source("柳州", "ckan", url)
+    first = harvest("柳州", keep_jobs=1).job_id
+    harvest("柳州", full=True, keep_jobs=1)
+    page = admin.get(f"/admin/harvest/jobs/{first}?outcome=added")
+    assert "这次任务的逐条记录已按保留设置清理" in page.text
+    assert '<span class="count">2</span>' in page.text
+    assert "柳州市公交站点（第1批）" not in page.text

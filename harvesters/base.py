@@ -124,6 +124,9 @@ class BaseHarvester(ABC):
         self.source = source
         self.fetcher = fetcher
         self.since: datetime | None = None  # set for incremental runs
+        # In an incremental run: the records that hold a dataset and are neither missing nor
+        # archived, which a harvester may leave unread when the source says they are unchanged.
+        self.current: set[str] = set()
         self.notes: list[str] = []  # shown on the job page, e.g. "incremental-unsupported"
         self._deadline = datetime.max
         self._sync: CatalogSync | None = None
@@ -196,6 +199,9 @@ class BaseHarvester(ABC):
 
     def _fetch(self, session: Session, spool: Spool, progress: Progress) -> set[str]:
         """List the source into the spool; the ids the source has now."""
+        absent: set[str] = set()
+        if self.since is not None:
+            self.current, absent = self._known_records(session)
         for record in self.list_records():
             spool.add(record)
             if spool.count % 100 == 0:
@@ -205,28 +211,32 @@ class BaseHarvester(ABC):
         complete = self.complete_ids() if self.since is not None else None
         if complete is not None:
             present |= complete
-            for remote_id in sorted((self._absent_records(session) & complete) - spool.ids):
+            for remote_id in sorted((absent & complete) - spool.ids):
                 again = self.fetch_record(remote_id)
                 if again is not None:
                     spool.add(again)
         progress("fetch", spool.count, spool.count)
         return present
 
-    def _absent_records(self, session: Session) -> set[str]:
+    def _known_records(self, session: Session) -> tuple[set[str], set[str]]:
+        """The source's records: those current (holding a dataset, listed last time) and
+        those absent (missing or archived), by remote id."""
+        current: set[str] = set()
+        absent: set[str] = set()
+        stmt = select(
+            HarvestRecord.remote_id,
+            HarvestRecord.dataset_id.is_not(None),
+            or_(HarvestRecord.missing_since.is_not(None), HarvestRecord.archived_at.is_not(None)),
+        ).where(HarvestRecord.source_id == self.source.id)
         try:
-            return set(
-                session.scalars(
-                    select(HarvestRecord.remote_id).where(
-                        HarvestRecord.source_id == self.source.id,
-                        or_(
-                            HarvestRecord.missing_since.is_not(None),
-                            HarvestRecord.archived_at.is_not(None),
-                        ),
-                    )
-                )
-            )
+            for remote_id, holds_dataset, gone in session.execute(stmt):
+                if gone:
+                    absent.add(remote_id)
+                elif holds_dataset:
+                    current.add(remote_id)
         finally:
             session.rollback()  # end the read-only transaction
+        return current, absent
 
     def _write(
         self,

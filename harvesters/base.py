@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from catalog.db import utcnow
 from catalog.drafts import DatasetDraft
+from catalog.harvest.conflicts import conflicted_records
 from catalog.harvest.jobs import (
     fail_job,
     finish_job,
@@ -199,9 +200,9 @@ class BaseHarvester(ABC):
 
     def _fetch(self, session: Session, spool: Spool, progress: Progress) -> set[str]:
         """List the source into the spool; the ids the source has now."""
-        absent: set[str] = set()
+        revisit: set[str] = set()  # read again if the source still has them
         if self.since is not None:
-            self.current, absent = self._known_records(session)
+            self.current, revisit = self._known_records(session)
         for record in self.list_records():
             spool.add(record)
             if spool.count % 100 == 0:
@@ -211,7 +212,7 @@ class BaseHarvester(ABC):
         complete = self.complete_ids() if self.since is not None else None
         if complete is not None:
             present |= complete
-            for remote_id in sorted((absent & complete) - spool.ids):
+            for remote_id in sorted((revisit & complete) - spool.ids):
                 again = self.fetch_record(remote_id)
                 if again is not None:
                     spool.add(again)
@@ -219,24 +220,24 @@ class BaseHarvester(ABC):
         return present
 
     def _known_records(self, session: Session) -> tuple[set[str], set[str]]:
-        """The source's records: those current (holding a dataset, listed last time) and
-        those absent (missing or archived), by remote id."""
+        """The source's records: those current (holding a dataset, listed last time), and
+        those to read again: absent (missing or archived) or in conflict with another's."""
         current: set[str] = set()
-        absent: set[str] = set()
         stmt = select(
             HarvestRecord.remote_id,
             HarvestRecord.dataset_id.is_not(None),
             or_(HarvestRecord.missing_since.is_not(None), HarvestRecord.archived_at.is_not(None)),
         ).where(HarvestRecord.source_id == self.source.id)
         try:
+            revisit = conflicted_records(session, self.source.id)
             for remote_id, holds_dataset, gone in session.execute(stmt):
                 if gone:
-                    absent.add(remote_id)
+                    revisit.add(remote_id)
                 elif holds_dataset:
                     current.add(remote_id)
         finally:
             session.rollback()  # end the read-only transaction
-        return current, absent
+        return current, revisit
 
     def _write(
         self,

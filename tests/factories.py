@@ -1,4 +1,5 @@
-"""Factories beside the models: records with every field filled, for tests of the exports."""
+"""Factories beside the models: records with every field filled, for tests of the exports,
+and the packages a CKAN site serves to the harvester."""
 
 from __future__ import annotations
 
@@ -66,3 +67,17 @@ def full_dataset(session: Session, **overrides: Any) -> Dataset:
     publish_dataset(session, dataset)
     session.flush()
     return dataset
+
+
+def ckan_package(n: int, **changes: Any) -> dict[str, Any]:
+    """Package ``n`` as CKAN's package_show gives it: one organization, one CSV resource;
+    ``changes`` replace top-level keys."""
+    return {
+        "id": f"20000000-0000-0000-0000-{n:012d}",
+        "name": f"water-{n}",
+        "title": f"玉林市水质监测数据（第{n}期）",
+        "organization": {"name": "yulin-water", "title": "玉林市水利局"},
+        "metadata_modified": "2024-01-01T00:00:00",
+        "resources": [{"id": f"w{n}", "name": "水质.csv", "url": f"https://x.example/{n}.csv"}],
+        **changes,
+    }

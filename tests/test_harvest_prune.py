@@ -6,20 +6,10 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
+from factories import ckan_package
 from sqlalchemy import select
 
 from catalog.harvest.models import HarvestJob, HarvestJobRecord
-
-
-def ckan_package(n: int) -> dict:
-    return {
-        "id": f"pkg-{n}",
-        "name": f"package-{n}",
-        "title": f"柳州市空气质量监测数据（{n}）",
-        "organization": {"name": "liuzhou-env", "title": "柳州市生态环境局"},
-        "metadata_modified": "2024-01-01T00:00:00",
-        "resources": [{"url": f"https://data.liuzhou.gov.cn/{n}.csv", "format": "CSV"}],
-    }
 
 
 @pytest.fixture

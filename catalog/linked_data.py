@@ -6,7 +6,8 @@ a time, for incremental harvesting), the search facets (in SQL: category, depart
 division, format, open type, frequency) and ``q`` (the search engine's matches, at most
 :data:`MAX_TEXT_MATCHES`). Streams read batches of :data:`BATCH` datasets by keyset, each
 with its distributions and department, and let the previous batch go: memory does not grow
-with the catalog.
+with the catalog. A batch's harvest provenance (record and source: the sub-catalog of each
+harvested dataset) is read with it, in one query each, never one per dataset.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from sqlalchemy import Select, exists, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from catalog import uris
+from catalog.harvest.models import HarvestRecord, HarvestSource
 from catalog.models import Dataset, Department, Distribution
 from catalog.queries import public_datasets
 from catalog.search.base import FACET_FIELDS, MAX_PER_PAGE, SearchEngine, SearchQuery
@@ -27,6 +29,12 @@ from catalog.search.base import FACET_FIELDS, MAX_PER_PAGE, SearchEngine, Search
 PER_PAGE = 100
 BATCH = 500
 MAX_TEXT_MATCHES = 10_000
+# What the exports read of each dataset, loaded with a page or batch.
+LOAD_OPTIONS = (
+    selectinload(Dataset.distributions),
+    selectinload(Dataset.department),
+    selectinload(Dataset.harvest_record).selectinload(HarvestRecord.source),
+)
 
 
 @dataclass(frozen=True)
@@ -35,6 +43,7 @@ class CatalogSummary:
     issued: datetime | None  # the first publication of a record
     modified: datetime | None  # the latest change of any record
     total: int
+    sources: Sequence[HarvestSource] = ()  # harvest sources with public datasets, by id
 
 
 @dataclass(frozen=True)
@@ -137,7 +146,25 @@ def catalog_summary(session: Session) -> CatalogSummary:
         Dataset.department_id == Department.id
     )
     departments = session.scalars(select(Department).where(has_public).order_by(Department.slug))
-    return CatalogSummary(list(departments), issued, modified, count(session, public))
+    total = count(session, public)
+    return CatalogSummary(list(departments), issued, modified, total, harvest_sources(session))
+
+
+def harvest_sources(session: Session) -> list[HarvestSource]:
+    """The harvest sources that hold at least one public dataset (each a sub-catalog)."""
+    has_public = exists(
+        public_datasets()
+        .with_only_columns(Dataset.id)
+        .join(HarvestRecord, HarvestRecord.dataset_id == Dataset.id)
+        .where(HarvestRecord.source_id == HarvestSource.id)
+    )
+    stmt = (
+        select(HarvestSource)
+        .where(has_public)
+        .order_by(HarvestSource.id)
+        .options(selectinload(HarvestSource.department))
+    )
+    return list(session.scalars(stmt))
 
 
 def filtered_datasets(
@@ -198,7 +225,7 @@ def page_of(
         stmt.order_by(Dataset.id)
         .offset((page - 1) * per_page)
         .limit(per_page)
-        .options(selectinload(Dataset.distributions), selectinload(Dataset.department))
+        .options(*LOAD_OPTIONS)
     )
     return list(session.scalars(stmt))
 
@@ -212,7 +239,7 @@ def stream(session: Session, stmt: Select[Dataset], batch: int = BATCH) -> Itera
                 stmt.where(Dataset.id > last)
                 .order_by(Dataset.id)
                 .limit(batch)
-                .options(selectinload(Dataset.distributions), selectinload(Dataset.department))
+                .options(*LOAD_OPTIONS)
             )
         )
         if not rows:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     BigInteger,
@@ -25,6 +25,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from catalog.db import Base, utcnow
 from vocab.formats import FileFormat, format_for
+
+if TYPE_CHECKING:
+    from catalog.harvest.models import HarvestRecord
 
 # Dataset lifecycle states.
 DRAFT = "draft"
@@ -126,6 +129,11 @@ class Dataset(Base):
         cascade="all, delete-orphan",
         order_by="Distribution.position",
     )
+    # Where a harvested dataset came from (at most one record owns a dataset; see
+    # catalog.harvest.sync). Read-only here: the harvest writes the records.
+    harvest_record: Mapped[HarvestRecord | None] = relationship(
+        "HarvestRecord", viewonly=True, uselist=False
+    )
 
     @property
     def is_public(self) -> bool:
@@ -195,3 +203,8 @@ class Distribution(Base):
 
     def __repr__(self) -> str:
         return f"<Distribution {self.title}>"
+
+
+# The harvest tables are part of the catalog's model, and Dataset.harvest_record names one of
+# them: register them whenever these are (they import this module, hence the import last).
+from catalog.harvest import models as _harvest_models  # noqa: E402, F401

@@ -14,7 +14,9 @@ A job goes through four steps (udata's ``BaseBackend.harvest`` in shape):
    stops the job. A job that dies here leaves whole batches behind: every dataset with its
    distributions and provenance, or nothing of it;
 4. **finish**: when every record was written, those the source no longer lists are marked
-   missing and archived after the grace period, and the job is marked succeeded.
+   missing and archived after the grace period, and the job is marked succeeded. Then, whether
+   the job succeeded or failed, the per-record log of the source's older jobs is pruned
+   (:func:`catalog.harvest.jobs.prune_job_records`, ``keep_jobs``).
 """
 
 from __future__ import annotations
@@ -31,10 +33,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from catalog.db import utcnow
 from catalog.drafts import DatasetDraft
+from catalog.harvest.conflicts import conflicted_records
 from catalog.harvest.jobs import (
     fail_job,
     finish_job,
     last_success_started,
+    prune_job_records,
     record_outcomes,
     start_job,
 )
@@ -59,6 +63,7 @@ class HarvestSettings:
     max_records: int = 500_000
     allow_local: bool = False  # local paths (the command line); the web pages only take URLs
     full: bool = False  # ignore incremental harvesting for this run
+    keep_jobs: int = 10  # jobs of a source whose per-record log is kept (0: all)
 
 
 @dataclass(frozen=True)
@@ -120,6 +125,9 @@ class BaseHarvester(ABC):
         self.source = source
         self.fetcher = fetcher
         self.since: datetime | None = None  # set for incremental runs
+        # In an incremental run: the records that hold a dataset and are neither missing nor
+        # archived, which a harvester may leave unread when the source says they are unchanged.
+        self.current: set[str] = set()
         self.notes: list[str] = []  # shown on the job page, e.g. "incremental-unsupported"
         self._deadline = datetime.max
         self._sync: CatalogSync | None = None
@@ -172,6 +180,7 @@ class BaseHarvester(ABC):
             except Exception as error:
                 log.exception("harvest job %s of %s failed", job.id, self.source.name)
                 self._fail(session, job, "internal-error", f"{type(error).__name__}: {error}")
+            self._prune(session, settings.keep_jobs)
             return _report(job)
 
     def _start(self, session: Session, settings: HarvestSettings) -> HarvestJob:
@@ -191,6 +200,9 @@ class BaseHarvester(ABC):
 
     def _fetch(self, session: Session, spool: Spool, progress: Progress) -> set[str]:
         """List the source into the spool; the ids the source has now."""
+        revisit: set[str] = set()  # read again if the source still has them
+        if self.since is not None:
+            self.current, revisit = self._known_records(session)
         for record in self.list_records():
             spool.add(record)
             if spool.count % 100 == 0:
@@ -200,28 +212,32 @@ class BaseHarvester(ABC):
         complete = self.complete_ids() if self.since is not None else None
         if complete is not None:
             present |= complete
-            for remote_id in sorted((self._absent_records(session) & complete) - spool.ids):
+            for remote_id in sorted((revisit & complete) - spool.ids):
                 again = self.fetch_record(remote_id)
                 if again is not None:
                     spool.add(again)
         progress("fetch", spool.count, spool.count)
         return present
 
-    def _absent_records(self, session: Session) -> set[str]:
+    def _known_records(self, session: Session) -> tuple[set[str], set[str]]:
+        """The source's records: those current (holding a dataset, listed last time), and
+        those to read again: absent (missing or archived) or in conflict with another's."""
+        current: set[str] = set()
+        stmt = select(
+            HarvestRecord.remote_id,
+            HarvestRecord.dataset_id.is_not(None),
+            or_(HarvestRecord.missing_since.is_not(None), HarvestRecord.archived_at.is_not(None)),
+        ).where(HarvestRecord.source_id == self.source.id)
         try:
-            return set(
-                session.scalars(
-                    select(HarvestRecord.remote_id).where(
-                        HarvestRecord.source_id == self.source.id,
-                        or_(
-                            HarvestRecord.missing_since.is_not(None),
-                            HarvestRecord.archived_at.is_not(None),
-                        ),
-                    )
-                )
-            )
+            revisit = conflicted_records(session, self.source.id)
+            for remote_id, holds_dataset, gone in session.execute(stmt):
+                if gone:
+                    revisit.add(remote_id)
+                elif holds_dataset:
+                    current.add(remote_id)
         finally:
             session.rollback()  # end the read-only transaction
+        return current, revisit
 
     def _write(
         self,
@@ -314,6 +330,15 @@ class BaseHarvester(ABC):
         job.notes = list(dict.fromkeys([*(job.notes or []), *self.notes]))
         fail_job(session, job, code, message, utcnow())
         session.commit()
+
+    def _prune(self, session: Session, keep: int) -> None:
+        """Prune the older jobs' record rows; a failure here never changes the job's result."""
+        try:
+            prune_job_records(session, self.source.id, keep)
+            session.commit()
+        except Exception:
+            session.rollback()
+            log.exception("pruning the job log of %s failed", self.source.name)
 
     def _check_time(self) -> None:
         if utcnow() > self._deadline:

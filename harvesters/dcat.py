@@ -7,14 +7,25 @@ until there is no next page. A page that is not valid RDF fails the job. Mapping
 profile's parse direction (:func:`exports.dcat.parse.dataset_draft`), the same field table
 the portal publishes with. ``config["base_url"]`` names the publishing portal when it is a
 Guangxi portal whose ``{base}/ns#`` fields should be read; by default they are recognised.
+
+Incremental runs: DCAT has no standard way to ask a server for what changed, so every page is
+still read; but a record the portal already holds whose ``dct:modified`` (or that of its
+distributions or catalog record, whichever is latest) is older than the start of the last
+successful run is left unread: neither mapped nor hashed. Its id is still listed
+(:meth:`DcatHarvester.complete_ids`), so it is not taken for gone. A record without
+``dct:modified``, one the portal does not hold, and one missing or archived are always read.
+A date without time counts as its whole day, and a time without zone as possibly 14 hours
+later in UTC, so that no change is skipped for the sake of a time zone.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
-from rdflib import BNode, Graph, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
 
 from catalog.drafts import DatasetDraft
 from catalog.harvest.prepare import RecordIssue
@@ -28,19 +39,42 @@ from exports.dcat.parse import (
 )
 from harvesters.base import BaseHarvester, RecordError, SourceError
 from harvesters.spool import RemoteRecord
-from vocab.namespaces import DCAT, DCT
+from vocab.namespaces import DCAT, DCT, FOAF
 
 ACCEPT = (
     "text/turtle, application/rdf+xml;q=0.9, application/ld+json;q=0.8, "
     "application/n-triples;q=0.7, */*;q=0.1"
 )
 MAX_PAGES = 10_000
+ZONE_MARGIN = timedelta(hours=14)  # the farthest a local time is from UTC
 
 
 class DcatHarvester(BaseHarvester):
     kind = "dcat"
+    incremental = True
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.listed: set[str] = set()  # every record id the pages list, read or not
 
     def list_records(self) -> Iterator[RemoteRecord]:
+        unmodified = 0
+        for graph in self._pages():
+            for subject in dataset_subjects(graph):
+                remote_id = _remote_id(graph, subject)
+                self.listed.add(remote_id)
+                if self._unmodified(graph, subject, remote_id):
+                    unmodified += 1
+                    continue
+                payload = describe(graph, subject).serialize(format="nt", encoding="utf-8")
+                yield RemoteRecord(remote_id, payload, _literal(graph, subject, DCT.title))
+        if unmodified:
+            self.notes.append(f"not-modified:{unmodified}")
+
+    def complete_ids(self) -> set[str] | None:
+        return set(self.listed)
+
+    def _pages(self) -> Iterator[Graph]:
         location: str | None = self.source.url
         visited: set[str] = set()
         while location:
@@ -51,9 +85,15 @@ class DcatHarvester(BaseHarvester):
                 raise SourceError("too-many-pages", f"more than {MAX_PAGES:,} pages")
             visited.add(location)
             graph, address = self._page(location)
-            for subject in dataset_subjects(graph):
-                yield self._record(graph, subject)
+            yield graph
             location = next_page(graph, address)
+
+    def _unmodified(self, graph: Graph, subject: URIRef | BNode, remote_id: str) -> bool:
+        """Whether the record is held, current, and last modified before ``since``."""
+        if self.since is None or remote_id not in self.current:
+            return False
+        changed = latest_change(graph, subject)
+        return changed is not None and changed < self.since
 
     def _page(self, location: str) -> tuple[Graph, str]:
         fetched = self.fetcher.get(location, accept=ACCEPT)
@@ -63,15 +103,6 @@ class DcatHarvester(BaseHarvester):
             return parse_document(fetched.content, syntax, base=base), fetched.url
         except DocumentError as error:
             raise SourceError(error.code, f"{location}: {error.message}") from None
-
-    def _record(self, graph: Graph, subject: URIRef | BNode) -> RemoteRecord:
-        title = _literal(graph, subject, DCT.title)
-        if isinstance(subject, URIRef):
-            remote_id = str(subject)
-        else:
-            remote_id = _literal(graph, subject, DCT.identifier) or _fingerprint(graph, subject)
-        payload = describe(graph, subject).serialize(format="nt", encoding="utf-8")
-        return RemoteRecord(remote_id, payload, title)
 
     def map_record(self, record: RemoteRecord, warnings: list[RecordIssue]) -> DatasetDraft:
         graph = Graph()
@@ -93,6 +124,49 @@ class DcatHarvester(BaseHarvester):
                 )
             )
         return draft
+
+
+def latest_change(graph: Graph, subject: URIRef | BNode) -> datetime | None:
+    """The latest moment (naive UTC) the record may have changed: its ``dct:modified``, or a
+    later one of its distributions or catalog record; None when it has no readable own
+    ``dct:modified`` (such a record is always read)."""
+    own = [_latest_moment(value) for value in graph.objects(subject, DCT.modified)]
+    if not own or None in own:
+        return None
+    others = [
+        *(d for d in graph.objects(subject, DCAT.distribution)),
+        *(r for r in graph.subjects(FOAF.primaryTopic, subject)),
+    ]
+    moments = [*own, *(_latest_moment(v) for o in others for v in graph.objects(o, DCT.modified))]
+    if None in moments:
+        return None
+    return max(m for m in moments if m is not None)
+
+
+def _latest_moment(value: object) -> datetime | None:
+    """A literal date or time as the latest naive UTC moment it can mean."""
+    if not isinstance(value, Literal):
+        return None
+    moment = value.toPython()
+    if isinstance(moment, Literal) or isinstance(moment, str):
+        try:
+            moment = datetime.fromisoformat(str(value).strip().replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    if isinstance(moment, datetime):
+        if moment.tzinfo is None:
+            return moment + ZONE_MARGIN
+        return moment.astimezone(UTC).replace(tzinfo=None)
+    if isinstance(moment, date):
+        return datetime(moment.year, moment.month, moment.day) + timedelta(days=1) + ZONE_MARGIN
+    return None
+
+
+def _remote_id(graph: Graph, subject: URIRef | BNode) -> str:
+    """A dataset's id at the source: its URI, else its dct:identifier, else a fingerprint."""
+    if isinstance(subject, URIRef):
+        return str(subject)
+    return _literal(graph, subject, DCT.identifier) or _fingerprint(graph, subject)
 
 
 def _literal(graph: Graph, subject: URIRef | BNode, predicate: URIRef) -> str | None:

@@ -10,7 +10,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from catalog.errors import CatalogError
-from catalog.harvest.jobs import job_records, source_jobs
+from catalog.harvest.jobs import job_records, prune_job_records, source_jobs
 from catalog.harvest.models import FREQUENCIES, KINDS
 from catalog.harvest.sources import add_source, get_source, list_sources
 from harvesters.base import HarvestReport
@@ -121,6 +121,33 @@ def harvest_jobs(name: str, limit: int, errors: bool) -> None:
             for record in job_records(session, jobs[0].id, ["failed"], limit=1000):
                 codes = "; ".join(f"{e['code']}: {e['message']}" for e in record.errors)
                 click.echo(f"  {record.remote_id}\t{record.title or ''}\t{codes}")
+
+
+@harvest_group.command("prune")
+@click.argument("name", required=False)
+@click.option(
+    "--keep",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Jobs whose record log is kept (default GXDATA_HARVEST_KEEP_JOBS; 0 keeps all).",
+)
+def harvest_prune(name: str | None, keep: int | None) -> None:
+    """Delete the per-record log of older jobs of the source NAME, or of every source.
+
+    The latest successful job's log is kept whatever its age; jobs keep their counts."""
+    keep = current_app.config["HARVEST_KEEP_JOBS"] if keep is None else keep
+    with services().session_factory() as session:
+        if name is None:
+            sources = [row.source for row in list_sources(session)]
+        elif (source := get_source(session, name)) is not None:
+            sources = [source]
+        else:
+            raise click.ClickException(f"unknown-source: no harvest source {name!r}")
+        for source in sources:
+            deleted = prune_job_records(session, source.id, keep)
+            session.commit()
+            kept = f"the last {keep} jobs and the latest successful one" if keep else "every job"
+            click.echo(f"{source.name}: deleted {deleted} record rows; kept those of {kept}")
 
 
 class _ProgressBar:

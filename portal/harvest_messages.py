@@ -79,6 +79,11 @@ def note_label(note: str) -> str:
             "The source offers no package_search; records were read one by one."
         ),
         "paging-loop": _("The pages of the source link back to an earlier page; paging stopped."),
+        "not-modified": _(
+            "%(count)s records were not modified since the last successful run (dct:modified) "
+            "and were not read again.",
+            count=detail,
+        ),
         "sheet-without-header": _(
             "The sheet “%(sheet)s” has no catalog header and was skipped.", sheet=detail
         ),

@@ -29,6 +29,7 @@ def harvest_settings(
         job_limit=timedelta(minutes=config["HARVEST_JOB_MINUTES"]),
         grace=timedelta(days=config["HARVEST_GRACE_DAYS"]),
         batch_size=config["HARVEST_BATCH_SIZE"],
+        keep_jobs=config["HARVEST_KEEP_JOBS"],
         allow_local=allow_local,
         full=full,
     )

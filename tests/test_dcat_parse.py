@@ -10,13 +10,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from factories import full_dataset
 from rdflib import BNode, Graph, Literal, URIRef
 
 from catalog import uris
 from catalog.drafts import DatasetDraft, DistributionDraft
-from catalog.services.datasets import create_dataset, publish_dataset
-from catalog.services.departments import create_department
-from catalog.services.distributions import attach_distribution
 from exports.dcat.documents import DocumentError, next_page, parse_document, rdf_syntax
 from exports.dcat.parse import dataset_draft, dataset_subjects, describe, read_catalog
 from exports.dcat.profile import DATASET_FIELDS, DISTRIBUTION_FIELDS
@@ -320,48 +318,13 @@ def test_every_row_of_the_table_is_read_back():
 def test_what_the_portal_publishes_reads_back_as_it_was(session):
     """The serializer (exports/dcat/write.py) and this parser on the same table: a dataset
     with every field written as DCAT-AP and read back gives the values it was made of."""
-    department = create_department(session, "广西壮族自治区统计局", division="450000")
-    dataset = create_dataset(
+    dataset = full_dataset(
         session,
-        title="广西人口抽样调查",
-        department=department,
-        description="全区人口抽样调查结果。",
-        keywords=["人口", "抽样"],
-        identifier="gx-stats-001",
-        issued=datetime(2021, 3, 1, 9, 30),
-        modified=datetime(2022, 5, 6, 7, 8, 9),
-        landing_page="https://tjj.gxzf.gov.cn/sjfb/",
-        version="2.1",
-        category="statistics",
         open_type="conditional",
-        update_frequency="annual",
-        spatial="450100",
-        licence="CC-BY-4.0",
-        topic="人口",
-        industry="公共管理、社会保障和社会组织",
-        service_item="人口抽样调查",
-        result_name="调查结果",
-        is_e_licence=True,
         sensitivity="internal",
         share_type="conditional",
-        source_system="统计联网直报平台",
-        application_scenarios="人口规划",
-        delivery_channel="api",
-        record_count=12345,
         access_conditions="需提交申请",
-        temporal_start=date(2020, 1, 1),
-        temporal_end=date(2020, 12, 31),
-        contact_name="人口处",
-        contact_phone="0771-5888888",
-        contact_email="rk@tjj.gxzf.gov.cn",
     )
-    attach_distribution(
-        session, dataset, title="抽样结果.csv", description="CSV 文件",
-        download_url="https://tjj.gxzf.gov.cn/files/rk.csv", byte_size=2048, sha256="ab" * 32,
-        issued=datetime(2021, 3, 1), modified=datetime(2022, 5, 6),
-    )  # fmt: skip
-    publish_dataset(session, dataset)
-    session.flush()
     graph = dataset_graph(dataset, BASE)
     warnings: list = []
     draft = dataset_draft(graph, URIRef(uris.dataset_uri(BASE, dataset.id)), BASE, warnings)

@@ -6,13 +6,11 @@ import logging
 from datetime import date, datetime
 
 import pytest
+from factories import full_dataset
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 
 from catalog import uris
-from catalog.services.datasets import create_dataset, publish_dataset
-from catalog.services.departments import create_department
-from catalog.services.distributions import attach_distribution
 from exports.dcat.context import PublishContext, prefixes
 from exports.dcat.profile import DATASET_FIELDS, DISTRIBUTION_FIELDS
 from exports.dcat.quality import Measurement
@@ -26,61 +24,8 @@ from vocab.namespaces import DCAT, DCT, OWL, RDF, SPDX, VCARD, gx_namespace
 BASE = "http://gxdata.test"
 
 
-def _full_dataset(session):
-    department = create_department(session, "广西壮族自治区统计局", division="450000")
-    dataset = create_dataset(
-        session,
-        title="广西人口抽样调查",
-        department=department,
-        description="全区人口抽样调查结果。",
-        keywords=["人口", "抽样"],
-        identifier="gx-stats-001",
-        issued=datetime(2021, 3, 1, 9, 30),
-        modified=datetime(2022, 5, 6, 7, 8, 9),
-        landing_page="https://tjj.gxzf.gov.cn/sjfb/",
-        version="2.1",
-        category="statistics",
-        open_type="unconditional",
-        update_frequency="annual",
-        spatial="450100",
-        licence="CC-BY-4.0",
-        topic="人口",
-        industry="公共管理、社会保障和社会组织",
-        service_item="人口抽样调查",
-        result_name="调查结果",
-        is_e_licence=True,
-        sensitivity="public",
-        share_type="unconditional",
-        source_system="统计联网直报平台",
-        application_scenarios="人口规划",
-        delivery_channel="api",
-        record_count=12345,
-        access_conditions="无",
-        temporal_start=date(2020, 1, 1),
-        temporal_end=date(2020, 12, 31),
-        contact_name="人口处",
-        contact_phone="0771-5888888",
-        contact_email="rk@tjj.gxzf.gov.cn",
-    )
-    attach_distribution(
-        session,
-        dataset,
-        title="抽样结果.csv",
-        description="CSV 文件",
-        download_url="https://tjj.gxzf.gov.cn/files/rk.csv",
-        access_url="https://tjj.gxzf.gov.cn/sjfb/rk",
-        byte_size=2048,
-        sha256="ab" * 32,
-        issued=datetime(2021, 3, 1),
-        modified=datetime(2022, 5, 6),
-    )
-    publish_dataset(session, dataset)
-    session.flush()
-    return dataset
-
-
 def test_every_row_of_the_field_table_is_written_with_its_type(session):
-    dataset = _full_dataset(session)
+    dataset = full_dataset(session)
     graph = dataset_graph(dataset, BASE)
     s = URIRef(uris.dataset_uri(BASE, dataset.id))
     gx = gx_namespace(BASE)
@@ -112,7 +57,7 @@ def test_every_row_of_the_field_table_is_written_with_its_type(session):
 
 
 def test_structured_values_are_blank_nodes_with_their_classes(session):
-    dataset = _full_dataset(session)
+    dataset = full_dataset(session)
     graph = dataset_graph(dataset, BASE)
     s = URIRef(uris.dataset_uri(BASE, dataset.id))
     contact = graph.value(s, DCAT.contactPoint)
@@ -134,7 +79,7 @@ def test_structured_values_are_blank_nodes_with_their_classes(session):
 
 
 def test_a_value_that_is_no_uri_is_skipped_and_logged(session, caplog):
-    dataset = _full_dataset(session)
+    dataset = full_dataset(session)
     dataset.landing_page = "见部门网站 http://bad uri"
     dataset.contact_email = "不是邮箱"
     with caplog.at_level(logging.WARNING, logger="exports.dcat"):
@@ -147,7 +92,7 @@ def test_a_value_that_is_no_uri_is_skipped_and_logged(session, caplog):
 
 
 def test_a_missing_description_is_stood_in_by_the_title(session):
-    dataset = _full_dataset(session)
+    dataset = full_dataset(session)
     dataset.description = ""
     graph = dataset_graph(dataset, BASE)
     s = URIRef(uris.dataset_uri(BASE, dataset.id))
@@ -155,7 +100,7 @@ def test_a_missing_description_is_stood_in_by_the_title(session):
 
 
 def test_the_three_streamed_writers_and_rdflib_agree(session):
-    dataset = _full_dataset(session)
+    dataset = full_dataset(session)
     chunk = dataset_chunk(dataset, PublishContext(BASE))
     reference = to_graph(chunk, prefixes(BASE))
     for suffix, rdflib_format in (("ttl", "turtle"), ("nt", "nt"), ("jsonld", "json-ld")):
@@ -167,7 +112,7 @@ def test_the_three_streamed_writers_and_rdflib_agree(session):
 
 
 def test_turtle_escapes_what_must_be_escaped(session):
-    dataset = _full_dataset(session)
+    dataset = full_dataset(session)
     dataset.title = 'A "quoted"\ntitle with \\ and\ttab'
     chunk = dataset_chunk(dataset, PublishContext(BASE))
     text = "".join(BY_SUFFIX["ttl"].write([chunk], BASE))
@@ -211,7 +156,7 @@ def machine_readable_share(dataset):
 
 
 def test_quality_scores_are_published_as_dqv_measurements(session):
-    dataset = _full_dataset(session)
+    dataset = full_dataset(session)
     ctx = PublishContext(BASE, quality=machine_readable_share)
     graph = to_graph(dataset_chunk(dataset, ctx))
     dqv = "http://www.w3.org/ns/dqv#"

@@ -7,24 +7,12 @@ import re
 import time
 
 import pytest
+from factories import ckan_package
 
 from catalog.db import utcnow
 from catalog.harvest.models import HarvestJob, HarvestSource
 
 TOKEN = "令牌-test-token"
-
-
-def package(n: int, **changes) -> dict:
-    base = {
-        "id": f"10000000-0000-0000-0000-{n:012d}",
-        "name": f"bus-{n}",
-        "title": f"柳州市公交站点（第{n}批）",
-        "organization": {"name": "liuzhou-transport", "title": "柳州市交通运输局"},
-        "metadata_modified": "2024-01-01T00:00:00",
-        "resources": [{"id": f"r{n}", "name": "站点.csv", "url": f"https://x.example/{n}.csv"}],
-    }
-    base.update(changes)
-    return base
 
 
 def _csrf(html: str) -> str:
@@ -114,7 +102,7 @@ def _wait_for(admin, location: str) -> str:
 
 def test_run_a_job_and_read_its_rejected_records(admin, source_server, new_source, client):
     url, site = source_server.ckan("/ckan")
-    site.packages = [package(1), package(2, title=""), package(3)]
+    site.packages = [ckan_package(1), ckan_package(2, title=""), ckan_package(3)]
     site.packages[2]["resources"][0]["url"] = "ftp://x.example/3.csv"
     new_source("柳州", "ckan", url)
     page = admin.get("/admin/harvest/柳州")
@@ -124,14 +112,15 @@ def test_run_a_job_and_read_its_rejected_records(admin, source_server, new_sourc
     assert "成功" in job and "记录缺少名称" in job  # the rejected record, with its reason
     assert "missing-title" in job
     added = admin.get(started.headers["Location"] + "?outcome=added").text
-    assert "柳州市公交站点（第1批）" in added and "不提供链接" in added  # the ftp warning
+    assert "玉林市水质监测数据（第1期）" in added and "不提供链接" in added  # the ftp warning
     english = admin.get(started.headers["Location"] + "?lang=en").text
     assert "The record has no title." in english
 
-    dataset_link = re.search(r'href="(/dataset/[^"]+)">柳州市公交站点（第1批）', added).group(1)
+    dataset_link = re.search(r'href="(/dataset/[^"]+)">玉林市水质监测数据（第1期）', added).group(1)
     dataset_page = client.get(dataset_link + "?lang=zh").text
     assert "数据来源" in dataset_page and "柳州" in dataset_page
-    assert package(1)["id"] in dataset_page and f"{url}/dataset/{package(1)['id']}" in dataset_page
+    remote_id = ckan_package(1)["id"]
+    assert remote_id in dataset_page and f"{url}/dataset/{remote_id}" in dataset_page
 
 
 def test_a_job_refused_while_another_runs(admin, source_server, new_source, services):
@@ -156,3 +145,15 @@ def test_a_failed_job_says_why_and_that_nothing_changed(admin, source_server, ne
     started = admin.post("/admin/harvest/坏/run", data={"csrf_token": _csrf(page.text)})
     job = _wait_for(admin, started.headers["Location"])
     assert "失败" in job and "来源返回了错误" in job and "此次失败没有改动任何已发布的内容" in job
+
+
+def test_a_pruned_job_says_so_and_keeps_its_counts(admin, source_server, new_source, harvest):
+    url, site = source_server.ckan("/ckan")
+    site.packages = [ckan_package(1), ckan_package(2)]
+    new_source("柳州", "ckan", url)
+    first = harvest("柳州", keep_jobs=1).job_id
+    harvest("柳州", full=True, keep_jobs=1)
+    page = admin.get(f"/admin/harvest/jobs/{first}?outcome=added")
+    assert "这次任务的逐条记录已按保留设置清理" in page.text
+    assert '<span class="count">2</span>' in page.text
+    assert "玉林市水质监测数据（第1期）" not in page.text

@@ -10,6 +10,7 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+from factories import ckan_package
 from sqlalchemy import func, select, update
 
 from catalog.db import utcnow
@@ -19,20 +20,9 @@ from catalog.models import Dataset, Distribution
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def package(n: int) -> dict:
-    return {
-        "id": f"20000000-0000-0000-0000-{n:012d}",
-        "name": f"water-{n}",
-        "title": f"玉林市水质监测数据（第{n}期）",
-        "organization": {"name": "yulin-water", "title": "玉林市水利局"},
-        "metadata_modified": "2024-01-01T00:00:00",
-        "resources": [{"id": f"w{n}", "name": "水质.csv", "url": f"https://x.example/{n}.csv"}],
-    }
-
-
 def test_add_list_run_and_read_jobs(runner, source_server, session):
     url, site = source_server.ckan("/ckan")
-    site.packages = [package(n) for n in range(1, 4)] + [{**package(4), "title": ""}]
+    site.packages = [ckan_package(n) for n in range(1, 4)] + [{**ckan_package(4), "title": ""}]
     result = runner.invoke(args=["harvest", "source", "add", "--name", "yulin", "--type", "ckan",
                                  "--url", url, "--frequency", "daily"])  # fmt: skip
     assert result.exit_code == 0, result.output
@@ -46,7 +36,7 @@ def test_add_list_run_and_read_jobs(runner, source_server, session):
     assert "writing" in run.output  # the progress bar
     jobs = runner.invoke(args=["harvest", "jobs", "yulin", "--errors"])
     assert "job 1\tsucceeded" in jobs.output and "failed 1" in jobs.output
-    assert f"{package(4)['id']}\t\tmissing-title: the package has no title" in jobs.output
+    assert f"{ckan_package(4)['id']}\t\tmissing-title: the package has no title" in jobs.output
 
     due = runner.invoke(args=["harvest", "run-due"])
     assert due.output.strip() == "no source is due"  # daily, and it ran a moment ago
@@ -54,7 +44,7 @@ def test_add_list_run_and_read_jobs(runner, source_server, session):
 
 def test_run_due_runs_what_is_due(runner, source_server, new_source, session):
     url, site = source_server.ckan("/ckan")
-    site.packages = [package(1)]
+    site.packages = [ckan_package(1)]
     new_source("daily", "ckan", url, frequency="daily")
     new_source("by-hand", "ckan", url)
     result = runner.invoke(args=["harvest", "run-due"])
@@ -76,7 +66,7 @@ def test_a_job_killed_half_way_leaves_the_catalog_consistent(
     app, source_server, new_source, harvest, session, tmp_path
 ):
     url, site = source_server.ckan("/ckan")
-    site.packages = [package(n) for n in range(1, 1001)]
+    site.packages = [ckan_package(n) for n in range(1, 1001)]
     new_source("yulin", "ckan", url)
     env = {
         **os.environ,

@@ -4,13 +4,16 @@ served on 127.0.0.1, Hydra paging, broken documents and remote JSON-LD contexts.
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta
 from pathlib import Path
 
+from rdflib import Graph, URIRef
 from sqlalchemy import select
 
 from catalog.harvest.models import HarvestJob
 from catalog.models import Dataset, Department
 from catalog.queries import public_datasets
+from harvesters.dcat import latest_change
 
 FIXTURES = Path(__file__).parent / "fixtures" / "dcat"
 TURTLE = "text/turtle"
@@ -117,7 +120,7 @@ def test_opendata_swiss_blank_node_datasets_are_stable(shared_reference, new_sou
     path = shared_reference / "dcat-rdf-real" / "opendata-swiss-dcatapch" / "catalog.xml"
     new_source("bfs", "dcat", str(path))
     assert harvest("bfs").counts["added"] == 2
-    again = harvest("bfs")  # blank node labels change at every parse; the records do not
+    again = harvest("bfs", full=True)  # blank node labels change at every parse; records don't
     assert again.counts == {**again.counts, "unchanged": 2, "added": 0, "updated": 0}
 
 
@@ -145,4 +148,109 @@ def test_one_portal_harvests_another_through_dcat(
             assert getattr(copy, name) == getattr(original, name), name
         assert copy.department.name == "钦州市生态环境局"
         assert sorted(d.title for d in copy.distributions) == files
-    assert harvest("demo-dcat").counts["unchanged"] == 24
+    assert harvest("demo-dcat", full=True).counts["unchanged"] == 24
+    again = harvest("demo-dcat")  # incremental: none modified since, none read again
+    assert again.counts == {**again.counts, "unchanged": 0, "updated": 0, "missing": 0}
+    assert "not-modified:24" in session.get(HarvestJob, again.job_id).notes
+
+
+def _dated(datasets: dict[str, tuple[str, str | None]], link: str | None = None) -> bytes:
+    """A page of datasets: name -> (title, dct:modified or None)."""
+    lines = [
+        "@prefix dcat: <http://www.w3.org/ns/dcat#> .",
+        "@prefix dct: <http://purl.org/dc/terms/> .",
+        "@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .",
+        "@prefix hydra: <http://www.w3.org/ns/hydra/core#> .",
+    ]
+    for name, (title, modified) in datasets.items():
+        uri = f"https://data.wuzhou.gov.cn/dataset/{name}"
+        date = f' ; dct:modified "{modified}"^^xsd:date' if modified else ""
+        lines.append(f'<{uri}> a dcat:Dataset ; dct:title "{title}"@zh{date} .')
+    if link:
+        lines.append(f"<page> a hydra:PartialCollectionView ; hydra:next <{link}> .")
+    return "\n".join(lines).encode()
+
+
+def _titles(session) -> dict[str, str]:
+    session.expire_all()
+    return {d.identifier or d.title: d.title for d in session.scalars(select(Dataset))}
+
+
+def test_incremental_runs_skip_records_not_modified_since(
+    source_server, new_source, harvest, session
+):
+    old = "2024-01-01"
+    source_server.file("/p1.ttl", _dated({"a": ("甲", old), "b": ("乙", old)}, "p2.ttl"), TURTLE)
+    source_server.file("/p2.ttl", _dated({"c": ("丙", None), "d": ("丁", old)}), TURTLE)
+    new_source("wuzhou", "dcat", source_server.url("/p1.ttl"))
+    assert harvest("wuzhou").counts["added"] == 4
+
+    # a is edited but still says 2024-01-01: left unread; b says it changed; c has no date
+    edited = {"a": ("甲（改）", old), "b": ("乙（改）", "2999-01-01")}
+    source_server.file("/p1.ttl", _dated(edited, "p2.ttl"), TURTLE)
+    source_server.file("/p2.ttl", _dated({"c": ("丙（改）", None), "d": ("丁", old)}), TURTLE)
+    source_server.requests.clear()
+    report = harvest("wuzhou")
+    assert source_server.requests == ["/p1.ttl", "/p2.ttl"]  # every page is still read
+    assert report.counts == {
+        **report.counts,
+        "updated": 2,
+        "unchanged": 0,
+        "missing": 0,
+        "archived": 0,
+    }
+    job = session.get(HarvestJob, report.job_id)
+    assert job.incremental_since is not None and "not-modified:2" in job.notes
+    assert sorted(_titles(session).values()) == ["丁", "丙（改）", "乙（改）", "甲"]
+
+    full = harvest("wuzhou", full=True)  # a full run reads every record
+    assert full.counts == {**full.counts, "updated": 1, "unchanged": 3}
+    assert "甲（改）" in _titles(session).values()
+
+
+def test_skipped_records_stay_and_gone_ones_are_archived_and_return(
+    source_server, new_source, harvest, session
+):
+    old = "2024-01-01"
+    both = _dated({"a": ("甲", old), "b": ("乙", old)})
+    source_server.file("/c.ttl", both, TURTLE)
+    new_source("wuzhou", "dcat", source_server.url("/c.ttl"))
+    harvest("wuzhou")
+    source_server.file("/c.ttl", _dated({"a": ("甲", old)}), TURTLE)
+    report = harvest("wuzhou", grace=timedelta(0))
+    assert report.counts == {**report.counts, "archived": 1, "unchanged": 0}  # a: not archived
+    session.expire_all()
+    assert sorted(d.state for d in session.scalars(select(Dataset))) == ["archived", "published"]
+    source_server.file("/c.ttl", both, TURTLE)  # b returns, still dated 2024: it is read
+    report = harvest("wuzhou")
+    assert report.counts == {**report.counts, "restored": 1, "archived": 0}
+    session.expire_all()
+    assert {d.state for d in session.scalars(select(Dataset))} == {"published"}
+
+
+def test_latest_change_reads_dates_times_and_zones():
+    graph = Graph().parse(
+        data="""
+        @prefix dcat: <http://www.w3.org/ns/dcat#> . @prefix dct: <http://purl.org/dc/terms/> .
+        @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+        @prefix foaf: <http://xmlns.com/foaf/0.1/> .
+        <d1> dct:modified "2024-03-01"^^xsd:date .
+        <d2> dct:modified "2024-03-01T10:00:00+08:00"^^xsd:dateTime .
+        <d3> dct:modified "2024-03-01T10:00:00"^^xsd:dateTime .
+        <d4> dct:modified "2024-03-01"^^xsd:date ; dcat:distribution <f4> .
+        <f4> dct:modified "2024-05-01T00:00:00Z"^^xsd:dateTime .
+        <r5> foaf:primaryTopic <d5> ; dct:modified "2024-06-01T00:00:00Z"^^xsd:dateTime .
+        <d5> dct:modified "2024-03-01T00:00:00Z"^^xsd:dateTime .
+        <d6> dct:title "no date" .
+        <d7> dct:modified "yesterday" .
+        """,
+        format="turtle",
+        publicID="http://x.test/",
+    )
+    changed = {n: latest_change(graph, URIRef(f"http://x.test/d{n}")) for n in range(1, 8)}
+    assert changed[1] == datetime(2024, 3, 2, 14)  # the whole day, in any zone
+    assert changed[2] == datetime(2024, 3, 1, 2)  # UTC
+    assert changed[3] == datetime(2024, 3, 2, 0)  # no zone: up to 14 hours later in UTC
+    assert changed[4] == datetime(2024, 5, 1)  # a later distribution
+    assert changed[5] == datetime(2024, 6, 1)  # a later catalog record
+    assert changed[6] is None and changed[7] is None  # always read

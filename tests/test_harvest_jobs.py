@@ -300,3 +300,30 @@ def test_records_naming_no_publisher_belong_to_the_sources_department(
         package(1)["id"]: "南宁市大数据发展局",
         package(2)["id"]: "南宁市交通运输局",
     }
+
+
+def test_a_conflict_is_shown_on_the_dataset_page_until_resolved(
+    site, source_server, new_source, harvest, session, client
+):
+    harvest("nanning")
+    url, mirror = source_server.ckan("/mirror")
+    mirror.packages = [copy.deepcopy(site.packages[1])]
+    mirror.packages[0]["title"] = "南宁市公交线路信息（镜像站改写）"
+    new_source("mirror", "ckan", url)
+    harvest("mirror")
+    dataset_id = _record(session, 2).dataset_id
+    notice = "另一来源“mirror”于"
+    page = client.get(f"/dataset/{dataset_id}").text
+    assert notice in page and "提供了不同的内容" in page
+    assert notice not in client.get(f"/dataset/{_record(session, 1).dataset_id}").text
+    english = client.get(f"/dataset/{dataset_id}?lang=en").text
+    assert "The source “mirror” sent different content for this dataset on" in english
+
+    report = harvest("mirror")  # incremental, the record unchanged: looked at again
+    assert report.counts["failed"] == 1
+    assert notice in client.get(f"/dataset/{dataset_id}?lang=zh").text
+
+    mirror.packages[0] = copy.deepcopy(site.packages[1])  # the two sources agree again
+    report = harvest("mirror")
+    assert report.counts == {**report.counts, "failed": 0, "unchanged": 1}
+    assert notice not in client.get(f"/dataset/{dataset_id}").text

@@ -28,6 +28,7 @@ FIXTURES = Path(__file__).parent / "fixtures" / "shacl"
 SH = Namespace("http://www.w3.org/ns/shacl#")
 DCAT = Namespace("http://www.w3.org/ns/dcat#")
 RDF_TYPE = URIRef("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+DCT_HAS_PART = URIRef("http://purl.org/dc/terms/hasPart")
 
 
 @pytest.fixture(scope="module")
@@ -137,3 +138,19 @@ def test_the_shapes_do_catch_a_broken_record(demo_client, sample_ids, dcat_ap_sh
     found = violations(data, dcat_ap_shapes)
     assert any("title" in v for v in found) and any("accessURL" in v for v in found)
     assert any("applicableLegislation" in v for v in violations(data, hvd_shapes, "rdfs"))
+
+
+def test_harvest_source_sub_catalogs_have_no_dcat_ap_violations(
+    source_server, new_source, harvest, client, dcat_ap_shapes
+):
+    page = (
+        "@prefix dcat: <http://www.w3.org/ns/dcat#> . @prefix dct: <http://purl.org/dc/terms/> .\n"
+        '<https://data.nanning.gov.cn/dataset/1> a dcat:Dataset ; dct:title "南宁市公交线路"@zh ;'
+        ' dct:description "南宁市公交线路与站点。"@zh ; dct:identifier "nn-1" .'
+    ).encode()
+    new_source("nanning", "dcat", source_server.file("/nanning.ttl", page, "text/turtle"))
+    assert harvest("nanning").counts["added"] == 1
+    data = _graph(client, ["/catalog.ttl"])
+    parts = [p for p in data.objects(URIRef("http://gxdata.test/catalog"), DCT_HAS_PART)]
+    assert any("/catalog/source/" in str(p) for p in parts)
+    assert violations(data, dcat_ap_shapes) == []

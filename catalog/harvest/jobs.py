@@ -3,6 +3,11 @@
 Service functions: they take a session and never commit. At most one job of a source runs at
 a time (a partial unique index says so to the database as well); a job still running past
 its time limit is marked failed by the next start, so a job that died never blocks a source.
+
+The per-record log is pruned (:func:`prune_job_records`): a source keeps the record rows of its
+last N jobs, and always those of its latest successful job, which say what the source holds
+now (the conflicts shown on dataset pages, :mod:`catalog.harvest.conflicts`, read them). The
+job rows and their counts are never deleted.
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Select, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -125,6 +130,40 @@ def last_success_started(session: Session, source_id: int) -> datetime | None:
             HarvestJob.source_id == source_id, HarvestJob.status == SUCCEEDED
         )
     )
+
+
+def latest_successes() -> Select[int]:
+    """The id of each source's latest successful job (a subquery)."""
+    return (
+        select(func.max(HarvestJob.id))
+        .where(HarvestJob.status == SUCCEEDED)
+        .group_by(HarvestJob.source_id)
+    )
+
+
+def prune_job_records(session: Session, source_id: int, keep: int) -> int:
+    """Delete the record rows of the source's jobs older than its ``keep`` latest, except
+    those of its latest successful job; the number deleted. ``keep`` 0 keeps everything."""
+    if keep <= 0:
+        return 0
+    kept = set(
+        session.scalars(
+            select(HarvestJob.id)
+            .where(HarvestJob.source_id == source_id)
+            .order_by(HarvestJob.id.desc())
+            .limit(keep)
+        )
+    )
+    kept |= set(session.scalars(latest_successes().where(HarvestJob.source_id == source_id)))
+    older = select(HarvestJob.id).where(
+        HarvestJob.source_id == source_id, HarvestJob.id.not_in(kept)
+    )
+    result = session.execute(
+        delete(HarvestJobRecord)
+        .where(HarvestJobRecord.job_id.in_(older))
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0  # type: ignore[attr-defined]
 
 
 def source_jobs(session: Session, source_id: int, limit: int = 50) -> list[HarvestJob]:

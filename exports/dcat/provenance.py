@@ -1,9 +1,9 @@
 """Where a record comes from: ``dct:provenance`` of harvested and derived records.
 
 The demo loader marks each record's origin in ``Dataset.extras["source"]``; each known origin
-has a statement here. When harvesting lands (harvest sources and jobs, the original identifier
-and URI, the harvest time), a harvested record adds its source's name and address, the
-original identifier (``adms:identifier``) and URI, and the harvest time to this statement.
+has a statement here. A harvested record's statement names its source, the identifier it has
+there and when it was first and last harvested (the source is also the record's sub-catalog,
+:mod:`exports.dcat.subcatalogs`).
 """
 
 from __future__ import annotations
@@ -35,10 +35,24 @@ ORIGINS: dict[str, dict[str, str]] = {
 
 
 def provenance_triples(dataset: Dataset, s: IRI, ctx: PublishContext) -> Chunk:
-    origin = ORIGINS.get(str((dataset.extras or {}).get("source") or ""))
+    origin = harvested(dataset) or ORIGINS.get(str((dataset.extras or {}).get("source") or ""))
     if origin is None:
         return []
     node = ctx.bnode()
     out: Chunk = [(s, DCT_.provenance, node), (node, A, DCT_.ProvenanceStatement)]
     out += [(node, RDFS_.label, text(v, lang)) for lang, v in origin.items()]
     return out
+
+
+def harvested(dataset: Dataset) -> dict[str, str] | None:
+    """The statement of a harvested record: source, identifier there, harvest times."""
+    record = dataset.harvest_record
+    if record is None:
+        return None
+    name, remote = record.source.name, record.identifier or record.remote_id
+    first, last = f"{record.first_harvested_at:%Y-%m-%d}", f"{record.harvested_at:%Y-%m-%d}"
+    return {
+        "zh": f"采集自“{name}”，在该来源的标识为 {remote}；{first}首次采集，{last}最近一次更新。",
+        "en": f"Harvested from “{name}”, where its identifier is {remote}; first harvested on "
+        f"{first}, last changed by a harvest on {last}.",
+    }

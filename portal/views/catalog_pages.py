@@ -9,6 +9,7 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 from catalog import queries, uris
 from catalog.access import can_fetch_files
 from catalog.browse import build_query, search_catalog
+from catalog.harvest.conflicts import open_conflicts
 from catalog.harvest.provenance import provenance
 from catalog.preview import PREVIEWABLE, preview_table
 from catalog.search.base import FACET_FIELDS
@@ -67,6 +68,7 @@ def dataset(id_or_slug: str) -> Response:
         files_open=can_fetch_files(found),
         schema_org=schema_org.dataset_jsonld(found, current_app.config["BASE_URL"]),
         harvested_from=provenance(get_session(), found.id),  # "provenance" names a global
+        conflicts=open_conflicts(get_session(), found.id),
     )
     return linked_data.dataset_alternates(Response(page), found)
 

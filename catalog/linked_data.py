@@ -51,10 +51,13 @@ class CatalogFilter:
     modified_since: datetime | None = None
     text: str = ""
     facets: dict[str, list[str]] = field(default_factory=dict)
+    source: int | None = None  # the harvest source's sub-catalog
 
     @property
     def empty(self) -> bool:
-        return self.modified_since is None and not self.text and not self.facets
+        return (
+            self.modified_since is None and not self.text and not self.facets and not self.source
+        )
 
 
 @dataclass(frozen=True)
@@ -92,7 +95,15 @@ def parse_filter(args: Mapping[str, Sequence[str]]) -> CatalogFilter:
         name: [v for v in args.get(name, []) if v][:20] for name in FACET_FIELDS if args.get(name)
     }
     text = (args.get("q") or [""])[0].strip()[:200]
-    return CatalogFilter(modified_since, text, {k: v for k, v in facets.items() if v})
+    source_arg = (args.get("source") or [""])[0].strip()
+    if source_arg and not source_arg.isdigit():
+        raise FilterError(f"source must be a harvest source's number: {source_arg!r}")
+    return CatalogFilter(
+        modified_since,
+        text,
+        {k: v for k, v in facets.items() if v},
+        int(source_arg) if source_arg else None,
+    )
 
 
 def parse_page(value: str | None) -> int:
@@ -116,6 +127,8 @@ def page_links(
     if flt.text:
         params.append(("q", flt.text))
     params += [(name, v) for name, values in sorted(flt.facets.items()) for v in values]
+    if flt.source is not None:
+        params.append(("source", str(flt.source)))
 
     def link(number: int) -> str:
         return uris.catalog_page_url(base_url, suffix, urlencode([*params, ("page", str(number))]))
@@ -194,9 +207,22 @@ def filtered_datasets(
                 Distribution.dataset_id == Dataset.id, Distribution.format.in_(facets["format"])
             )
         )
+    if flt.source is not None:
+        stmt = stmt.where(
+            exists().where(
+                HarvestRecord.dataset_id == Dataset.id, HarvestRecord.source_id == flt.source
+            )
+        )
     if flt.text and engine is not None:
         stmt = stmt.where(Dataset.id.in_(matching_ids(engine, flt.text)))
     return stmt
+
+
+def get_source(session: Session, source_id: str) -> HarvestSource | None:
+    """A harvest source that is a sub-catalog (it holds public datasets), by its number."""
+    if not source_id.isdigit():
+        return None
+    return next((s for s in harvest_sources(session) if s.id == int(source_id)), None)
 
 
 def matching_ids(engine: SearchEngine, text: str) -> list[str]:

@@ -5,9 +5,9 @@ listening to the session factory and re-reading the same datasets, one
 :class:`CommitWatcher` per session factory records in every flush which datasets the
 transaction touched (directly, through a distribution, or through a department whose own
 values changed). After the commit it reads those datasets once, a batch at a time, with
-their distributions and department, and hands each batch to every follower: the ids that
-changed and the public datasets among them (the others are to be removed). A rolled-back
-transaction changes nothing.
+what the exports need of them (:data:`catalog.linked_data.LOAD_OPTIONS`), and hands each
+batch to every follower: the ids that changed and the public datasets among them (the
+others are to be removed). A rolled-back transaction changes nothing.
 
 A follower that fails is logged and the others still run: the database is the truth, and
 each follower has a command that rebuilds it (``gxdata index rebuild``,
@@ -23,8 +23,9 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Protocol
 
 from sqlalchemy import event, select
-from sqlalchemy.orm import Session, selectinload, sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
+from catalog.linked_data import LOAD_OPTIONS
 from catalog.models import Dataset, Department, Distribution
 from catalog.queries import public_datasets
 
@@ -161,7 +162,7 @@ def _batches(session: Session, ids: list[str]) -> Iterator[tuple[list[str], list
             public_datasets()
             .where(Dataset.id.in_(changed))
             .order_by(Dataset.id)
-            .options(selectinload(Dataset.distributions), selectinload(Dataset.department))
+            .options(*LOAD_OPTIONS)
         )
         yield changed, list(session.scalars(stmt))
 

@@ -121,3 +121,31 @@ def test_the_dump_reads_provenance_by_batch(source_server, new_source, harvest, 
     with services.session_factory() as session:
         part = source_catalog(session, "source-40")
         assert len(set(graph.objects(part, DCAT.dataset))) == 40
+
+
+def test_a_source_sub_catalog_uri_dereferences(
+    source_server, new_source, harvest, session, client
+):
+    url = source_server.file("/nanning.ttl", dcat_page("nanning", 2), TURTLE)
+    new_source("南宁市目录", "dcat", url)
+    other = source_server.file("/beihai.ttl", dcat_page("beihai", 1), TURTLE)
+    new_source("北海市目录", "dcat", other)
+    harvest("南宁市目录"), harvest("北海市目录")
+    part = source_catalog(session, "南宁市目录")
+    path = part.removeprefix(BASE)
+
+    rdf = client.get(path, headers={"Accept": TURTLE})
+    assert rdf.status_code == 303
+    page = client.get(rdf.headers["Location"].removeprefix(BASE))
+    graph = Graph().parse(data=page.get_data(as_text=True), format="turtle")
+    datasets = set(graph.subjects(RDF.type, DCAT.Dataset))
+    source_id = int(path.rsplit("/", 1)[1])
+    harvested = session.scalars(
+        select(HarvestRecord.dataset_id).where(HarvestRecord.source_id == source_id)
+    )
+    assert datasets == {URIRef(f"{BASE}/dataset/{i}") for i in harvested}
+    assert len(datasets) == 2
+    assert client.get(path).status_code == 303  # a browser is sent to the catalog's page
+    assert client.get("/catalog/source/999").status_code == 404
+    assert client.get("/catalog/source/not-a-number").status_code == 404
+    assert client.get("/catalog.ttl?source=x").status_code == 400

@@ -20,6 +20,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    url_for,
 )
 
 from catalog import linked_data, queries, uris
@@ -135,6 +136,20 @@ def department_catalog(slug: str) -> Response:
         uris.catalog_page_url(_base(), fmt.suffix, f"department={slug}")
         if fmt
         else uris.department_uri(_base(), slug)
+    )
+    return vary_accept(redirect(target, 303))  # type: ignore[arg-type]
+
+
+@bp.get("/catalog/source/<source_id>")
+def source_catalog(source_id: str) -> Response:
+    """A harvest source's sub-catalog: its datasets in RDF, or the catalog's page."""
+    if linked_data.get_source(get_session(), source_id) is None:
+        abort(404)
+    fmt = negotiate()
+    target = (
+        uris.catalog_page_url(_base(), fmt.suffix, f"source={source_id}")
+        if fmt
+        else url_for("linked_data.catalog")
     )
     return vary_accept(redirect(target, 303))  # type: ignore[arg-type]
 

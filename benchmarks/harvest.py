@@ -9,7 +9,7 @@ fresh SQLite catalog whose whoosh index follows every commit (``catalog.indexing
 as in the portal): a first run, an unchanged re-run that fetches, maps and hashes every
 record (``full``), and for CKAN an incremental re-run. Prints datasets per second for each
 run and the peak memory (RSS) of the process that harvested, which does nothing else; its
-libraries alone (jieba's and pypinyin's dictionaries, SQLAlchemy, whoosh, rdflib) take the
+libraries alone (the segmenter's and pypinyin's dictionaries, SQLAlchemy, whoosh, rdflib) take the
 "baseline" printed first.
 
     .venv/bin/python -m benchmarks.harvest --datasets 10000
@@ -38,7 +38,7 @@ from catalog.db import make_engine, make_session_factory
 from catalog.harvest.sources import add_source
 from catalog.indexing import IndexSync
 from catalog.search import open_engine
-from catalog.search.chinese import jieba_segmenter
+from catalog.search.chinese import load_segmenter
 from harvesters.base import HarvestReport, HarvestSettings
 from harvesters.run import run_source
 
@@ -145,7 +145,7 @@ def harvest_runs(
                 search.close()
                 engine.dispose()
 
-        jieba_segmenter()  # the search index needs it; loaded before measuring
+        load_segmenter()  # the search index needs it; loaded before measuring
         print(f"  baseline (libraries loaded): {_peak_mb():.0f} MB")
         with factory() as session, session.begin():
             add_source(session, name=kind, kind=kind, url=location, allow_local=True)

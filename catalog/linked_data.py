@@ -55,9 +55,7 @@ class CatalogFilter:
 
     @property
     def empty(self) -> bool:
-        return (
-            self.modified_since is None and not self.text and not self.facets and not self.source
-        )
+        return self.modified_since is None and not self.text and not self.facets and not self.source
 
 
 @dataclass(frozen=True)

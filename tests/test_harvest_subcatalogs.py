@@ -123,9 +123,7 @@ def test_the_dump_reads_provenance_by_batch(source_server, new_source, harvest, 
         assert len(set(graph.objects(part, DCAT.dataset))) == 40
 
 
-def test_a_source_sub_catalog_uri_dereferences(
-    source_server, new_source, harvest, session, client
-):
+def test_a_source_sub_catalog_uri_dereferences(source_server, new_source, harvest, session, client):
     url = source_server.file("/nanning.ttl", dcat_page("nanning", 2), TURTLE)
     new_source("南宁市目录", "dcat", url)
     other = source_server.file("/beihai.ttl", dcat_page("beihai", 1), TURTLE)

@@ -26,6 +26,7 @@ from catalog.search import (
     SearchQuery,
     SearchResult,
     SearchSchemaOutdated,
+    chinese,
     open_engine,
     whoosh_arrays,
 )
@@ -467,6 +468,24 @@ def test_open_reports_an_outdated_schema(tmp_path: Path) -> None:
     with pytest.raises(SearchSchemaOutdated):
         open_engine("whoosh", str(path))
     assert open_engine("whoosh", str(path), recreate=True).count() == 0
+
+
+def test_an_index_segmented_by_another_segmenter_is_outdated(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "index"
+    monkeypatch.setattr(chinese, "SEGMENTER", "jieba")  # the Python jieba, before jieba-rs
+    open_engine("whoosh", str(path)).close()
+    monkeypatch.undo()
+    with pytest.raises(SearchSchemaOutdated):
+        open_engine("whoosh", str(path))
+
+
+def test_segmentation_splits_latin_runs_as_jieba_does() -> None:
+    words = [w for w, _, _ in chinese.segment("2020-05-15 JG数据_0.csv(km2)", "default")]
+    assert words == [
+        "2020", "-", "05", "-", "15", " ", "JG", "数据", "_", "0", ".", "csv", "(", "km2", ")"
+    ]  # fmt: skip
 
 
 def test_open_reports_a_schema_pickled_from_vanished_code(

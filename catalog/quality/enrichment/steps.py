@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 from pathlib import PurePosixPath
 
 from sqlalchemy.orm import Session
@@ -24,7 +25,6 @@ from catalog.quality.enrichment.pipeline import EnrichContext, Inference, Record
 from catalog.quality.enrichment.sniff import sniff
 from catalog.quality.validate import is_stale, report_for, validate_distribution
 from catalog.quality.validation import is_tabular
-from catalog.search.chinese import jieba_segmenter
 from vocab import category_rules, divisions, formats, topics
 from vocab.skos import Concept
 
@@ -205,10 +205,11 @@ def infer_keywords(
 ) -> list[Inference]:
     if not recorded.may_set(dataset, "keywords"):
         return []
-    jieba_segmenter()  # the dictionary, loaded once and quietly
-    # Imported here: its part-of-speech and IDF tables take about 130 MB, which only the
-    # process that enriches needs (not the portal's web workers nor a harvest).
+    # Imported here: jieba's dictionary, part-of-speech and IDF tables take about 180 MB,
+    # which only the process that enriches needs (not the portal's web workers nor a harvest).
     import jieba.analyse  # noqa: PLC0415
+
+    jieba.setLogLevel(logging.WARNING)  # its dictionary loads with log lines on stderr
 
     text = f"{dataset.title}。{dataset.title}。{dataset.description or ''}"
     words = [

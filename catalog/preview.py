@@ -15,7 +15,6 @@ from itertools import islice
 from pathlib import Path
 
 import xlrd
-from openpyxl import load_workbook
 
 ENCODINGS = ("utf-8-sig", "gb18030")
 PREVIEWABLE = frozenset({"CSV", "TSV", "XLSX", "XLS", "JSON"})
@@ -84,6 +83,8 @@ def _csv(path: Path, max_rows: int) -> Preview:
 
 
 def _xlsx(path: Path, max_rows: int) -> Preview:
+    from openpyxl import load_workbook  # noqa: PLC0415 - openpyxl (~20 MB) only where spreadsheets are read
+
     with path.open("rb") as handle:  # a file object: stored files have no extension
         book = load_workbook(handle, read_only=True, data_only=True)
         try:

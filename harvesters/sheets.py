@@ -15,11 +15,13 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from typing import TYPE_CHECKING
 from xml.etree import ElementTree
 
 import xlrd
-from openpyxl import load_workbook
-from openpyxl.worksheet.cell_range import CellRange
+
+if TYPE_CHECKING:
+    from openpyxl.worksheet.cell_range import CellRange
 
 XLSX_MAGIC = b"PK\x03\x04"
 XLS_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -106,6 +108,8 @@ def _header_of(last: int, rows: list[list[str]], field_for: Callable[[str], str 
 
 
 def _xlsx(content: bytes) -> list[Sheet]:
+    from openpyxl import load_workbook  # noqa: PLC0415 - openpyxl (~20 MB) only where spreadsheets are read
+
     """Rows streamed in read-only mode (a full workbook of 10,000 rows costs ~50 MB more);
     the merged ranges, which read-only mode does not load, read from each sheet's XML."""
     archive = zipfile.ZipFile(io.BytesIO(content))
@@ -122,6 +126,8 @@ def _xlsx(content: bytes) -> list[Sheet]:
 
 
 def _merged_ranges(archive: zipfile.ZipFile, path: str) -> list[CellRange]:
+    from openpyxl.worksheet.cell_range import CellRange  # noqa: PLC0415
+
     ranges = []
     with archive.open(path) as xml:
         for _event, element in ElementTree.iterparse(xml):

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from openpyxl import Workbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -207,6 +206,8 @@ def _as_csv(rows: list[list[object]]) -> bytes:
 
 
 def _as_xlsx(rows: list[list[object]]) -> bytes:
+    from openpyxl import Workbook  # noqa: PLC0415 - openpyxl only when the demo is loaded
+
     book = Workbook(write_only=True)
     sheet = book.create_sheet("数据目录")
     sheet.append(list(CATALOG_COLUMNS))

@@ -26,7 +26,6 @@ from typing import Any
 from urllib.parse import quote
 
 import xlrd
-from openpyxl import load_workbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -223,6 +222,8 @@ def _write_spreadsheet(method: Method, fmt: str, path: Path, target: Path) -> No
 
 
 def _sheet_rows(path: Path, fmt: str) -> Iterator[list[Any]]:
+    from openpyxl import load_workbook  # noqa: PLC0415 - openpyxl (~20 MB) only where spreadsheets are read
+
     """The rows of the first sheet, trailing empty rows dropped."""
     if fmt == "XLS":
         book = xlrd.open_workbook(str(path), on_demand=True)

@@ -131,13 +131,7 @@ def department_catalog(slug: str) -> Response:
     """A department's sub-catalog: its datasets in RDF, or its page."""
     if queries.get_department(get_session(), slug) is None:
         abort(404)
-    fmt = negotiate()
-    target = (
-        uris.catalog_page_url(_base(), fmt.suffix, f"department={slug}")
-        if fmt
-        else uris.department_uri(_base(), slug)
-    )
-    return vary_accept(redirect(target, 303))  # type: ignore[arg-type]
+    return _sub_catalog(f"department={slug}", uris.department_uri(_base(), slug))
 
 
 @bp.get("/catalog/source/<source_id>")
@@ -145,12 +139,13 @@ def source_catalog(source_id: str) -> Response:
     """A harvest source's sub-catalog: its datasets in RDF, or the catalog's page."""
     if linked_data.get_source(get_session(), source_id) is None:
         abort(404)
+    return _sub_catalog(f"source={source_id}", url_for("linked_data.catalog"))
+
+
+def _sub_catalog(query: str, page: str) -> Response:
+    """303 to the catalog pages filtered by ``query`` (RDF asked for), else to ``page``."""
     fmt = negotiate()
-    target = (
-        uris.catalog_page_url(_base(), fmt.suffix, f"source={source_id}")
-        if fmt
-        else url_for("linked_data.catalog")
-    )
+    target = uris.catalog_page_url(_base(), fmt.suffix, query) if fmt else page
     return vary_accept(redirect(target, 303))  # type: ignore[arg-type]
 
 

@@ -132,7 +132,7 @@ def _ensure_index() -> None:
 
 
 def _serve(app: Flask, host: str, port: int) -> None:
-    services().search.search(SearchQuery(text="广西"))  # load jieba's dictionary now
+    services().search.search(SearchQuery(text="广西"))  # load the segmenter's dictionary now
     click.echo(f"广西公共数据开放平台: http://{host}:{port}/  (Ctrl+C to stop)")
     workers = quality.start_background_workers(app)  # validation and enrichment jobs
     if workers:

@@ -1,4 +1,4 @@
-"""The whoosh search engine: a file index with jieba segmentation and numpy-side querying.
+"""The whoosh search engine: a file index with jieba segmentation (rjieba) and numpy-side querying.
 
 whoosh stores the documents (segments, postings, columns) and guards writes with its file lock.
 Queries run on arrays (:mod:`catalog.search.whoosh_view`): text terms are matched and scored

@@ -23,7 +23,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
-import pyoxigraph as ox
 from sqlalchemy.orm import Session, sessionmaker
 
 from catalog import uris
@@ -35,8 +34,7 @@ from exports.dcat.context import PublishContext
 from exports.dcat.write import dataset_chunk
 from exports.rdf.terms import IRI, BNode, Chunk, Node
 from exports.rdf.writers import nquads
-from exports.sparql_results import Answer, QueryFailed
-from exports.sparql_worker import handle, serve
+from exports.sparql_protocol import Answer, QueryFailed
 from exports.vocabularies import all_vocabulary_chunks
 
 log = logging.getLogger(__name__)
@@ -59,19 +57,25 @@ class LocalBackend:
     MAX_RUNNING = 2
 
     def __init__(self) -> None:
+        # Loaded here: only a process that holds a store needs pyoxigraph.
+        import pyoxigraph as ox  # noqa: PLC0415
+
+        from exports.sparql_worker import handle  # noqa: PLC0415
+
         self.store = ox.Store()
+        self._handle = handle
         self._slots = threading.BoundedSemaphore(self.MAX_RUNNING)
 
     def call(self, op: str, *args: Any, timeout: float | None = None) -> Any:
         if op != "query" or timeout is None:
-            return handle(self.store, (op, *args))
+            return self._handle(self.store, (op, *args))
         if not self._slots.acquire(timeout=1):
             raise QueryFailed("busy", "too many queries are running; try again shortly", 503)
         result: dict[str, Any] = {}
 
         def run() -> None:
             try:
-                result["answer"] = handle(self.store, (op, *args))
+                result["answer"] = self._handle(self.store, (op, *args))
             except Exception as error:  # handed to the caller
                 result["error"] = error
             finally:
@@ -101,6 +105,8 @@ class WorkerBackend:
         self._conn: Any = None
 
     def _start(self) -> None:
+        from exports.sparql_worker import serve  # noqa: PLC0415 - pyoxigraph, in the worker
+
         context = multiprocessing.get_context("spawn")
         parent, child = context.Pipe()
         process = context.Process(target=serve, args=(self.path, child), daemon=True)

@@ -3,7 +3,8 @@
 SELECT and ASK results in the four standard formats (JSON, XML, CSV, TSV), CONSTRUCT and
 DESCRIBE results as Turtle, N-Triples or RDF/XML. Written here rather than by pyoxigraph
 because the endpoint stops at a row limit. This module imports nothing of the project but
-pyoxigraph, so the store's worker process (:mod:`exports.sparql_worker`) loads it cheaply.
+:mod:`exports.sparql_protocol`, so the store's worker process (:mod:`exports.sparql_worker`)
+loads it cheaply.
 """
 
 from __future__ import annotations
@@ -19,6 +20,10 @@ from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
 
+from exports.sparql_protocol import GRAPH_TYPES, RESULT_TYPES, Answer, QueryFailed
+
+__all__ = ["GRAPH_TYPES", "RESULT_TYPES", "Answer", "QueryFailed", "QueryOutcome", "answer"]
+
 
 @dataclass
 class QueryOutcome:
@@ -27,25 +32,6 @@ class QueryOutcome:
     rows: list[list[Any]]  # select: pyoxigraph terms or None; graph: (s, p, o)
     boolean: bool | None
     truncated: bool
-
-
-@dataclass(frozen=True)
-class Answer:
-    """A written result: what it is, its text, its format key and whether it was cut."""
-
-    kind: str
-    text: str
-    key: str
-    truncated: bool
-
-
-class QueryFailed(ValueError):
-    """The query is malformed, an update, or ran out of time (a stable kebab-case code)."""
-
-    def __init__(self, code: str, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.code = code
-        self.status = status
 
 
 def evaluate(store: ox.Store, text: str, max_rows: int, deadline: float) -> QueryOutcome:
@@ -89,15 +75,6 @@ def answer(
     if outcome.kind == "graph":
         return Answer("graph", graph_text(outcome, graph_key), graph_key, outcome.truncated)
     return Answer(outcome.kind, WRITERS[result_key](outcome), result_key, outcome.truncated)
-
-
-RESULT_TYPES = {
-    "json": "application/sparql-results+json",
-    "xml": "application/sparql-results+xml",
-    "csv": "text/csv",
-    "tsv": "text/tab-separated-values",
-}
-GRAPH_TYPES = {"ttl": "text/turtle", "nt": "application/n-triples", "rdf": "application/rdf+xml"}
 
 
 def _json_term(term: Any) -> dict[str, str]:

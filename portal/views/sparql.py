@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, render_template, request
 
-from exports.sparql_results import GRAPH_TYPES, RESULT_TYPES, QueryFailed
+from exports.sparql_protocol import GRAPH_TYPES, RESULT_TYPES, QueryFailed
 from portal.db import services
 from portal.problems import problem
 

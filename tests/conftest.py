@@ -8,7 +8,6 @@ each app then gets a fresh database created next to the named one and dropped af
 from __future__ import annotations
 
 import os
-import threading
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import replace
@@ -16,13 +15,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from browsers import serving
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from sources_server import SourceServer
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
-from werkzeug.serving import make_server
 
 from catalog import migrate
 from catalog.demo.loader import load_demo
@@ -132,12 +131,8 @@ def demo_client(demo_app: Flask) -> FlaskClient:
 @pytest.fixture(scope="session")
 def live_server(demo_app: Flask) -> Iterator[str]:
     """The demo portal served over real HTTP on 127.0.0.1."""
-    server = make_server("127.0.0.1", 0, demo_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
+    with serving(demo_app) as url:
+        yield url
 
 
 @pytest.fixture

@@ -3,20 +3,10 @@ facet, open a dataset, preview and download a file."""
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
+from browsers import BROWSER_MARKS, launch_chromium, screenshot
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(), reason="Debian's chromium is absent (apt-get install chromium)"
-    ),
-]
+pytestmark = BROWSER_MARKS
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 
@@ -24,16 +14,7 @@ sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not 
 @pytest.fixture(scope="module")
 def browser():
     with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--no-first-run",
-            ],
-        )
+        browser = launch_chromium(playwright)
         yield browser
         browser.close()
 
@@ -47,20 +28,14 @@ def page(browser):
     context.close()
 
 
-def _shot(page, name: str) -> None:
-    if os.environ.get("GXDATA_SCREENSHOTS"):
-        ARTIFACTS.mkdir(exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-
-
 def test_search_narrow_open_preview_download(page, live_server, tmp_path):
     page.goto(live_server + "/")
-    _shot(page, "home")
+    screenshot(page, "home")
     page.get_by_label("检索数据集").fill("世界")
     page.keyboard.press("Enter")
     page.wait_for_url("**/dataset?q=*")
     assert "个数据集" in page.locator(".result-count").inner_text()
-    _shot(page, "search")
+    screenshot(page, "search")
 
     page.locator('[data-facet="format"] a', has_text="CSV").first.click()
     page.wait_for_url("**format=CSV**")
@@ -69,12 +44,12 @@ def test_search_narrow_open_preview_download(page, live_server, tmp_path):
     page.get_by_role("link", name="世界各国和地区人口数").first.click()
     page.wait_for_selector("h1")
     assert page.locator("h1").inner_text() == "世界各国和地区人口数"
-    _shot(page, "dataset")
+    screenshot(page, "dataset")
 
     page.get_by_role("link", name="预览").first.click()
     page.wait_for_selector("table.preview")
     assert page.locator("table.preview tbody tr").count() == 100
-    _shot(page, "preview")
+    screenshot(page, "preview")
 
     with page.expect_download() as download_info:
         page.get_by_role("link", name="下载").first.click()
@@ -95,7 +70,7 @@ def test_keyboard_reaches_the_search_box_and_english_works(page, live_server):
     assert page.locator(".dataset-item").count() > 0
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 400  # no sideways scrolling on a phone
-    _shot(page, "phone-search")
+    screenshot(page, "phone-search")
     page.goto(live_server + "/?lang=zh")
 
 
@@ -103,7 +78,7 @@ def test_sparql_form_runs_an_example_query(page, live_server):
     page.goto(live_server + "/sparql")
     assert page.locator("h1").inner_text() == "SPARQL 查询"
     assert "各部门发布的数据集数量" in page.locator(".sparql-example summary").first.inner_text()
-    _shot(page, "sparql-form")
+    screenshot(page, "sparql-form")
     page.get_by_role("button", name="执行查询").click()
     page.wait_for_load_state()
     body = page.locator("body").inner_text()
@@ -113,7 +88,7 @@ def test_sparql_form_runs_an_example_query(page, live_server):
 def test_rest_api_page_links_to_live_answers(page, live_server):
     page.goto(live_server + "/api/v1/docs")
     assert "/api/v1/datasets" in page.locator("main").inner_text()
-    _shot(page, "rest-api-docs")
+    screenshot(page, "rest-api-docs")
     page.get_by_role("link", name="试一试").first.click()
     page.wait_for_load_state()
     assert '"results"' in page.locator("body").inner_text()
@@ -137,7 +112,7 @@ def test_openness_page_draws_its_charts_and_reads_without_javascript(browser, pa
     assert page.locator('table[data-table="departments"] tbody tr').count() > 100
     assert page.locator("h1").inner_text() == "开放程度与数据质量"
     assert problems == []  # no script error, no Content-Security-Policy refusal
-    _shot(page, "openness")
+    screenshot(page, "openness")
 
     context = browser.new_context(java_script_enabled=False, locale="zh-CN")
     plain = context.new_page()

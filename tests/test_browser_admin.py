@@ -3,23 +3,12 @@ CKAN source, harvest it, read the job and a harvested dataset's provenance."""
 
 from __future__ import annotations
 
-import os
-import threading
-from pathlib import Path
-
 import pytest
-from werkzeug.serving import make_server
+from browsers import BROWSER_MARKS, launch_chromium, screenshot, serving
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 TOKEN = "admin-browser-token"
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(), reason="Debian's chromium is absent (apt-get install chromium)"
-    ),
-]
+pytestmark = BROWSER_MARKS
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 
@@ -28,39 +17,20 @@ sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not 
 def portal_url(app):
     """A fresh portal (not the shared demo) over real HTTP, administration switched on."""
     app.config["ADMIN_TOKEN"] = TOKEN
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
+    with serving(app) as url:
+        yield url
 
 
 @pytest.fixture
 def page():
     with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--no-first-run",
-            ],
-        )
+        browser = launch_chromium(playwright)
         context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
         page = context.new_page()
         page.set_default_timeout(15_000)
         yield page
         context.close()
         browser.close()
-
-
-def _shot(page, name: str) -> None:
-    if os.environ.get("GXDATA_SCREENSHOTS"):
-        ARTIFACTS.mkdir(exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
 def _package(n: int, title: str) -> dict:
@@ -93,28 +63,28 @@ def test_admin_adds_a_source_harvests_it_and_reads_the_job(page, portal_url, sou
     page.get_by_label("类型").select_option("ckan")
     page.get_by_label("地址（http 或 https）").fill(url)
     page.get_by_label("采集频率").select_option("daily")
-    _shot(page, "admin-sources-form")
+    screenshot(page, "admin-sources-form")
     page.get_by_role("button", name="添加").click()
     page.wait_for_selector("text=已添加采集来源")
-    _shot(page, "admin-source")
+    screenshot(page, "admin-source")
 
     page.get_by_role("button", name="立即采集").click()
     page.wait_for_url("**/admin/harvest/jobs/*")
     page.wait_for_selector(".job-status .status-succeeded", timeout=30_000)
     assert "记录缺少名称" in page.locator("table.records").inner_text()
-    _shot(page, "admin-job-rejected")
+    screenshot(page, "admin-job-rejected")
 
     page.get_by_role("link", name="2 新增").click()
     page.wait_for_url("**outcome=added**")
     assert page.locator("table.records tbody tr").count() == 2
-    _shot(page, "admin-job-added")
+    screenshot(page, "admin-job-added")
 
     page.get_by_role("link", name="南宁市自动气象站观测数据").click()
     page.wait_for_selector("h1")
     provenance = page.locator("section.provenance").inner_text()
     assert "广西气象局CKAN" in provenance and _package(1, "")["id"] in provenance
-    _shot(page, "dataset-provenance")
+    screenshot(page, "dataset-provenance")
 
     page.goto(portal_url + "/admin/harvest")
     assert "成功" in page.locator("table.admin-table").inner_text()
-    _shot(page, "admin-sources")
+    screenshot(page, "admin-sources")

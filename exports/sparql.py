@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -39,7 +39,6 @@ from exports.vocabularies import all_vocabulary_chunks
 
 log = logging.getLogger(__name__)
 
-BATCH = 500
 LOAD_CHARS = 2_000_000  # N-Quads sent to the store in one load
 READY_SECONDS = 60.0
 QueryRejected = QueryFailed  # the name the portal catches
@@ -169,15 +168,10 @@ class CatalogStore:
         self.backend.call("clear")
         self.backend.call("load", nquads(shared, self.shared))
         count = 0
-        pieces: list[str] = []
-        for dataset in stream(session, filtered_datasets(session, None, CatalogFilter())):
-            pieces.append(self._dataset_nquads(dataset, ctx, set()))
-            count += 1
-            if len(pieces) == BATCH:
-                self.backend.call("load", "".join(pieces))
-                pieces = []
-        if pieces:
-            self.backend.call("load", "".join(pieces))
+        datasets = stream(session, filtered_datasets(session, None, CatalogFilter()))
+        for text, _subjects, datasets_in_text in self._texts(datasets, ctx):
+            self.backend.call("load", text)
+            count += datasets_in_text
         self.backend.call("flush")
         return count
 
@@ -190,22 +184,28 @@ class CatalogStore:
         ctx = PublishContext(self.base_url, in_catalog=True)
         graphs = [uris.dataset_uri(self.base_url, i) for i in changed]
         self.backend.call("remove_graphs", graphs)
+        for text, subjects, _count in self._texts(public, ctx):
+            if subjects:
+                self.backend.call("remove_subjects", self.shared, sorted(subjects))
+            self.backend.call("load", text)
+
+    def _texts(
+        self, datasets: Iterable[Dataset], ctx: PublishContext
+    ) -> Iterator[tuple[str, set[str], int]]:
+        """The datasets' N-Quads a few MB at a time, with the shared subjects each text
+        describes (a shared description is written once per ``ctx``, so in one text only)
+        and how many datasets it holds."""
         pieces: list[str] = []
+        subjects: set[str] = set()
         size = 0
-        subjects: set[str] = set()  # shared descriptions in ``pieces``: each named once per ctx
-        for dataset in public:  # loaded a few MB at a time, not the whole batch in one text
+        for dataset in datasets:
             pieces.append(self._dataset_nquads(dataset, ctx, subjects))
             size += len(pieces[-1])
             if size >= LOAD_CHARS:
-                self._load(pieces, subjects)
+                yield "".join(pieces), subjects, len(pieces)
                 pieces, subjects, size = [], set(), 0
         if pieces:
-            self._load(pieces, subjects)
-
-    def _load(self, pieces: list[str], subjects: set[str]) -> None:
-        if subjects:
-            self.backend.call("remove_subjects", self.shared, sorted(subjects))
-        self.backend.call("load", "".join(pieces))
+            yield "".join(pieces), subjects, len(pieces)
 
     def _dataset_nquads(self, dataset: Dataset, ctx: PublishContext, subjects: set[str]) -> str:
         """The dataset's own triples in its graph; what they point to in the shared graph."""

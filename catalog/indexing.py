@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 from catalog.models import Dataset
 from catalog.queries import public_datasets
 from catalog.search.base import SearchDocument, SearchEngine
-from catalog.watch import follow, unfollow
+from catalog.watch import Following
 
 log = logging.getLogger(__name__)
 
@@ -57,18 +57,14 @@ def rebuild_index(session: Session, engine: SearchEngine) -> int:
     return engine.rebuild(public_documents(session))
 
 
-class IndexSync:
+class IndexSync(Following):
     """Upsert or remove the datasets a committed transaction touched (a commit follower)."""
 
     name = "search index"
 
     def __init__(self, engine: SearchEngine, session_factory: sessionmaker):
         self.engine = engine
-        self.session_factory = session_factory
-        self.watcher = follow(session_factory, self)
-
-    def detach(self) -> None:
-        unfollow(self.session_factory, self)
+        super().__init__(session_factory)
 
     def follow(self, changed: Sequence[str], public: Sequence[Dataset]) -> None:
         documents = [to_document(d) for d in public]

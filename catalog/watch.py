@@ -45,6 +45,22 @@ class Follower(Protocol):
         """``changed``: dataset ids; ``public``: those of them still public, fully loaded."""
 
 
+class Following:
+    """A follower that joins its session factory's watcher when made, and leaves on detach."""
+
+    name: str
+
+    def __init__(self, session_factory: sessionmaker) -> None:
+        self.session_factory = session_factory
+        self.watcher = follow(session_factory, self)
+
+    def detach(self) -> None:
+        unfollow(self.session_factory, self)
+
+    def follow(self, changed: Sequence[str], public: Sequence[Dataset]) -> None:
+        raise NotImplementedError
+
+
 class CommitWatcher:
     """Collect the datasets a transaction touched; after its commit, update the followers."""
 

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from catalog import uris
 from catalog.linked_data import CatalogFilter, catalog_summary, filtered_datasets, stream
 from catalog.models import Dataset
-from catalog.watch import follow, unfollow
+from catalog.watch import Following
 from exports.dcat.catalog import catalog_header
 from exports.dcat.context import PublishContext
 from exports.dcat.write import dataset_chunk
@@ -242,18 +242,14 @@ def _belongs(triple: tuple[Node, Node, Node], own: str) -> bool:
     )
 
 
-class StoreSync:
+class StoreSync(Following):
     """Re-publish the datasets each committed transaction touched (a commit follower)."""
 
     name = "SPARQL store"
 
     def __init__(self, store: CatalogStore, session_factory: sessionmaker) -> None:
         self.store = store
-        self.session_factory = session_factory
-        self.watcher = follow(session_factory, self)
-
-    def detach(self) -> None:
-        unfollow(self.session_factory, self)
+        super().__init__(session_factory)
 
     def follow(self, changed: Sequence[str], public: Sequence[Dataset]) -> None:
         self.store.sync(changed, public)

@@ -39,7 +39,6 @@ from catalog.db import make_engine, make_session_factory
 from catalog.harvest.sources import add_source
 from catalog.indexing import IndexSync
 from catalog.search import open_engine
-from catalog.search.chinese import load_segmenter
 from harvesters.base import HarvestReport, HarvestSettings
 from harvesters.run import run_source
 
@@ -148,7 +147,6 @@ def harvest_runs(
                 search.close()
                 engine.dispose()
 
-        load_segmenter()  # the search index needs it; loaded before measuring
         print(f"  baseline (libraries loaded): {_peak_mb():.0f} MB")
         with factory() as session, session.begin():
             add_source(session, name=kind, kind=kind, url=location, allow_local=True)

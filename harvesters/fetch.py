@@ -116,12 +116,7 @@ class LimitedSession(requests.Session):
         response = super().send(request, **kwargs)
         self._read_body(response, url)
         if response.status_code >= 500:
-            raise FetchError(
-                "http-error",
-                f"the source answered {response.status_code} {response.reason or ''}".strip(),
-                url,
-                response.status_code,
-            )
+            raise _http_error(response, url)
         return response
 
     def _read_body(self, response: requests.Response, url: str) -> None:
@@ -177,12 +172,7 @@ class Fetcher:
         headers = {"Accept": accept} if accept else {}
         response = self.session.get(location, headers=headers)
         if response.status_code >= 400:
-            raise FetchError(
-                "http-error",
-                f"the source answered {response.status_code} {response.reason or ''}".strip(),
-                location,
-                response.status_code,
-            )
+            raise _http_error(response, location)
         return Fetched(response.url, response.content, response.headers.get("Content-Type"))
 
     def _local(self, location: str) -> Fetched:
@@ -201,6 +191,11 @@ class Fetcher:
 
     def close(self) -> None:
         self.session.close()
+
+
+def _http_error(response: requests.Response, url: str) -> FetchError:
+    message = f"the source answered {response.status_code} {response.reason or ''}".strip()
+    return FetchError("http-error", message, url, response.status_code)
 
 
 def _reason(error: BaseException) -> str:

@@ -94,8 +94,6 @@ class LimitedSession(requests.Session):
         kwargs["timeout"] = (self.limits.timeout, self.limits.timeout)
         try:
             return super().request(text_method, text_url, *args, **kwargs)
-        except FetchError:
-            raise
         except requests.TooManyRedirects:
             raise FetchError(
                 "redirect-loop", f"more than {self.max_redirects} redirects", text_url
@@ -104,9 +102,7 @@ class LimitedSession(requests.Session):
             raise FetchError(
                 "timeout", f"no answer within {self.limits.timeout:g} s", text_url
             ) from None
-        except requests.ConnectionError as error:
-            raise FetchError("connection-failed", _reason(error), text_url) from None
-        except requests.RequestException as error:
+        except requests.RequestException as error:  # refused, reset, DNS …
             raise FetchError("connection-failed", _reason(error), text_url) from None
 
     def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:

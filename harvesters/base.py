@@ -42,7 +42,13 @@ from catalog.harvest.jobs import (
     record_outcomes,
     start_job,
 )
-from catalog.harvest.models import REJECTED, HarvestJob, HarvestRecord, HarvestSource
+from catalog.harvest.models import (
+    OUTCOMES,
+    REJECTED,
+    HarvestJob,
+    HarvestRecord,
+    HarvestSource,
+)
 from catalog.harvest.prepare import RecordIssue, fingerprints
 from catalog.harvest.sync import CatalogSync, Harvested
 from harvesters.fetch import Fetcher, FetchError, FetchLimits
@@ -346,10 +352,7 @@ class BaseHarvester(ABC):
 
 
 def _report(job: HarvestJob) -> HarvestReport:
-    counts = {
-        name: getattr(job, name)
-        for name in ("added", "updated", "unchanged", "restored", "missing", "archived", "failed")
-    }
+    counts = {name: getattr(job, name) for name in OUTCOMES}  # the count columns
     return HarvestReport(job.id, job.status, counts, job.error_code, job.error_message)
 
 

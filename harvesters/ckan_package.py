@@ -111,12 +111,8 @@ class PackageMapper:
             temporal_start=_day(self.first(FIELD_KEYS["temporal_start"]), self.warnings),
             temporal_end=_day(self.first(FIELD_KEYS["temporal_end"]), self.warnings),
             licence=self.licence(),
-            issued=_moment(
-                self.first(FIELD_KEYS["issued"]) or p.get("metadata_created"), self.warnings
-            ),
-            modified=_moment(
-                self.first(FIELD_KEYS["modified"]) or p.get("metadata_modified"), self.warnings
-            ),
+            issued=self.moment("issued", "metadata_created"),
+            modified=self.moment("modified", "metadata_modified"),
             landing_page=self.plain("url") or f"{self.address}/dataset/{p.get('name') or ident}",
             version=self.plain("version"),
             distributions=self.distributions(),

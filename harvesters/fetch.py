@@ -94,8 +94,6 @@ class LimitedSession(requests.Session):
         kwargs["timeout"] = (self.limits.timeout, self.limits.timeout)
         try:
             return super().request(text_method, text_url, *args, **kwargs)
-        except FetchError:
-            raise
         except requests.TooManyRedirects:
             raise FetchError(
                 "redirect-loop", f"more than {self.max_redirects} redirects", text_url
@@ -104,9 +102,7 @@ class LimitedSession(requests.Session):
             raise FetchError(
                 "timeout", f"no answer within {self.limits.timeout:g} s", text_url
             ) from None
-        except requests.ConnectionError as error:
-            raise FetchError("connection-failed", _reason(error), text_url) from None
-        except requests.RequestException as error:
+        except requests.RequestException as error:  # refused, reset, DNS …
             raise FetchError("connection-failed", _reason(error), text_url) from None
 
     def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
@@ -116,12 +112,7 @@ class LimitedSession(requests.Session):
         response = super().send(request, **kwargs)
         self._read_body(response, url)
         if response.status_code >= 500:
-            raise FetchError(
-                "http-error",
-                f"the source answered {response.status_code} {response.reason or ''}".strip(),
-                url,
-                response.status_code,
-            )
+            raise _http_error(response, url)
         return response
 
     def _read_body(self, response: requests.Response, url: str) -> None:
@@ -177,12 +168,7 @@ class Fetcher:
         headers = {"Accept": accept} if accept else {}
         response = self.session.get(location, headers=headers)
         if response.status_code >= 400:
-            raise FetchError(
-                "http-error",
-                f"the source answered {response.status_code} {response.reason or ''}".strip(),
-                location,
-                response.status_code,
-            )
+            raise _http_error(response, location)
         return Fetched(response.url, response.content, response.headers.get("Content-Type"))
 
     def _local(self, location: str) -> Fetched:
@@ -201,6 +187,11 @@ class Fetcher:
 
     def close(self) -> None:
         self.session.close()
+
+
+def _http_error(response: requests.Response, url: str) -> FetchError:
+    message = f"the source answered {response.status_code} {response.reason or ''}".strip()
+    return FetchError("http-error", message, url, response.status_code)
 
 
 def _reason(error: BaseException) -> str:

@@ -11,7 +11,7 @@ from flask.cli import AppGroup
 
 from catalog.errors import CatalogError
 from catalog.harvest.jobs import job_records, prune_job_records, source_jobs
-from catalog.harvest.models import FREQUENCIES, KINDS
+from catalog.harvest.models import FREQUENCIES, KINDS, OUTCOMES
 from catalog.harvest.sources import add_source, get_source, list_sources
 from harvesters.base import HarvestReport
 from harvesters.run import run_due, run_source
@@ -108,11 +108,10 @@ def harvest_jobs(name: str, limit: int, errors: bool) -> None:
             click.echo("never run")
         for job in jobs:
             finished = f"{job.finished_at:%Y-%m-%d %H:%M:%S}" if job.finished_at else "-"
+            counts = ", ".join(f"{name} {getattr(job, name)}" for name in OUTCOMES)
             line = (
                 f"job {job.id}\t{job.status}\t{job.started_at:%Y-%m-%d %H:%M:%S} -> {finished}\t"
-                f"added {job.added}, updated {job.updated}, unchanged {job.unchanged}, "
-                f"restored {job.restored}, missing {job.missing}, archived {job.archived}, "
-                f"failed {job.failed}"
+                f"{counts}"
             )
             if job.error_code:
                 line += f"\t{job.error_code}: {job.error_message}"

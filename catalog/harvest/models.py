@@ -108,10 +108,6 @@ class HarvestJob(Base):
 
     source: Mapped[HarvestSource] = relationship()
 
-    @property
-    def seen(self) -> int:
-        return self.added + self.updated + self.unchanged + self.restored + self.failed
-
     def __repr__(self) -> str:
         return f"<HarvestJob {self.id} {self.status}>"
 

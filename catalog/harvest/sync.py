@@ -152,10 +152,6 @@ class CatalogSync:
         self.claimed, self.departments = dict(snapshot.claimed), dict(snapshot.departments)
         self._slugs = None  # read again: another job may have taken some meanwhile
 
-    def revisit(self) -> set[str]:
-        """Remote ids that were missing or archived: an incremental run fetches them again."""
-        return {r for r, k in self.known.items() if k.missing_since or k.archived_at}
-
     # -- a batch -----------------------------------------------------------------------------
 
     def write(self, session: Session, batch: Sequence[Harvested]) -> list[dict[str, Any]]:

@@ -42,7 +42,6 @@ log = logging.getLogger(__name__)
 BATCH = 500
 LOAD_CHARS = 2_000_000  # N-Quads sent to the store in one load
 READY_SECONDS = 60.0
-QueryRejected = QueryFailed  # the name the portal catches
 
 
 class Backend(Protocol):

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 
 from rdflib import Namespace, URIRef
 
-from vocab.namespaces import DCAT, DCATAP, DCT, SPDX, gx_namespace
+from vocab.namespaces import DCAT, DCATAP, DCT, SPDX
 
 KINDS = ("text", "string", "keywords", "datetime", "date", "integer", "nonnegative", "boolean",
          "uri", "concept", "mapped")  # fmt: skip
@@ -108,14 +108,3 @@ STRUCTURED: dict[str, tuple[URIRef, ...]] = {
     "checksum": (SPDX.checksum,),  # spdx:Checksum, algorithm sha256, checksumValue
     "applicable_legislation": (DCATAP.applicableLegislation,),  # HVD categories
 }
-
-
-def dataset_fields_for(base_url: str) -> list[tuple[Field, URIRef]]:
-    """Each dataset row with its predicate resolved under ``base_url``."""
-    gx = gx_namespace(base_url)
-    return [(f, f.term(gx)) for f in DATASET_FIELDS]
-
-
-def distribution_fields_for(base_url: str) -> list[tuple[Field, URIRef]]:
-    gx = gx_namespace(base_url)
-    return [(f, f.term(gx)) for f in DISTRIBUTION_FIELDS]

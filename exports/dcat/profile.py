@@ -29,10 +29,13 @@ back accepts our concept IRI, its exact match or a label (``ConceptScheme.lookup
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
+from importlib import import_module
 
 from rdflib import Namespace, URIRef
 
 from vocab.namespaces import DCAT, DCATAP, DCT, SPDX
+from vocab.skos import ConceptScheme
 
 KINDS = ("text", "string", "keywords", "datetime", "date", "integer", "nonnegative", "boolean",
          "uri", "concept", "mapped")  # fmt: skip
@@ -108,3 +111,10 @@ STRUCTURED: dict[str, tuple[URIRef, ...]] = {
     "checksum": (SPDX.checksum,),  # spdx:Checksum, algorithm sha256, checksumValue
     "applicable_legislation": (DCATAP.applicableLegislation,),  # HVD categories
 }
+
+
+@cache
+def scheme_named(name: str) -> ConceptScheme:
+    """The scheme of a table row: ``scheme`` names a module of :mod:`vocab`."""
+    scheme: ConceptScheme = import_module(f"vocab.{name}").scheme()
+    return scheme

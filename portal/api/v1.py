@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, current_app, json, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from catalog import linked_data, queries
+from catalog import linked_data, queries, uris
 from catalog.cursors import CursorError, decode_cursor, encode_cursor
 from catalog.models import Dataset
 from catalog.search.base import FACET_FIELDS, SearchQuery
@@ -76,7 +76,7 @@ def _cors(response: Response) -> Response:
 
 @bp.get("/")
 def root() -> Response:
-    api = f"{_base()}/api/v1"
+    api = uris.rest_api_uri(_base())
     return _json(
         {
             "title": "广西公共数据开放平台 REST 接口",
@@ -124,7 +124,7 @@ def datasets() -> Response:
     rows = linked_data.page_of(session, stmt.where(Dataset.id > after), 1, limit + 1)
     more = len(rows) > limit
     rows = rows[:limit]
-    api = f"{_base()}/api/v1/datasets"
+    api = f"{uris.rest_api_uri(_base())}/datasets"
     next_cursor = encode_cursor(rows[-1].id) if more and rows else None
     body: dict[str, Any] = {
         "total": total,

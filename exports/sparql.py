@@ -169,7 +169,7 @@ class CatalogStore:
         self.backend.call("load", nquads(shared, self.shared))
         count = 0
         pieces: list[str] = []
-        for dataset in stream(session, filtered_datasets(session, None, CatalogFilter())):
+        for dataset in stream(session, filtered_datasets(None, CatalogFilter())):
             pieces.append(self._dataset_nquads(dataset, ctx, set()))
             count += 1
             if len(pieces) == BATCH:

@@ -119,7 +119,7 @@ def datasets() -> Response:
     except (linked_data.FilterError, CursorError) as error:
         raise ApiError(400, "invalid-parameter", str(error)) from error
     limit = _limit()
-    stmt = linked_data.filtered_datasets(session, services().search, flt)
+    stmt = linked_data.filtered_datasets(services().search, flt)
     total = linked_data.count(session, stmt)
     rows = linked_data.page_of(session, stmt.where(Dataset.id > after), 1, limit + 1)
     more = len(rows) > limit
@@ -198,7 +198,7 @@ def department(slug: str) -> Response:
     if found is None:
         raise ApiError(404, "not-found", f"no department {slug!r}")
     only = linked_data.CatalogFilter(facets={"department": [found.slug]})
-    count = linked_data.count(session, linked_data.filtered_datasets(session, None, only))
+    count = linked_data.count(session, linked_data.filtered_datasets(None, only))
     return _json(rest.department_dict(found, count, _base()))
 
 

@@ -178,9 +178,7 @@ def harvest_sources(session: Session) -> list[HarvestSource]:
     return list(session.scalars(stmt))
 
 
-def filtered_datasets(
-    session: Session, engine: SearchEngine | None, flt: CatalogFilter
-) -> Select[Dataset]:
+def filtered_datasets(engine: SearchEngine | None, flt: CatalogFilter) -> Select[Dataset]:
     """Public datasets passing the filter (no order, no loading options)."""
     stmt = public_datasets()
     if flt.modified_since is not None:

@@ -69,7 +69,3 @@ FORMATS: tuple[RdfFormat, ...] = (
     ),
 )
 BY_SUFFIX = {f.suffix: f for f in FORMATS}
-
-
-def by_suffix(suffix: str) -> RdfFormat | None:
-    return BY_SUFFIX.get(suffix)

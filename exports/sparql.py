@@ -41,7 +41,6 @@ log = logging.getLogger(__name__)
 
 LOAD_CHARS = 2_000_000  # N-Quads sent to the store in one load
 READY_SECONDS = 60.0
-QueryRejected = QueryFailed  # the name the portal catches
 
 
 class Backend(Protocol):
@@ -168,7 +167,7 @@ class CatalogStore:
         self.backend.call("clear")
         self.backend.call("load", nquads(shared, self.shared))
         count = 0
-        datasets = stream(session, filtered_datasets(session, None, CatalogFilter()))
+        datasets = stream(session, filtered_datasets(None, CatalogFilter()))
         for text, _subjects, datasets_in_text in self._texts(datasets, ctx):
             self.backend.call("load", text)
             count += datasets_in_text

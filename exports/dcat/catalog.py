@@ -16,9 +16,10 @@ from catalog.linked_data import CatalogSummary, PageLinks
 from catalog.models import Dataset
 from exports.dcat import describe
 from exports.dcat.context import DCAT_, DCT_, FOAF_, HYDRA_, PublishContext, prefixes
+from exports.dcat.profile import scheme_named
 from exports.dcat.services import CATALOG_LICENCE, SERVICES, describe_service, service_iri
 from exports.dcat.subcatalogs import all_parts
-from exports.dcat.write import dataset_chunk, scheme_named
+from exports.dcat.write import dataset_chunk
 from exports.rdf.graph import to_graph
 from exports.rdf.terms import IRI, A, Chunk, date_time, integer, text
 from vocab import divisions, eu_authority

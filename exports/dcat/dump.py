@@ -26,6 +26,6 @@ def catalog_document(
     if not fmt.streams:
         raise ValueError(f"{fmt.label} cannot be streamed; use ttl, nt or jsonld")
     summary = catalog_summary(session)
-    datasets = stream(session, filtered_datasets(session, engine, flt or CatalogFilter()))
+    datasets = stream(session, filtered_datasets(engine, flt or CatalogFilter()))
     ctx = PublishContext(base_url, quality=quality)
     yield from fmt.write(catalog_chunks(summary, datasets, ctx), base_url)

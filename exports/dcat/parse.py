@@ -17,7 +17,7 @@ Public interface: :func:`dataset_draft`, :func:`read_catalog`, :func:`dataset_su
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
@@ -33,18 +33,9 @@ from exports.dcat.profile import (
     DISTRIBUTION_FIELDS,
     MANDATORY_STAND_INS,
     Field,
+    scheme_named,
 )
-from vocab import (
-    categories,
-    delivery_channels,
-    divisions,
-    formats,
-    frequencies,
-    licences,
-    open_types,
-    sensitivity,
-    share_types,
-)
+from vocab import formats, licences
 from vocab.namespaces import (
     DCAT,
     DCATAP,
@@ -61,21 +52,9 @@ from vocab.namespaces import (
     XSD,
     gx_namespace,
 )
-from vocab.skos import ConceptScheme
 
 Subject = URIRef | BNode
 
-SCHEMES: dict[str, Callable[[], ConceptScheme]] = {
-    "categories": categories.scheme,
-    "open_types": open_types.scheme,
-    "frequencies": frequencies.scheme,
-    "divisions": divisions.scheme,
-    "sensitivity": sensitivity.scheme,
-    "share_types": share_types.scheme,
-    "delivery_channels": delivery_channels.scheme,
-    "formats": formats.scheme,
-    "licences": licences.scheme,
-}
 GX_NAMES = frozenset(
     f.predicate.removeprefix("gx:") for f in DATASET_FIELDS if not isinstance(f.predicate, URIRef)
 )
@@ -378,7 +357,7 @@ class _Reader:
         if scheme == "licences":  # a licence the table does not know is kept as given
             concept = licences.licence(value)
             return concept.notation if concept else value
-        concept = SCHEMES[scheme]().lookup(value, self.base_url)
+        concept = scheme_named(scheme).lookup(value, self.base_url)
         return concept.notation if concept else None
 
     # -- structured values -------------------------------------------------------------------

@@ -29,10 +29,13 @@ back accepts our concept IRI, its exact match or a label (``ConceptScheme.lookup
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
+from importlib import import_module
 
 from rdflib import Namespace, URIRef
 
-from vocab.namespaces import DCAT, DCATAP, DCT, SPDX, gx_namespace
+from vocab.namespaces import DCAT, DCATAP, DCT, SPDX
+from vocab.skos import ConceptScheme
 
 KINDS = ("text", "string", "keywords", "datetime", "date", "integer", "nonnegative", "boolean",
          "uri", "concept", "mapped")  # fmt: skip
@@ -110,12 +113,8 @@ STRUCTURED: dict[str, tuple[URIRef, ...]] = {
 }
 
 
-def dataset_fields_for(base_url: str) -> list[tuple[Field, URIRef]]:
-    """Each dataset row with its predicate resolved under ``base_url``."""
-    gx = gx_namespace(base_url)
-    return [(f, f.term(gx)) for f in DATASET_FIELDS]
-
-
-def distribution_fields_for(base_url: str) -> list[tuple[Field, URIRef]]:
-    gx = gx_namespace(base_url)
-    return [(f, f.term(gx)) for f in DISTRIBUTION_FIELDS]
+@cache
+def scheme_named(name: str) -> ConceptScheme:
+    """The scheme of a table row: ``scheme`` names a module of :mod:`vocab`."""
+    scheme: ConceptScheme = import_module(f"vocab.{name}").scheme()
+    return scheme

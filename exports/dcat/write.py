@@ -16,7 +16,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date, datetime
 from functools import cache, lru_cache
-from importlib import import_module
 from typing import Any
 
 from rdflib import Graph
@@ -37,7 +36,13 @@ from exports.dcat.context import (
     prefixes,
     skipped,
 )
-from exports.dcat.profile import DATASET_FIELDS, DISTRIBUTION_FIELDS, MANDATORY_STAND_INS, Field
+from exports.dcat.profile import (
+    DATASET_FIELDS,
+    DISTRIBUTION_FIELDS,
+    MANDATORY_STAND_INS,
+    Field,
+    scheme_named,
+)
 from exports.dcat.provenance import provenance_triples
 from exports.dcat.services import REST_API, describe_service, service_iri
 from exports.dcat.subcatalogs import SUBCATALOG_RULES
@@ -68,7 +73,7 @@ from vocab.namespaces import (
     SPDX,
     gx_namespace,
 )
-from vocab.skos import Concept, ConceptScheme
+from vocab.skos import Concept
 
 # For "mapped" rows: which authority table the scheme's exact matches are taken from.
 MAPPED_TABLES = {
@@ -82,13 +87,6 @@ CONCEPT_TYPES = {str(DCT.spatial): (DCT_.Location,)}
 
 DATASET = DCAT_.Dataset
 DISTRIBUTION = DCAT_.Distribution
-
-
-@cache
-def scheme_named(name: str) -> ConceptScheme:
-    """The scheme of a table row: ``scheme`` names a module of :mod:`vocab`."""
-    scheme: ConceptScheme = import_module(f"vocab.{name}").scheme()
-    return scheme
 
 
 @cache

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from catalog import uris
 from catalog.search.base import FACET_FIELDS
 
 
@@ -231,7 +232,7 @@ DATASET_PARAMS = [
 
 
 def openapi_document(base_url: str) -> dict[str, Any]:
-    api = f"{base_url}/api/v1"
+    api = uris.rest_api_uri(base_url)
 
     def op(
         summary: str, tag: str, responses: dict[str, Any], params: list[Any] | None = None

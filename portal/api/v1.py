@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, current_app, json, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from catalog import linked_data, queries
+from catalog import linked_data, queries, uris
 from catalog.cursors import CursorError, decode_cursor, encode_cursor
 from catalog.models import Dataset
 from catalog.search.base import FACET_FIELDS, SearchQuery
@@ -76,7 +76,7 @@ def _cors(response: Response) -> Response:
 
 @bp.get("/")
 def root() -> Response:
-    api = f"{_base()}/api/v1"
+    api = uris.rest_api_uri(_base())
     return _json(
         {
             "title": "广西公共数据开放平台 REST 接口",
@@ -119,12 +119,12 @@ def datasets() -> Response:
     except (linked_data.FilterError, CursorError) as error:
         raise ApiError(400, "invalid-parameter", str(error)) from error
     limit = _limit()
-    stmt = linked_data.filtered_datasets(session, services().search, flt)
+    stmt = linked_data.filtered_datasets(services().search, flt)
     total = linked_data.count(session, stmt)
     rows = linked_data.page_of(session, stmt.where(Dataset.id > after), 1, limit + 1)
     more = len(rows) > limit
     rows = rows[:limit]
-    api = f"{_base()}/api/v1/datasets"
+    api = f"{uris.rest_api_uri(_base())}/datasets"
     next_cursor = encode_cursor(rows[-1].id) if more and rows else None
     body: dict[str, Any] = {
         "total": total,
@@ -198,7 +198,7 @@ def department(slug: str) -> Response:
     if found is None:
         raise ApiError(404, "not-found", f"no department {slug!r}")
     only = linked_data.CatalogFilter(facets={"department": [found.slug]})
-    count = linked_data.count(session, linked_data.filtered_datasets(session, None, only))
+    count = linked_data.count(session, linked_data.filtered_datasets(None, only))
     return _json(rest.department_dict(found, count, _base()))
 
 

@@ -95,7 +95,7 @@ def _catalog_page(fmt: RdfFormat) -> Response:
         number = linked_data.parse_page(request.args.get("page"))
     except linked_data.FilterError as error:
         abort(400, description=str(error))
-    stmt = linked_data.filtered_datasets(session, services().search, flt)
+    stmt = linked_data.filtered_datasets(services().search, flt)
     total = linked_data.count(session, stmt)
     links = linked_data.page_links(_base(), fmt.suffix, flt, number, total)
     if number > links.pages:

@@ -163,19 +163,18 @@ def catalog_summary(session: Session) -> CatalogSummary:
 
 def harvest_sources(session: Session) -> list[HarvestSource]:
     """The harvest sources that hold at least one public dataset (each a sub-catalog)."""
+    stmt = _sub_catalog_sources().options(selectinload(HarvestSource.department))
+    return list(session.scalars(stmt))
+
+
+def _sub_catalog_sources() -> Select[HarvestSource]:
     has_public = exists(
         public_datasets()
         .with_only_columns(Dataset.id)
         .join(HarvestRecord, HarvestRecord.dataset_id == Dataset.id)
         .where(HarvestRecord.source_id == HarvestSource.id)
     )
-    stmt = (
-        select(HarvestSource)
-        .where(has_public)
-        .order_by(HarvestSource.id)
-        .options(selectinload(HarvestSource.department))
-    )
-    return list(session.scalars(stmt))
+    return select(HarvestSource).where(has_public).order_by(HarvestSource.id)
 
 
 def filtered_datasets(engine: SearchEngine | None, flt: CatalogFilter) -> Select[Dataset]:
@@ -218,7 +217,7 @@ def get_source(session: Session, source_id: str) -> HarvestSource | None:
     """A harvest source that is a sub-catalog (it holds public datasets), by its number."""
     if not source_id.isdigit():
         return None
-    return next((s for s in harvest_sources(session) if s.id == int(source_id)), None)
+    return session.scalar(_sub_catalog_sources().where(HarvestSource.id == int(source_id)))
 
 
 def matching_ids(engine: SearchEngine, text: str) -> list[str]:

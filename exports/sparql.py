@@ -210,8 +210,10 @@ class CatalogStore:
         """The dataset's own triples in its graph; what they point to in the shared graph."""
         own = uris.dataset_uri(self.base_url, dataset.id)
         chunk = dataset_chunk(dataset, ctx)
-        mine = [t for t in chunk if _belongs(t, own)]
-        shared = [t for t in chunk if not _belongs(t, own)]
+        mine: Chunk = []
+        shared: Chunk = []
+        for triple in chunk:
+            (mine if _belongs(triple, own) else shared).append(triple)
         subjects.update(s for s, _, _ in shared if isinstance(s, IRI))
         return nquads(mine, own) + nquads(shared, self.shared)
 

@@ -119,6 +119,9 @@ def _reasons() -> dict[str, str]:
         "unknown-encoding": _("The CSV file is neither UTF-8 nor GB18030/GBK."),
         "not-a-data-package": _("The file is not a data package (no list of resources)."),
         "job-already-running": _("A job of this source is still running."),
+        "job-not-started": _(
+            "The job did not start in time; look at the source's jobs, then try again."
+        ),
         # one record
         "missing-title": _("The record has no title."),
         "missing-id": _("The record has no identifier."),

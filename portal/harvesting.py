@@ -11,6 +11,7 @@ from typing import Any
 
 from flask import Flask
 
+from catalog.errors import CatalogError
 from harvesters.base import HarvestSettings
 from harvesters.fetch import FetchLimits
 from harvesters.run import run_source
@@ -38,7 +39,8 @@ def harvest_settings(
 def start_in_background(app: Flask, name: str, full: bool = False) -> int:
     """Start a job of the source ``name`` in a thread; its id once the job exists.
 
-    Raises what refuses the job (NotFound, JobRunning) in the caller's thread. A web page
+    Raises what refuses the job (NotFound, JobRunning) in the caller's thread, and a
+    CatalogError ``job-not-started`` when its row is not written within START_WAIT. A web page
     never reads local files: a source added on the command line with a path runs there."""
     factory = app.extensions["gxdata"].session_factory
     settings = harvest_settings(app.config, allow_local=False, full=full)
@@ -57,7 +59,12 @@ def start_in_background(app: Flask, name: str, full: bool = False) -> int:
             tell(error)
 
     threading.Thread(target=work, name=f"harvest-{name}", daemon=True).start()
-    result = started.get(timeout=START_WAIT)
+    try:
+        result = started.get(timeout=START_WAIT)
+    except queue.Empty:  # the database is busy: say so rather than fail the page
+        raise CatalogError(
+            f"the job did not start within {START_WAIT:g} s", code="job-not-started"
+        ) from None
     if isinstance(result, BaseException):
         raise result
     return result

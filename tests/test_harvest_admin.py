@@ -4,6 +4,7 @@ the background and reading what it did, in Chinese; provenance on the dataset pa
 from __future__ import annotations
 
 import re
+import threading
 import time
 
 import pytest
@@ -11,6 +12,7 @@ from factories import ckan_package
 
 from catalog.db import utcnow
 from catalog.harvest.models import HarvestJob, HarvestSource
+from portal import harvesting
 
 TOKEN = "令牌-test-token"
 
@@ -157,3 +159,26 @@ def test_a_pruned_job_says_so_and_keeps_its_counts(admin, source_server, new_sou
     assert "这次任务的逐条记录已按保留设置清理" in page.text
     assert '<span class="count">2</span>' in page.text
     assert "玉林市水质监测数据（第1期）" not in page.text
+
+
+def test_a_job_that_does_not_start_in_time_is_explained(
+    admin, source_server, new_source, monkeypatch
+):
+    url, _site = source_server.ckan("/ckan")
+    new_source("柳州", "ckan", url)
+    release = threading.Event()
+
+    def stalled(*_args, **_kwargs):  # its row never written, as when the database is locked
+        release.wait(10)
+
+    monkeypatch.setattr(harvesting, "run_source", stalled)
+    monkeypatch.setattr(harvesting, "START_WAIT", 0.2)
+    page = admin.get("/admin/harvest/柳州")
+    try:
+        answer = admin.post(
+            "/admin/harvest/柳州/run", data={"csrf_token": _csrf(page.text)}, follow_redirects=True
+        )
+    finally:
+        release.set()
+    assert answer.status_code == 200
+    assert "采集任务未能及时启动" in answer.text

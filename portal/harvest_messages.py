@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
+from catalog.errors import CatalogError
 from portal.i18n import current_language
 from vocab import catalog_headers
 
@@ -160,3 +161,16 @@ def _reasons() -> dict[str, str]:
         "unreadable-schema": _("A referenced Table Schema could not be read."),
         "malformed-resource": _("A resource is not in the expected shape."),
     }
+
+
+def source_error(error: CatalogError) -> str:
+    """Why a source could not be added or changed."""
+    messages = {
+        "name-taken": _("A source already has this name."),
+        "invalid-name": _("A source needs a name of 1 to 100 characters."),
+        "unknown-kind": _("Choose the type of the source."),
+        "unknown-frequency": _("Choose how often the source runs."),
+        "invalid-url": _("The address must start with http:// or https://."),
+        "unknown-department": _("There is no such department."),
+    }
+    return messages.get(error.code, error.message)

@@ -93,7 +93,7 @@ def sources() -> Any:
             session.commit()
         except CatalogError as error:
             session.rollback()
-            flash(_source_error(error), "error")
+            flash(harvest_messages.source_error(error), "error")
         else:
             flash(_("Source “%(name)s” added.", name=source.name), "ok")
             return redirect(url_for("admin.source", name=source.name))
@@ -147,15 +147,3 @@ def job(job_id: int) -> str:
         offset=offset,
         page=PAGE,
     )
-
-
-def _source_error(error: CatalogError) -> str:
-    messages = {
-        "name-taken": _("A source already has this name."),
-        "invalid-name": _("A source needs a name of 1 to 100 characters."),
-        "unknown-kind": _("Choose the type of the source."),
-        "unknown-frequency": _("Choose how often the source runs."),
-        "invalid-url": _("The address must start with http:// or https://."),
-        "unknown-department": _("There is no such department."),
-    }
-    return messages.get(error.code, error.message)

@@ -35,6 +35,10 @@ class DatasetQuality:
 def dataset_quality(
     session: Session, dataset: Dataset, store: FileStore | None, today: date | None = None
 ) -> DatasetQuality:
-    today = today or utcnow().date()
     facts = load_facts(session, [dataset], store)[0]
+    return score_facts(facts, today or utcnow().date())
+
+
+def score_facts(facts: DatasetFacts, today: date) -> DatasetQuality:
+    """Both scores of one dataset's facts."""
     return DatasetQuality(facts, mqa.score(facts), dqi.score(facts, today))

@@ -32,6 +32,11 @@ class DistributionFacts:
     non_proprietary: bool = False
     rdf: bool = False
 
+    @property
+    def flags(self) -> tuple[bool, bool, bool]:
+        """(machine-readable, non-proprietary, RDF), as :class:`.ratios.Ratios` counts them."""
+        return self.machine_readable, self.non_proprietary, self.rdf
+
 
 @dataclass
 class DatasetFacts:

@@ -27,7 +27,7 @@ from catalog.quality import dqi, mqa
 from catalog.quality.dataset_quality import DatasetQuality, score_facts
 from catalog.quality.facts import DatasetFacts
 from catalog.quality.models import QualitySnapshot
-from catalog.quality.ratios import Ratios
+from catalog.quality.ratios import Ratios, flags_of
 from vocab import divisions
 
 SCOPES = ("catalog", "department", "category", "division")
@@ -145,7 +145,7 @@ def group(scored: list[DatasetQuality], scope: str) -> list[GroupFigures]:
 def _figures(scope: str, key: str, items: list[DatasetQuality]) -> GroupFigures:
     ratios = Ratios()
     for item in items:
-        ratios.add((d.machine_readable, d.non_proprietary, d.rdf) for d in item.facts.distributions)
+        ratios.add(flags_of(item.facts))
     name = key
     if scope == "department" and items and items[0].facts.dataset.department is not None:
         name = items[0].facts.dataset.department.name
@@ -238,12 +238,9 @@ def reconstruct(facts: list[DatasetFacts], quarter: str) -> Ratios:
         since = _day(dataset.issued or dataset.created_at)
         if since is None or since > end:
             continue
-        flags = [
-            (d.machine_readable, d.non_proprietary, d.rdf)
-            for d in item.distributions
-            if (_day(d.distribution.issued) or since) <= end
-        ]
-        ratios.add(flags)
+        ratios.add(
+            d.flags for d in item.distributions if (_day(d.distribution.issued) or since) <= end
+        )
     return ratios
 
 

@@ -12,7 +12,6 @@ from catalog.db import utcnow
 from catalog.models import Dataset
 from catalog.quality import dqi, mqa
 from catalog.quality.facts import DatasetFacts, DistributionFacts, load_facts
-from catalog.quality.models import InferredValue
 from catalog.storage import FileStore
 
 
@@ -26,10 +25,6 @@ class DatasetQuality:
         return next(
             (d for d in self.facts.distributions if d.distribution.id == distribution_id), None
         )
-
-    def inferred(self, field: str, distribution_id: str | None = None) -> InferredValue | None:
-        """The record of a value the pipeline inferred, if the field's value is inferred."""
-        return self.facts.inferred.get((distribution_id, field))
 
 
 def dataset_quality(

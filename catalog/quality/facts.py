@@ -43,10 +43,6 @@ class DatasetFacts:
     dataset: Dataset
     distributions: list[DistributionFacts]
     inferred: dict[tuple[str | None, str], InferredValue] = field(default_factory=dict)
-    links_checked: bool = False  # whether any of its remote links has a stored check
-
-    def inferred_fields(self) -> set[str]:
-        return {name for (distribution, name), _ in self.inferred.items() if distribution is None}
 
 
 def load_facts(
@@ -87,7 +83,6 @@ def load_facts(
                 dataset=dataset,
                 distributions=items,
                 inferred=inferred.get(dataset.id, {}),
-                links_checked=any(url in checks for url in urls_of(dataset.distributions)),
             )
         )
     return facts

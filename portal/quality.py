@@ -124,13 +124,18 @@ def enrich_context(app: Flask | None = None, network: bool | None = None) -> Enr
     )
 
 
+def compute_figures() -> OpennessFigures:
+    """The catalog's figures as of now, from stored reports and link checks."""
+    with services().session_factory() as session:
+        return openness_figures(session, public_facts(session, services().files))
+
+
 def current_figures(fresh: bool = False) -> OpennessFigures:
     """The catalog's figures, computed at most once a minute (the page reads stored results)."""
     quality: QualityServices = current_app.extensions["gxdata_quality"]
     with quality.lock:
         if fresh or quality.figures is None or time.monotonic() - quality.figures_at > FIGURES_TTL:
-            with services().session_factory() as session:
-                quality.figures = openness_figures(session, public_facts(session, services().files))
+            quality.figures = compute_figures()
             quality.figures_at = time.monotonic()
         return quality.figures
 

@@ -24,11 +24,9 @@ from catalog.db import utcnow
 from catalog.models import Dataset, Distribution
 from catalog.quality import jobs
 from catalog.quality.enrichment import STEP_NAMES, enrich_dataset
-from catalog.quality.facts import public_facts
 from catalog.quality.figures import (
     OpennessFigures,
     last_complete_quarter,
-    openness_figures,
     parse_quarter,
     take_snapshot,
 )
@@ -39,7 +37,7 @@ from catalog.quality.validate import validate_distribution, validate_path
 from catalog.quality.validation import TableReport, is_tabular
 from catalog.quality.worker import Worker
 from portal.db import services
-from portal.quality import enrich_context, limits
+from portal.quality import compute_figures, enrich_context, limits
 
 stats_group = AppGroup("stats", help="Openness ratios and quality figures.")
 no_network = click.option(
@@ -295,7 +293,7 @@ def worker_command(once: bool, kinds: tuple[str, ...], poll: float, no_network: 
 @with_appcontext
 def stats_show(as_json: bool) -> None:
     """Print the openness ratios and quality figures of the catalog."""
-    figures = _figures()
+    figures = compute_figures()
     if as_json:
         click.echo(json.dumps(figures.to_dict(), ensure_ascii=False))
         return
@@ -313,7 +311,7 @@ def stats_snapshot(quarter: str | None) -> None:
         parse_quarter(quarter)
     except ValueError as error:
         raise click.BadParameter(str(error)) from error
-    figures = _figures()
+    figures = compute_figures()
     with services().session_factory() as session, session.begin():
         count = take_snapshot(session, figures, quarter)
     click.echo(f"snapshot {quarter}: {count} groups kept")
@@ -346,11 +344,6 @@ def summary_lines(figures: OpennessFigures) -> list[str]:
         )
     )
     return lines
-
-
-def _figures() -> OpennessFigures:
-    with services().session_factory() as session:
-        return openness_figures(session, public_facts(session, services().files), _today())
 
 
 def _today() -> date:

@@ -13,11 +13,12 @@ import re
 from pathlib import PurePosixPath
 from typing import Any
 
+from catalog import uris
 from catalog.models import Dataset, Distribution
 from catalog.quality.enrichment.derivatives import distribution_download_url
 from catalog.quality.facts import DatasetFacts, DistributionFacts
 from catalog.quality.validate import package_descriptor
-from catalog.quality.validation import TABULAR_FORMATS
+from catalog.quality.validation import is_tabular
 from catalog.slugs import slugify
 from vocab import formats, licences
 
@@ -39,7 +40,7 @@ def datapackage(facts: DatasetFacts, base_url: str) -> dict[str, Any]:
         "id": dataset.identifier or dataset.id,
         "title": dataset.title,
         "description": dataset.description or "",
-        "homepage": f"{base_url}/dataset/{dataset.slug}",
+        "homepage": uris.dataset_page(base_url, dataset.slug),
         "keywords": list(dataset.keywords or []),
     }
     if dataset.version:
@@ -99,7 +100,7 @@ def _resource(dataset: Dataset, item: DistributionFacts, base_url: str) -> dict[
     if source is not None:
         source_path, _ = _path(dataset, source, base_url)
         resource["sources"] = [{"title": f"derived from {source.title}", "path": source_path}]
-    if (distribution.format or "").upper() in TABULAR_FORMATS:
+    if is_tabular(distribution.format):
         resource.update(_table(distribution, item))
     return resource
 

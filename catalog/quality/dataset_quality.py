@@ -12,7 +12,6 @@ from catalog.db import utcnow
 from catalog.models import Dataset
 from catalog.quality import dqi, mqa
 from catalog.quality.facts import DatasetFacts, DistributionFacts, load_facts
-from catalog.quality.models import InferredValue
 from catalog.storage import FileStore
 
 
@@ -27,14 +26,14 @@ class DatasetQuality:
             (d for d in self.facts.distributions if d.distribution.id == distribution_id), None
         )
 
-    def inferred(self, field: str, distribution_id: str | None = None) -> InferredValue | None:
-        """The record of a value the pipeline inferred, if the field's value is inferred."""
-        return self.facts.inferred.get((distribution_id, field))
-
 
 def dataset_quality(
     session: Session, dataset: Dataset, store: FileStore | None, today: date | None = None
 ) -> DatasetQuality:
-    today = today or utcnow().date()
     facts = load_facts(session, [dataset], store)[0]
+    return score_facts(facts, today or utcnow().date())
+
+
+def score_facts(facts: DatasetFacts, today: date) -> DatasetQuality:
+    """Both scores of one dataset's facts."""
     return DatasetQuality(facts, mqa.score(facts), dqi.score(facts, today))

@@ -32,16 +32,17 @@ class DistributionFacts:
     non_proprietary: bool = False
     rdf: bool = False
 
+    @property
+    def flags(self) -> tuple[bool, bool, bool]:
+        """(machine-readable, non-proprietary, RDF), as :class:`.ratios.Ratios` counts them."""
+        return self.machine_readable, self.non_proprietary, self.rdf
+
 
 @dataclass
 class DatasetFacts:
     dataset: Dataset
     distributions: list[DistributionFacts]
     inferred: dict[tuple[str | None, str], InferredValue] = field(default_factory=dict)
-    links_checked: bool = False  # whether any of its remote links has a stored check
-
-    def inferred_fields(self) -> set[str]:
-        return {name for (distribution, name), _ in self.inferred.items() if distribution is None}
 
 
 def load_facts(
@@ -82,7 +83,6 @@ def load_facts(
                 dataset=dataset,
                 distributions=items,
                 inferred=inferred.get(dataset.id, {}),
-                links_checked=any(url in checks for url in urls_of(dataset.distributions)),
             )
         )
     return facts

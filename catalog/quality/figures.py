@@ -24,24 +24,16 @@ from sqlalchemy.orm import Session
 
 from catalog.db import utcnow
 from catalog.quality import dqi, mqa
+from catalog.quality.dataset_quality import DatasetQuality, score_facts
 from catalog.quality.facts import DatasetFacts
 from catalog.quality.models import QualitySnapshot
-from catalog.quality.ratios import Ratios
+from catalog.quality.ratios import Ratios, flags_of
 from vocab import divisions
 
 SCOPES = ("catalog", "department", "category", "division")
 QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
 UNKNOWN = ""  # key of the group of datasets without a category or division
 MAX_QUARTERS = 24
-
-
-@dataclass
-class Scored:
-    """One dataset with its scores, computed once."""
-
-    facts: DatasetFacts
-    mqa: mqa.MqaScore
-    dqi: dqi.DqiScore
 
 
 @dataclass
@@ -122,8 +114,8 @@ class OpennessFigures:
         }
 
 
-def score_all(facts: Iterable[DatasetFacts], today: date) -> list[Scored]:
-    return [Scored(f, mqa.score(f), dqi.score(f, today)) for f in facts]
+def score_all(facts: Iterable[DatasetFacts], today: date) -> list[DatasetQuality]:
+    return [score_facts(f, today) for f in facts]
 
 
 def division_key(facts: DatasetFacts) -> str:
@@ -141,8 +133,8 @@ KEYS: dict[str, Callable[[DatasetFacts], str]] = {
 }
 
 
-def group(scored: list[Scored], scope: str) -> list[GroupFigures]:
-    buckets: dict[str, list[Scored]] = defaultdict(list)
+def group(scored: list[DatasetQuality], scope: str) -> list[GroupFigures]:
+    buckets: dict[str, list[DatasetQuality]] = defaultdict(list)
     for item in scored:
         buckets[KEYS[scope](item.facts)].append(item)
     groups = [_figures(scope, key, items) for key, items in buckets.items()]
@@ -150,10 +142,10 @@ def group(scored: list[Scored], scope: str) -> list[GroupFigures]:
     return groups
 
 
-def _figures(scope: str, key: str, items: list[Scored]) -> GroupFigures:
+def _figures(scope: str, key: str, items: list[DatasetQuality]) -> GroupFigures:
     ratios = Ratios()
     for item in items:
-        ratios.add((d.machine_readable, d.non_proprietary, d.rdf) for d in item.facts.distributions)
+        ratios.add(flags_of(item.facts))
     name = key
     if scope == "department" and items and items[0].facts.dataset.department is not None:
         name = items[0].facts.dataset.department.name
@@ -246,12 +238,9 @@ def reconstruct(facts: list[DatasetFacts], quarter: str) -> Ratios:
         since = _day(dataset.issued or dataset.created_at)
         if since is None or since > end:
             continue
-        flags = [
-            (d.machine_readable, d.non_proprietary, d.rdf)
-            for d in item.distributions
-            if (_day(d.distribution.issued) or since) <= end
-        ]
-        ratios.add(flags)
+        ratios.add(
+            d.flags for d in item.distributions if (_day(d.distribution.issued) or since) <= end
+        )
     return ratios
 
 

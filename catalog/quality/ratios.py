@@ -50,11 +50,4 @@ class Ratios:
 
 
 def flags_of(facts: DatasetFacts) -> list[tuple[bool, bool, bool]]:
-    return [(d.machine_readable, d.non_proprietary, d.rdf) for d in facts.distributions]
-
-
-def ratios_of(datasets: Iterable[DatasetFacts]) -> Ratios:
-    ratios = Ratios()
-    for facts in datasets:
-        ratios.add(flags_of(facts))
-    return ratios
+    return [d.flags for d in facts.distributions]

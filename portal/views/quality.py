@@ -30,6 +30,8 @@ CSV_COLUMNS = (
     "rdf_distributions_ratio", "mqa_mean", "mqa_band", "dqi_mean", "dqi_meets_target",
     "datasets_meeting_target",
 )  # fmt: skip
+# The openness kinds as openness.js names its series.
+CHART_KINDS = (("mr", "machine_readable"), ("np", "non_proprietary"), ("rdf", "rdf"))
 
 
 @bp.get("/stats/openness")
@@ -116,7 +118,7 @@ def _percent(value: float) -> float:
 
 def _ratios(groups: list[GroupFigures]) -> dict[str, list]:
     found: dict[str, list] = {"names": [group_name(g) for g in groups]}
-    for short, kind in (("mr", "machine_readable"), ("np", "non_proprietary"), ("rdf", "rdf")):
+    for short, kind in CHART_KINDS:
         found[short] = [_percent(g.ratios.ratio(kind, "datasets")) for g in groups]
     return found
 
@@ -124,7 +126,7 @@ def _ratios(groups: list[GroupFigures]) -> dict[str, list]:
 def _chart_data(figures: OpennessFigures) -> dict[str, object]:
     """What openness.js draws; the page's tables show the same figures."""
     quarters: dict[str, list] = {"names": [q.quarter for q in figures.quarters]}
-    for short, kind in (("mr", "machine_readable"), ("np", "non_proprietary"), ("rdf", "rdf")):
+    for short, kind in CHART_KINDS:
         quarters[short] = [
             _percent(q.catalog.get(f"{kind}_datasets_ratio", 0)) for q in figures.quarters
         ]

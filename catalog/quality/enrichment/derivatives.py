@@ -222,9 +222,9 @@ def _write_spreadsheet(method: Method, fmt: str, path: Path, target: Path) -> No
 
 
 def _sheet_rows(path: Path, fmt: str) -> Iterator[list[Any]]:
+    """The rows of the first sheet, trailing empty rows dropped."""
     from openpyxl import load_workbook  # noqa: PLC0415 - openpyxl (~20 MB) only where spreadsheets are read
 
-    """The rows of the first sheet, trailing empty rows dropped."""
     if fmt == "XLS":
         book = xlrd.open_workbook(str(path), on_demand=True)
         sheet = book.sheet_by_index(0)

@@ -273,17 +273,12 @@ def _segments(
 
 
 def _hash_file(path: Path, md5: bool, into: dict[str, Any]) -> None:
-    sha256 = hashlib.sha256()
-    md5_hash = hashlib.md5() if md5 else None
-    size = 0
-    with path.open("rb") as handle:
-        while chunk := handle.read(1 << 20):
-            size += len(chunk)
-            sha256.update(chunk)
-            if md5_hash is not None:
-                md5_hash.update(chunk)
+    with HashingReader(path, md5) as raw:
+        buffer = bytearray(1 << 20)
+        while raw.readinto(buffer):
+            pass
     into.update(
-        bytes=size,
-        sha256=sha256.hexdigest(),
-        md5=md5_hash.hexdigest() if md5_hash is not None else None,
+        bytes=raw.size,
+        sha256=raw.sha256.hexdigest(),
+        md5=raw.md5.hexdigest() if raw.md5 is not None else None,
     )

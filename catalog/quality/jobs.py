@@ -37,28 +37,17 @@ _QUEUED = "gxdata.jobs.queued"  # (kind, target) queued in the current transacti
 
 
 def enqueue(session: Session, kind: str, target_id: str) -> Job | None:
-    """Queue ``kind`` for ``target_id`` unless the same job is already waiting."""
-    if kind not in KINDS:
-        raise ValueError(f"unknown job kind {kind!r}")
-    queued: set[tuple[str, str]] = session.info.setdefault(_QUEUED, set())
-    if (kind, target_id) in queued:
+    """Queue ``kind`` for ``target_id`` unless the same job is already waiting; the new job."""
+    if not enqueue_many(session, [(kind, target_id)]):
         return None
-    queued.add((kind, target_id))
-    with session.no_autoflush:
-        exists = session.scalar(
-            select(Job.id).where(Job.kind == kind, Job.target_id == target_id, Job.state == PENDING)
-        )
-    if exists is not None:
-        return None
-    job = Job(kind=kind, target_id=target_id, state=PENDING, attempts=0, result={})
-    session.add(job)
-    return job
+    stmt = select(Job).where(Job.kind == kind, Job.target_id == target_id, Job.state == PENDING)
+    return session.scalar(stmt.order_by(Job.id.desc()).limit(1))
 
 
 def enqueue_many(session: Session, jobs: Iterable[tuple[str, str]]) -> int:
     """Queue each ``(kind, target_id)`` unless the same job is already waiting; returns how
-    many were queued. One query per few hundred targets and one multi-row INSERT, for a
-    harvest that adds thousands of datasets in one flush (:func:`enqueue` costs a query each).
+    many were queued. One query per few hundred targets and one multi-row INSERT, so that a
+    harvest adding thousands of datasets in one flush costs a few statements.
     """
     queued: set[tuple[str, str]] = session.info.setdefault(_QUEUED, set())
     wanted = list(dict.fromkeys(job for job in jobs if job not in queued))

@@ -7,8 +7,9 @@ a :class:`~sqlalchemy.orm.Session` and never commit; callers frame the transacti
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import JSON, MetaData, create_engine, event
 from sqlalchemy.engine import Engine
@@ -26,6 +27,17 @@ NAMING_CONVENTION = {
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map = {dict[str, Any]: JSON, list[str]: JSON}
+
+
+IN_LIST = 500  # values in one SQL ``IN (…)`` list, well below SQLite's and PostgreSQL's limits
+T = TypeVar("T")
+
+
+def in_chunks(items: Iterable[T], size: int = IN_LIST) -> Iterator[list[T]]:
+    """``items`` a list of at most ``size`` at a time (for ``IN (…)`` lists and batches)."""
+    items = list(items)
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 def utcnow() -> datetime:

@@ -25,6 +25,7 @@ from typing import Protocol
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from catalog.db import in_chunks
 from catalog.linked_data import LOAD_OPTIONS
 from catalog.models import Dataset, Department, Distribution
 from catalog.queries import public_datasets
@@ -172,8 +173,7 @@ _WATCHERS: weakref.WeakKeyDictionary[sessionmaker, CommitWatcher] = weakref.Weak
 
 
 def _batches(session: Session, ids: list[str]) -> Iterator[tuple[list[str], list[Dataset]]]:
-    for start in range(0, len(ids), BATCH):
-        changed = ids[start : start + BATCH]
+    for changed in in_chunks(ids, BATCH):
         stmt = (
             public_datasets()
             .where(Dataset.id.in_(changed))

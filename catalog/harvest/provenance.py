@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from catalog.db import in_chunks
 from catalog.harvest.models import HarvestRecord, HarvestSource
 
 
@@ -28,13 +29,12 @@ class Provenance:
 
 def provenance_of(session: Session, dataset_ids: Iterable[str]) -> dict[str, Provenance]:
     """dataset id -> provenance, for the harvested ones among ``dataset_ids``."""
-    ids = list(dict.fromkeys(dataset_ids))
     found: dict[str, Provenance] = {}
-    for start in range(0, len(ids), 500):
+    for chunk in in_chunks(dict.fromkeys(dataset_ids)):
         stmt = (
             select(HarvestRecord, HarvestSource)
             .join(HarvestSource, HarvestSource.id == HarvestRecord.source_id)
-            .where(HarvestRecord.dataset_id.in_(ids[start : start + 500]))
+            .where(HarvestRecord.dataset_id.in_(chunk))
         )
         for record, source in session.execute(stmt):
             assert record.dataset_id is not None

@@ -17,7 +17,7 @@ newcomer take it over.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy import insert, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
+from catalog.db import in_chunks
 from catalog.drafts import DatasetDraft
 from catalog.harvest.models import (
     ADDED,
@@ -48,8 +49,6 @@ from catalog.services.datasets import (
 )
 from catalog.services.departments import get_or_create_department
 from catalog.services.distributions import attach_distribution, update_distribution
-
-CHUNK = 500  # values per IN (…) list
 
 
 @dataclass
@@ -248,7 +247,7 @@ class CatalogSync:
         """Who holds a dataset with the identifier or URI of each item, in a few queries."""
         keys = sorted({k for item in items if item.draft for k in _keys(item.draft)})
         owners: dict[str, _Owner] = {}
-        for chunk in _chunks(keys):
+        for chunk in in_chunks(keys):
             stmt = (
                 select(HarvestRecord, HarvestSource.name)
                 .join(HarvestSource, HarvestSource.id == HarvestRecord.source_id)
@@ -287,7 +286,7 @@ class CatalogSync:
             return []
         ids = [w.dataset_id for w in writes if w.dataset_id]
         datasets: dict[str, Dataset] = {}
-        for chunk in _chunks(ids):
+        for chunk in in_chunks(ids):
             stmt = (
                 select(Dataset)
                 .where(Dataset.id.in_(chunk))
@@ -404,7 +403,7 @@ class CatalogSync:
             self._set_records(session, released, dataset_id=None)
 
     def _set_records(self, session: Session, record_ids: list[int], **values: Any) -> None:
-        for chunk in _chunks(record_ids):
+        for chunk in in_chunks(record_ids):
             session.execute(
                 update(HarvestRecord).where(HarvestRecord.id.in_(chunk)).values(**values)
             )
@@ -417,17 +416,16 @@ class CatalogSync:
         Only ids are kept across batches: a Department object would hold every dataset
         added to it (the relationship's collection) for the whole job."""
         names = {n for d in drafts if (n := _publisher(d)) and n not in self.departments}
-        for chunk in _chunks(sorted(names)):
+        for chunk in in_chunks(sorted(names)):
             stmt = select(Department.name, Department.id).where(Department.name.in_(chunk))
             self.departments.update((name, id_) for name, id_ in session.execute(stmt))
         for name in sorted(names - set(self.departments)):
             self.departments[name] = get_or_create_department(session, name).id
         wanted = {self._department_id(d) for d in drafts} - {None}
         loaded: dict[int, Department] = {}
-        for chunk in _chunks(sorted(i for i in wanted if i is not None)):
+        for ids in in_chunks(sorted(i for i in wanted if i is not None)):
             loaded.update(
-                (d.id, d)
-                for d in session.scalars(select(Department).where(Department.id.in_(chunk)))
+                (d.id, d) for d in session.scalars(select(Department).where(Department.id.in_(ids)))
             )
         return loaded
 
@@ -479,7 +477,7 @@ class CatalogSync:
                 rows.append(Harvested(remote_id).row(MISSING, dataset_id, warnings=[issue]))
         if newly_missing:
             self._set_records(session, newly_missing, missing_since=self.now)
-        for chunk in _chunks(sorted(to_archive)):
+        for chunk in in_chunks(sorted(to_archive)):
             for dataset in session.scalars(select(Dataset).where(Dataset.id.in_(chunk))):
                 archive_dataset(session, dataset, flush=False)
         if to_archive:
@@ -518,9 +516,3 @@ def _publisher(draft: DatasetDraft) -> str:
 
 def _keys(draft: DatasetDraft) -> list[str]:
     return [k for k in dict.fromkeys((draft.identifier, draft.uri)) if k]
-
-
-def _chunks(items: Sequence[Any]) -> Iterator[list[Any]]:
-    items = list(items)
-    for start in range(0, len(items), CHUNK):
-        yield items[start : start + CHUNK]

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from catalog.db import in_chunks
 from catalog.models import Dataset, Distribution
 from catalog.quality.enrichment.derivatives import derivations_of
 from catalog.quality.links import LinkStatus, checks_for, link_status, urls_of
@@ -53,8 +54,7 @@ def load_facts(
     ids = [d.id for d in distributions]
     reports: dict[str, ValidationReport] = {}
     derivations: dict[str, Derivation] = {}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
+    for chunk in in_chunks(ids):
         reports.update(reports_for(session, chunk))
         derivations.update(derivations_of(session, chunk))
     checks = checks_for(session, urls_of(distributions))
@@ -100,9 +100,8 @@ def _inferred(
     session: Session, dataset_ids: Iterable[str]
 ) -> dict[str, dict[tuple[str | None, str], InferredValue]]:
     found: dict[str, dict[tuple[str | None, str], InferredValue]] = {}
-    ids = list(dataset_ids)
-    for start in range(0, len(ids), 500):
-        stmt = select(InferredValue).where(InferredValue.dataset_id.in_(ids[start : start + 500]))
+    for chunk in in_chunks(dataset_ids):
+        stmt = select(InferredValue).where(InferredValue.dataset_id.in_(chunk))
         for row in session.scalars(stmt):
             found.setdefault(row.dataset_id, {})[(row.distribution_id, row.field)] = row
     return found

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import event, func, insert, inspect, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from catalog.db import utcnow
+from catalog.db import in_chunks, utcnow
 from catalog.models import Dataset, Distribution, new_id
 from catalog.quality.models import DONE, FAILED, PENDING, RUNNING, Job
 from catalog.quality.validation import is_tabular
@@ -59,10 +59,8 @@ def enqueue_many(session: Session, jobs: Iterable[tuple[str, str]]) -> int:
     connection = session.connection()
     targets = sorted({target for _kind, target in wanted})
     waiting: set[tuple[str, str]] = set()
-    for start in range(0, len(targets), 500):
-        stmt = select(Job.kind, Job.target_id).where(
-            Job.state == PENDING, Job.target_id.in_(targets[start : start + 500])
-        )
+    for chunk in in_chunks(targets):
+        stmt = select(Job.kind, Job.target_id).where(Job.state == PENDING, Job.target_id.in_(chunk))
         waiting.update((kind, target) for kind, target in connection.execute(stmt))
     queued.update(wanted)
     rows = [

@@ -17,7 +17,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from catalog.db import utcnow
+from catalog.db import in_chunks, utcnow
 from catalog.models import Dataset, Distribution
 from catalog.quality.models import LinkCheck
 from catalog.quality.remote import Limits, LinkResult, check_url, is_http
@@ -77,9 +77,8 @@ def check_dataset_links(session: Session, dataset: Dataset, limits: Limits) -> l
 def checks_for(session: Session, urls: Iterable[str]) -> dict[str, LinkCheck]:
     by_hash = {url_hash(u): u for u in urls}
     found: dict[str, LinkCheck] = {}
-    hashes = list(by_hash)
-    for start in range(0, len(hashes), 500):
-        stmt = select(LinkCheck).where(LinkCheck.url_hash.in_(hashes[start : start + 500]))
+    for chunk in in_chunks(by_hash):
+        stmt = select(LinkCheck).where(LinkCheck.url_hash.in_(chunk))
         for check in session.scalars(stmt):
             found[by_hash[check.url_hash]] = check
     return found

@@ -12,6 +12,8 @@ which restarts on the next call. Calls are served one at a time. An in-memory st
 ``GXDATA_SPARQL_STORE``, for small catalogs and experiments) runs in the portal's process: a
 query past its limit is answered with 422 at once, but pyoxigraph finishes evaluating it in the
 background.
+
+Queries pass :func:`exports.sparql_federation.refuse_federation` first (no ``SERVICE``).
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from exports.dcat.context import PublishContext
 from exports.dcat.write import dataset_chunk
 from exports.rdf.terms import IRI, BNode, Chunk, Node
 from exports.rdf.writers import nquads
+from exports.sparql_federation import refuse_federation
 from exports.sparql_protocol import Answer, QueryFailed
 from exports.vocabularies import all_vocabulary_chunks
 
@@ -75,7 +78,8 @@ class LocalBackend:
             try:
                 result["answer"] = self._handle(self.store, (op, *args))
             except Exception as error:  # handed to the caller
-                result["error"] = error
+                # without the frames, which hold pyoxigraph results bound to this thread
+                result["error"] = error.with_traceback(None)
             finally:
                 self._slots.release()
 
@@ -101,6 +105,7 @@ class WorkerBackend:
         self._lock = threading.Lock()
         self._process: Any = None
         self._conn: Any = None
+        self.isolated: bool | None = None  # the worker is off the network (known once started)
 
     def _start(self) -> None:
         from exports.sparql_worker import serve  # noqa: PLC0415 - pyoxigraph, in the worker
@@ -113,7 +118,9 @@ class WorkerBackend:
         if not parent.poll(READY_SECONDS):
             process.kill()
             raise RuntimeError("the SPARQL store worker did not start")
-        parent.recv()
+        self.isolated = parent.recv()[1:] == (True,)  # ("ready", isolated)
+        if not self.isolated:
+            log.warning("the SPARQL store worker could not leave the network (SERVICE is refused)")
         self._process, self._conn = process, parent
 
     def _kill(self) -> None:
@@ -220,6 +227,7 @@ class CatalogStore:
     def query(
         self, text: str, timeout: float, max_rows: int, result_key: str, graph_key: str
     ) -> Answer:
+        refuse_federation(text)  # 400 before anything runs
         answer: Answer = self.backend.call(
             "query", text, max_rows, timeout, result_key, graph_key, timeout=timeout
         )

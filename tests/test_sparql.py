@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import csv
+import http.server
 import io
+import threading
+import time
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
 
 import pytest
 from rdflib import Graph
@@ -15,6 +19,9 @@ from catalog.services.datasets import (
     update_dataset,
     withdraw_dataset,
 )
+from exports.sparql import CatalogStore
+from exports.sparql_federation import refuse_federation
+from exports.sparql_protocol import QueryFailed
 
 COUNT = "SELECT (COUNT(DISTINCT ?d) AS ?n) WHERE { ?d a <http://www.w3.org/ns/dcat#Dataset> }"
 TITLES = """PREFIX dct: <http://purl.org/dc/terms/>
@@ -160,3 +167,166 @@ def test_rebuild_command(app, runner, session):
     session.commit()
     result = runner.invoke(args=["sparql", "rebuild"])
     assert result.exit_code == 0 and "loaded 1 public datasets" in result.output
+
+
+# --- No federation: the endpoint never fetches a URL (issue 9, item 5) ---
+
+
+class Recorder:
+    """An HTTP server on 127.0.0.1 that answers every request with an empty SPARQL result
+    and records it: a SERVICE call would be seen here."""
+
+    def __init__(self) -> None:
+        self.requests: list[str] = []
+        recorder = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                recorder.requests.append(f"{self.command} {self.path}")
+                body = b'{"head": {"vars": ["s"]}, "results": {"bindings": []}}'
+                self.send_response(200)
+                self.send_header("Content-Type", "application/sparql-results+json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            do_POST = do_GET
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def recorder() -> Iterator[Recorder]:
+    server = Recorder()
+    yield server
+    server.close()
+
+
+# Each calls SERVICE on pyoxigraph 0.5 (the glued forms too: it matches keywords without a
+# word boundary) or would with its variable bound; {u} is the recorder's address.
+FEDERATED = [
+    "SELECT * WHERE { SERVICE <{u}/plain> { ?s ?p ?o } }",
+    "select * where { service <{u}/lower> { ?s ?p ?o } }",
+    "SELECT * WHERE { SeRvIcE <{u}/mixed> { ?s ?p ?o } }",
+    "SELECT * WHERE { SERVICE SILENT <{u}/silent> { ?s ?p ?o } }",
+    "SELECT * WHERE { SERVICESILENT<{u}/glued-silent> { ?s ?p ?o } }",
+    "SELECT * WHERE { SERVICE#a comment\n<{u}/comment> { ?s ?p ?o } }",
+    "SELECT * WHERE { # SERVICE <{u}/in-comment> {}\nSERVICE <{u}/after-comment> {?s ?p ?o} }",
+    "PREFIX ex: <{u}/> SELECT * WHERE { SERVICE ex:prefixed { ?s ?p ?o } }",
+    "PREFIX : <{u}/> SELECT * WHERE { SERVICE:empty-prefix { ?s ?p ?o } }",
+    "PREFIX ex: <{u}/> SELECT * WHERE { SERVICEex:glued-prefix { ?s ?p ?o } }",
+    "BASE <{u}/> SELECT * WHERE { SERVICE <relative> { ?s ?p ?o } }",
+    "SELECT * WHERE { SERVICE <{u}/\\u0065scaped-iri> { ?s ?p ?o } }",
+    "SELECT * WHERE { VALUES ?x { <{u}/variable> } SERVICE ?x { ?s ?p ?o } }",
+    "SELECT * WHERE { BIND(<{u}/dollar> AS $x) SERVICE $x { ?s ?p ?o } }",
+    "SELECT * WHERE { ?a ?b ?c OPTIONAL { SERVICE <{u}/optional> { ?s ?p ?o } } }",
+    "SELECT * WHERE { FILTER EXISTS { SERVICE <{u}/exists> { ?s ?p ?o } } }",
+    "SELECT * WHERE { { SELECT * WHERE { SERVICE <{u}/subquery> { ?s ?p ?o } } } }",
+    "ASK { SERVICE <{u}/ask> { ?s ?p ?o } }",
+    "CONSTRUCT { ?s ?p ?o } WHERE { SERVICE <{u}/construct> { ?s ?p ?o } }",
+    "DESCRIBE ?s WHERE { SERVICE <{u}/describe> { ?s ?p ?o } }",
+    'SELECT * WHERE { BIND("SERVICE" AS ?x) SERVICE <{u}/after-string> { ?s ?p ?o } }',
+    "PREFIX ex: <http://x/> SELECT * WHERE { ?a ex:q\\' ?b . SERVICE <{u}/pname-quote> "
+    "{ ?s ?p ?o } ?a ex:q\\' ?b }",
+    "SELECT * WHERE { ?s ?p 1SERVICE<{u}/after-number> { ?a ?b ?c } }",
+    "SELECT * WHERE { ?s ?p trueSERVICE<{u}/after-true> { ?a ?b ?c } }",
+    'SELECT * WHERE { ?s ?p "x"@en SERVICE<{u}/after-langtag> { ?a ?b ?c } }',
+    "SELECT * WHERE { VALUES ?x { UNDEF }SERVICE<{u}/after-brace> { ?a ?b ?c } }",
+    "SELECT * WHERE { ?a ?b ?c FILTER(?a<?b) SERVICE <{u}/after-less-than> { ?s ?p ?o } }",
+    "SELECT * WHERE { ?a ?b ?c FILTER(?a<1&&?b>2) SERVICE <{u}/operators> { ?s ?p ?o } }",
+]
+# Never fetched either way: updates are not queries.
+NOT_QUERIES = ["LOAD <{u}/load>", "LOAD <{u}/x> INTO GRAPH <http://g>", "INSERT DATA {<a> <b> 1}"]
+# They mention the word, or a URL as a graph of the store, and stay allowed.
+LOCAL = [
+    "PREFIX dcat: <http://www.w3.org/ns/dcat#> SELECT ?service { ?service a dcat:DataService }",
+    "SELECT * WHERE { ?s a <http://www.w3.org/ns/dcat#DataService> }",
+    'SELECT * WHERE { ?s ?p "service" } # SERVICE <{u}/comment>',
+    "SELECT * WHERE { ?s ?p 'SERVICE <{u}/string> {}' }",
+    'SELECT * WHERE { ?s ?p """a\nSERVICE <{u}/long> {}""" }',
+    'SELECT * WHERE { ?s ?p "x"@service }',
+    "SELECT * FROM <{u}/from> WHERE { ?s ?p ?o }",
+    "SELECT * FROM NAMED <{u}/named> WHERE { GRAPH ?g { ?s ?p ?o } }",
+    "PREFIX dcat: <http://www.w3.org/ns/dcat#> SELECT * WHERE { ?s dcat:servesDataset ?d }",
+]
+
+
+def _fill(template: str, url: str) -> str:
+    return template.replace("{u}", url)
+
+
+@pytest.mark.parametrize("template", FEDERATED)
+def test_the_guard_refuses_every_spelling_of_service(template):
+    with pytest.raises(QueryFailed) as refused:
+        refuse_federation(_fill(template, "http://127.0.0.1:9"))
+    assert refused.value.code == "federated-query" and refused.value.status == 400
+
+
+@pytest.mark.parametrize("template", LOCAL + NOT_QUERIES)
+def test_the_guard_lets_local_queries_through(template):
+    refuse_federation(_fill(template, "http://127.0.0.1:9"))
+
+
+@pytest.mark.parametrize(
+    "hostile", ['"\\' * 10_000, "'\\" * 10_000, "<a" * 10_000, "'''" + "a'" * 6_000, "{" * 20_000]
+)
+def test_the_guard_is_linear_on_hostile_text(hostile):
+    started = time.perf_counter()
+    try:
+        refuse_federation(hostile)
+    except QueryFailed as failed:
+        assert failed.code == "malformed-query"
+    assert time.perf_counter() - started < 0.2
+
+
+def test_the_endpoint_fetches_nothing(client, recorder):
+    """Every spelling is refused with 400 problem JSON before evaluation: the server on
+    127.0.0.1 is never contacted."""
+    for template in FEDERATED:
+        response = client.get("/sparql", query_string={"query": _fill(template, recorder.url)})
+        assert response.status_code == 400, template
+        assert response.mimetype == "application/problem+json"
+        assert response.get_json()["code"] == "federated-query"
+    for template in NOT_QUERIES:
+        response = client.get("/sparql", query_string={"query": _fill(template, recorder.url)})
+        assert response.status_code == 400
+    for template in LOCAL:
+        response = client.get("/sparql", query_string={"query": _fill(template, recorder.url)})
+        assert response.status_code == 200, template
+    assert recorder.requests == []
+
+
+def test_the_refusal_speaks_the_users_language(client):
+    query = {"query": "SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }"}
+    chinese = client.get("/sparql", query_string=query).get_json()
+    english = client.get("/sparql", query_string={**query, "lang": "en"}).get_json()
+    assert "不允许使用 SERVICE" in chinese["detail"]
+    assert "SERVICE (federated queries) is not allowed" in english["detail"]
+
+
+def test_an_in_memory_store_fetches_nothing(recorder):
+    store = CatalogStore(None, "http://gxdata.test")
+    with pytest.raises(QueryFailed):
+        store.query(_fill(FEDERATED[0], recorder.url), 2.0, 10, "json", "ttl")
+    assert recorder.requests == []
+
+
+def test_the_worker_is_off_the_network(services, recorder):
+    """Past the guard (the worker called directly), SERVICE still reaches nothing."""
+    backend = services.sparql.backend
+    assert len(services.sparql) == 0  # starts the worker
+    if not backend.isolated:
+        pytest.skip("this kernel refuses network namespaces to this user")
+    query = _fill(FEDERATED[0], recorder.url)
+    with pytest.raises((QueryFailed, RuntimeError)):
+        backend.call("query", query, 10, 2.0, "json", "ttl", timeout=2.0)
+    assert recorder.requests == []

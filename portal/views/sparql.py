@@ -2,12 +2,14 @@
 
 Results: JSON, XML, CSV or TSV for SELECT and ASK (``format=`` or the Accept header),
 Turtle, N-Triples or RDF/XML for CONSTRUCT and DESCRIBE. Errors are problem JSON: a malformed
-query or an update is 400, a query past the time limit 422, a full endpoint 503.
+query, an update or a federated query (``SERVICE``) is 400, a query past the time limit 422,
+a full endpoint 503.
 """
 
 from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, render_template, request
+from flask_babel import gettext as _
 
 from exports.sparql_protocol import GRAPH_TYPES, RESULT_TYPES, QueryFailed
 from portal.db import services
@@ -33,7 +35,7 @@ def endpoint() -> Response | str:
             text, config["SPARQL_TIMEOUT"], config["SPARQL_MAX_ROWS"], result_key, graph_key
         )
     except QueryFailed as failed:
-        return problem(failed.status, failed.code, str(failed))
+        return _failure(failed)
     types = GRAPH_TYPES if answer.kind == "graph" else RESULT_TYPES
     response = Response(answer.text, mimetype=types[answer.key])
     if answer.truncated:
@@ -68,6 +70,16 @@ def _query_text() -> tuple[str | None, Response | None]:
             400, "query-too-long", f"the query is over {MAX_QUERY_CHARS} characters"
         )
     return text, None
+
+
+def _failure(failed: QueryFailed) -> Response:
+    details = {
+        "federated-query": _(
+            "This endpoint answers from its own data only: SERVICE (federated queries) "
+            "is not allowed."
+        ),
+    }
+    return problem(failed.status, failed.code, details.get(failed.code, str(failed)))
 
 
 def _choose(types: dict[str, str], default: str) -> str:

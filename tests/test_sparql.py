@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import csv
+import http.client
 import http.server
 import io
+import json
 import threading
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from urllib.parse import quote
 
+import pyoxigraph as ox
 import pytest
 from rdflib import Graph
+from waitress.server import create_server
 
 from catalog.services.datasets import (
     create_dataset,
@@ -19,9 +26,12 @@ from catalog.services.datasets import (
     update_dataset,
     withdraw_dataset,
 )
-from exports.sparql import CatalogStore
+from exports.sparql import CatalogStore, LocalBackend
 from exports.sparql_federation import refuse_federation
+from exports.sparql_gate import GateLimits, QueryGate
 from exports.sparql_protocol import QueryFailed
+from portal.commands import server_threads
+from portal.views.sparql import client_address
 
 COUNT = "SELECT (COUNT(DISTINCT ?d) AS ?n) WHERE { ?d a <http://www.w3.org/ns/dcat#Dataset> }"
 TITLES = """PREFIX dct: <http://purl.org/dc/terms/>
@@ -330,3 +340,177 @@ def test_the_worker_is_off_the_network(services, recorder):
     with pytest.raises((QueryFailed, RuntimeError)):
         backend.call("query", query, 10, 2.0, "json", "ttl", timeout=2.0)
     assert recorder.requests == []
+
+
+# --- Bounded queries: pages keep their threads (issue 9, item 7) ---
+
+
+def _hold(gate: QueryGate, client: str, entered: threading.Event, release: threading.Event) -> str:
+    """Enter ``gate`` and stay until ``release``; what happened."""
+    try:
+        with gate.admitted(client, time.monotonic() + 5.0, retry_after=5.0):
+            entered.set()
+            release.wait(5)
+        return "ran"
+    except QueryFailed as failed:
+        return failed.code
+
+
+def _until(condition, seconds: float = 3.0) -> None:
+    stop = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < stop
+        time.sleep(0.01)
+
+
+def test_the_gate_queues_then_refuses_at_once():
+    gate = QueryGate(GateLimits(running=1, queue=1, per_client=2))
+    release = threading.Event()
+    with ThreadPoolExecutor(2) as pool:
+        held = [pool.submit(_hold, gate, c, threading.Event(), release) for c in "ab"]
+        _until(lambda: gate.state() == (1, 1))
+        started = time.monotonic()
+        with pytest.raises(QueryFailed) as busy:
+            with gate.admitted("c", time.monotonic() + 5.0, retry_after=5.0):
+                pass
+        assert time.monotonic() - started < 0.5
+        assert (busy.value.status, busy.value.code, busy.value.retry_after) == (503, "busy", 5)
+        release.set()
+        assert [h.result(5) for h in held] == ["ran", "ran"]
+    assert gate.state() == (0, 0)
+
+
+def test_the_gate_limits_each_client():
+    gate = QueryGate(GateLimits(running=1, queue=4, per_client=2))
+    release = threading.Event()
+    with ThreadPoolExecutor(2) as pool:
+        held = [pool.submit(_hold, gate, "a", threading.Event(), release) for _ in range(2)]
+        _until(lambda: gate.state() == (1, 1))
+        with pytest.raises(QueryFailed) as limited:
+            with gate.admitted("a", time.monotonic() + 5.0, retry_after=2.5):
+                pass
+        assert (limited.value.status, limited.value.retry_after) == (429, 3)
+        assert limited.value.code == "too-many-queries"
+        release.set()
+        assert [h.result(5) for h in held] == ["ran", "ran"]
+    assert gate.state() == (0, 0)
+
+
+def test_time_in_the_queue_counts_against_the_limit():
+    """A query whose time limit passes while it waits is answered 503 and never runs."""
+    gate = QueryGate(GateLimits(running=1, queue=4, per_client=2))
+    release, entered = threading.Event(), threading.Event()
+    with ThreadPoolExecutor(1) as pool:
+        holder = pool.submit(_hold, gate, "a", entered, release)
+        assert entered.wait(3)
+        ran = []
+        started = time.monotonic()
+        with pytest.raises(QueryFailed) as waited:
+            with gate.admitted("b", time.monotonic() + 0.3, retry_after=0.3):
+                ran.append(True)
+        assert 0.25 < time.monotonic() - started < 2
+        assert (waited.value.status, waited.value.code, ran) == (503, "queue-timeout", [])
+        release.set()
+        assert holder.result(5) == "ran"
+    assert gate.state() == (0, 0)
+
+
+def test_an_in_memory_store_starts_nothing_while_earlier_queries_still_run():
+    """pyoxigraph goes on evaluating a query past its limit; while MAX_RUNNING of those
+    do, new queries are answered 503 at once instead of starting more."""
+    store = CatalogStore(None, "http://gxdata.test")
+    assert isinstance(store.backend, LocalBackend)
+    triples = "".join(f'<http://a/{i}> <http://p> "{i}" .\n' for i in range(50))
+    store.backend.store.load(input=triples, format=ox.RdfFormat.N_TRIPLES)
+    heavy = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+    for _ in range(LocalBackend.MAX_RUNNING):
+        with pytest.raises(QueryFailed) as late:
+            store.query(heavy, 0.05, 10, "json", "ttl")
+        assert late.value.code == "query-timeout"
+    started = time.monotonic()
+    with pytest.raises(QueryFailed) as busy:
+        store.query("ASK { ?s ?p ?o }", 5.0, 10, "json", "ttl")
+    assert (busy.value.status, busy.value.code, busy.value.retry_after) == (503, "busy", 5)
+    assert time.monotonic() - started < 0.5
+
+
+def test_the_client_is_the_connection_unless_proxies_are_trusted(app):
+    headers = {"X-Forwarded-For": "203.0.113.9, 198.51.100.7"}
+    with app.test_request_context(headers=headers, environ_base={"REMOTE_ADDR": "10.0.0.1"}):
+        assert client_address(0) == "10.0.0.1"
+        assert client_address(1) == "198.51.100.7"
+        assert client_address(2) == "203.0.113.9"
+        assert client_address(3) == "10.0.0.1"  # fewer hops than proxies: not believed
+
+
+def test_pages_always_keep_server_threads(app):
+    assert server_threads(app) >= app.extensions["gxdata"].sparql.gate.capacity + 3
+
+
+@contextmanager
+def waitress_serving(app) -> Iterator[int]:
+    """``app`` served as ``gxdata serve`` serves it (waitress, its thread count) on
+    127.0.0.1; yields the port."""
+    server = create_server(app, host="127.0.0.1", port=0, threads=server_threads(app))
+    threading.Thread(target=server.run, daemon=True).start()
+    try:
+        yield server.effective_port
+    finally:
+        server.task_dispatcher.shutdown(cancel_pending=True, timeout=1)
+        server.close()
+
+
+def _fetch(port: int, path: str, source: str = "127.0.0.1") -> tuple[int, dict, float]:
+    """GET ``path`` from the local address ``source``: status (0: no answer in 10 s),
+    headers and seconds."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, 10, source_address=(source, 0))
+    started = time.monotonic()
+    try:
+        connection.request("GET", path)
+        response = connection.getresponse()
+        body = response.read()
+        headers = dict(response.getheaders())
+        if response.getheader("Content-Type", "").startswith("application/problem+json"):
+            headers["code"] = json.loads(body)["code"]
+        return response.status, headers, time.monotonic() - started
+    except OSError:
+        return 0, {}, time.monotonic() - started
+    finally:
+        connection.close()
+
+
+HEAVY = "/sparql?query=" + quote("SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }")
+
+
+def test_heavy_queries_leave_the_pages_their_threads(demo_app):
+    """16 clients and one greedy client send triple cross products over real HTTP while a
+    visitor opens pages: the pages answer within seconds, the surplus is refused at once
+    (503 or 429 with Retry-After), and the time limit counts from arrival."""
+    gate = demo_app.extensions["gxdata"].sparql.gate
+    demo_app.config["SPARQL_TIMEOUT"] = 4.0
+    try:
+        with waitress_serving(demo_app) as port, ThreadPoolExecutor(24) as pool:
+            greedy = [pool.submit(_fetch, port, HEAVY, "127.0.0.2")]
+            _until(lambda: gate.state() == (1, 0))
+            greedy.append(pool.submit(_fetch, port, HEAVY, "127.0.0.2"))
+            _until(lambda: gate.state() == (1, 1))
+            status, headers, seconds = _fetch(port, HEAVY, "127.0.0.2")
+            assert (status, headers.get("code")) == (429, "too-many-queries")
+            assert int(headers["Retry-After"]) >= 1 and seconds < 3
+            burst = [pool.submit(_fetch, port, HEAVY, f"127.0.0.{3 + i}") for i in range(14)]
+            pages = []
+            while not all(f.done() for f in greedy + burst):
+                for path in ("/dataset?q=" + quote("气象"), "/api/v1/datasets?limit=5"):
+                    pages.append(_fetch(port, path))
+                time.sleep(0.2)
+            answers = [f.result() for f in burst]
+    finally:
+        demo_app.config["SPARQL_TIMEOUT"] = 10.0
+    assert len(pages) >= 4 and {status for status, _, _ in pages} == {200}
+    assert max(seconds for _, _, seconds in pages) < 5
+    busy = [a for a in answers if a[1].get("code") == "busy"]
+    assert len(busy) == 14 - 3  # one running and four waiting were admitted
+    assert all(s == 503 and int(h["Retry-After"]) >= 1 and t < 3 for s, h, t in busy)
+    assert greedy[0].result()[:1] == (422,)  # the one that ran, stopped at its limit
+    admitted = [greedy[1].result()] + [a for a in answers if a not in busy]
+    assert all(status in (422, 503) and seconds < 4.0 + 3 for status, _, seconds in admitted)

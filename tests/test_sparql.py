@@ -491,9 +491,9 @@ def test_heavy_queries_leave_the_pages_their_threads(demo_app):
     try:
         with waitress_serving(demo_app) as port, ThreadPoolExecutor(24) as pool:
             greedy = [pool.submit(_fetch, port, HEAVY, "127.0.0.2")]
-            _until(lambda: gate.state() == (1, 0))
+            _until(lambda: gate.state() == (1, 0), 10)
             greedy.append(pool.submit(_fetch, port, HEAVY, "127.0.0.2"))
-            _until(lambda: gate.state() == (1, 1))
+            _until(lambda: gate.state() == (1, 1), 10)
             status, headers, seconds = _fetch(port, HEAVY, "127.0.0.2")
             assert (status, headers.get("code")) == (429, "too-many-queries")
             assert int(headers["Retry-After"]) >= 1 and seconds < 3

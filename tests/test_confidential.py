@@ -70,15 +70,17 @@ def _outputs(client, runner, dataset: Dataset) -> dict[str, str]:
         "/api/3/action/current_package_list_with_resources",
     ):
         response = client.get(path)
-        assert response.status_code in (200, 404), (path, response.status_code)
+        assert response.status_code == 200, (path, response.status_code)
         pages[path] = response.get_data(as_text=True)
     dump = client.get("/catalog/dump.nt.gz")
     assert dump.status_code == 200
     pages["dump"] = gzip.decompress(dump.get_data()).decode("utf-8")
     query = "SELECT ?o WHERE { ?s ?p ?o }"
-    pages["sparql"] = client.get(
+    sparql = client.get(
         "/sparql", query_string={"query": query}, headers={"Accept": "application/json"}
-    ).get_data(as_text=True)
+    )
+    assert sparql.status_code == 200 and dataset.id in sparql.get_data(as_text=True)
+    pages["sparql"] = sparql.get_data(as_text=True)
     html = pages[f"/dataset/{slug}"]
     found = re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.S)
     assert found is not None

@@ -288,6 +288,8 @@ class BaseHarvester(ABC):
             item.errors.append(RecordIssue("missing-title", "the record has no title", "title"))
             return item
         item.title = item.draft.title
+        if not (item.draft.open_type or "").strip():  # the source's stated default, if any
+            item.draft.open_type = self.source.config.get("open_type") or None
         item.content_hash, item.body_hash = fingerprints(item.draft, salt)
         return item
 

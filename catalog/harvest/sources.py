@@ -21,6 +21,7 @@ from catalog.harvest.models import (
     HarvestSource,
 )
 from catalog.queries import get_department
+from vocab import open_types
 
 PERIODS = {"daily": timedelta(days=1), "weekly": timedelta(days=7), "monthly": timedelta(days=30)}
 
@@ -60,13 +61,22 @@ def add_source(
         department_row = get_department(session, department)
         if department_row is None:
             raise NotFound(f"no department {department!r}", code="unknown-department")
+    config = dict(config or {})
+    if config.get("open_type") is not None:
+        # the open type of the source's records that state none: an explicit decision
+        concept = open_types.open_type(str(config["open_type"]))
+        if concept is None:
+            raise InvalidValue(
+                f"{config['open_type']!r} is not an open type", code="unknown-open-type"
+            )
+        config["open_type"] = concept.notation
     source = HarvestSource(
         name=name,
         kind=kind,
         url=url,
         department=department_row,
         frequency=frequency,
-        config=dict(config or {}),
+        config=config,
     )
     session.add(source)
     session.flush()

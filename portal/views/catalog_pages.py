@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, abort, current_app, render_template, request
 
 from catalog import queries, uris
-from catalog.access import can_fetch_files
+from catalog.access import public_distribution
 from catalog.browse import build_query, search_catalog
 from catalog.harvest.conflicts import open_conflicts
 from catalog.harvest.provenance import provenance
@@ -65,7 +65,6 @@ def dataset(id_or_slug: str) -> Response:
     page = render_template(
         "dataset.html",
         dataset=found,
-        files_open=can_fetch_files(found),
         schema_org=schema_org.dataset_jsonld(found, current_app.config["BASE_URL"]),
         harvested_from=provenance(get_session(), found.id),  # "provenance" names a global
         conflicts=open_conflicts(get_session(), found.id),
@@ -82,7 +81,7 @@ def resource(id_or_slug: str, resource_id: str) -> str:
     if distribution is None:
         abort(404)
     preview = None
-    if can_fetch_files(found) and distribution.stored_file and distribution.format in PREVIEWABLE:
+    if public_distribution(found, distribution).preview and distribution.format in PREVIEWABLE:
         path = services().files.path(distribution.stored_file)
         preview = preview_table(path, distribution.format, current_app.config["PREVIEW_ROWS"])
     return render_template(
@@ -90,7 +89,6 @@ def resource(id_or_slug: str, resource_id: str) -> str:
         dataset=found,
         distribution=distribution,
         preview=preview,
-        files_open=can_fetch_files(found),
     )
 
 

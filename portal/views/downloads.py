@@ -6,7 +6,7 @@ from flask import Blueprint, Response, abort, redirect, request, send_file
 from sqlalchemy import update
 
 from catalog import queries
-from catalog.access import can_fetch_files
+from catalog.access import public_distribution
 from catalog.errors import NotFound
 from catalog.models import Distribution
 from portal.db import get_session, services
@@ -24,12 +24,13 @@ def download(id_or_slug: str, resource_id: str, file_name: str | None = None) ->
     )
     if distribution is None:
         abort(404)
-    if not can_fetch_files(dataset):
+    public = public_distribution(dataset, distribution)
+    if not public.files_open:
         abort(403)
-    if not distribution.stored_file:
-        if distribution.download_url:
+    if not public.stored_file:
+        if public.download_url:
             _count(distribution.id)
-            return redirect(distribution.download_url)
+            return redirect(public.download_url)
         abort(404)
     try:
         path = services().files.path(distribution.stored_file)

@@ -25,6 +25,8 @@ db_group = AppGroup("db", help="Database schema (alembic migrations).")
 index_group = AppGroup("index", help="The search index.")
 export_group = AppGroup("export", help="Export the catalog.")
 sparql_group = AppGroup("sparql", help="The SPARQL endpoint's store.")
+SERVER_THREADS = 8
+PAGE_THREADS = 3  # threads SPARQL queries can never take
 
 
 @db_group.command("upgrade")
@@ -138,9 +140,16 @@ def _serve(app: Flask, host: str, port: int) -> None:
     if workers:
         click.echo(f"background workers: {len(workers)} (GXDATA_WORKER_THREADS)")
     try:
-        serve(app, host=host, port=port, threads=8, ident="gxdata")
+        serve(app, host=host, port=port, threads=server_threads(app), ident="gxdata")
     finally:
         quality.stop_background_workers(app)
+
+
+def server_threads(app: Flask) -> int:
+    """waitress's threads: SERVER_THREADS, and always PAGE_THREADS more than SPARQL queries
+    may hold (each waiting or running query holds one)."""
+    sparql = app.extensions["gxdata"].sparql.gate.capacity
+    return max(SERVER_THREADS, sparql + PAGE_THREADS)
 
 
 def register(cli: click.Group) -> None:

@@ -12,6 +12,9 @@
 | ``GXDATA_SPARQL_STORE`` | ``<instance>/sparql`` (pyoxigraph store of the SPARQL endpoint) |
 | ``GXDATA_SPARQL_TIMEOUT`` | ``10`` seconds a query |
 | ``GXDATA_SPARQL_MAX_ROWS`` | ``10000`` result rows a query |
+| ``GXDATA_SPARQL_QUEUE`` | ``4`` queries waiting behind the running one; past them 503 |
+| ``GXDATA_SPARQL_PER_CLIENT`` | ``2`` queries of one client waiting or running; past them 429 |
+| ``GXDATA_TRUSTED_PROXIES`` | ``0``; ``n``: the client is ``X-Forwarded-For``'s n-th from right |
 | ``GXDATA_NETWORK`` | ``1``; ``0`` never fetches files or checks links |
 | ``GXDATA_FETCH_TIMEOUT`` | ``60`` seconds for one remote file |
 | ``GXDATA_LINK_TIMEOUT`` | ``10`` seconds for one link check |
@@ -57,6 +60,9 @@ def load_config(instance: str, environ: Mapping[str, str] | None = None) -> dict
         "SPARQL_STORE": environ.get("GXDATA_SPARQL_STORE") or str(root / "sparql"),
         "SPARQL_TIMEOUT": float(environ.get("GXDATA_SPARQL_TIMEOUT") or 10),
         "SPARQL_MAX_ROWS": int(environ.get("GXDATA_SPARQL_MAX_ROWS") or 10_000),
+        "SPARQL_QUEUE": int(environ.get("GXDATA_SPARQL_QUEUE") or 4),
+        "SPARQL_PER_CLIENT": int(environ.get("GXDATA_SPARQL_PER_CLIENT") or 2),
+        "TRUSTED_PROXIES": int(environ.get("GXDATA_TRUSTED_PROXIES") or 0),
         "ADMIN_TOKEN": environ.get("GXDATA_ADMIN_TOKEN") or None,
         "HARVEST_TIMEOUT": float(environ.get("GXDATA_HARVEST_TIMEOUT") or 30),
         "HARVEST_MAX_BYTES": int(environ.get("GXDATA_HARVEST_MAX_MB") or 50) * 1024 * 1024,

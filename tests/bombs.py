@@ -97,6 +97,19 @@ def many_rows_xlsx(rows: int, dimension: bool = False) -> bytes:
     return xlsx(_sheet([_row(HEADER, 1), *body], dimension=ref), level=1)
 
 
+def entities_xlsx() -> bytes:
+    """A workbook whose sheet XML declares billion-laughs entities and uses them in a cell."""
+    laughs = billion_laughs_rdf().decode()
+    doctype = laughs[laughs.index("<!DOCTYPE") : laughs.index("]>") + 2].replace(
+        "rdf:RDF", "worksheet"
+    )
+    cells = _row(HEADER, 1) + _row(("&l9;", "南宁市统计局", "摘要"), 2)
+    return xlsx(
+        [f'<?xml version="1.0"?>{doctype}<worksheet xmlns="{MAIN}"><sheetData>{cells}'
+         "</sheetData></worksheet>".encode()]
+    )  # fmt: skip
+
+
 def lie_about_size(workbook: bytes, member: str, size: int) -> bytes:
     """The workbook with ``member``'s uncompressed size in the zip directory set to ``size``."""
     data = bytearray(workbook)

@@ -166,6 +166,16 @@ def test_a_merged_range_over_the_whole_sheet(source_server, new_source, harvest,
     assert not session.scalars(select(Dataset)).all()
 
 
+def test_entities_inside_a_workbook_are_refused(source_server, new_source, harvest, tmp_path):
+    content = bombs.entities_xlsx()
+    report, seconds = _harvest_workbook(source_server, new_source, harvest, content)
+    assert seconds < BOUND
+    assert report.status == "failed" and report.error_code == "xml-entities"
+    path = tmp_path / "laughs.xlsx"
+    path.write_bytes(content)
+    assert validate_table(path, "XLSX").problem == "xml-entities"
+
+
 def test_merged_ranges_together_within_the_cell_limit():
     limits = InputLimits(max_cells=1000)
     with pytest.raises(SheetError) as refused:

@@ -128,6 +128,13 @@ def test_deep_json_ld_fails_the_job_with_its_code(source_server, new_source, har
     assert report.status == "failed" and report.error_code == "document-too-deep"
 
 
+def test_a_deep_data_package_fails_the_job_with_its_code(source_server, new_source, harvest):
+    deep = b'{"resources": [' + b"[" * 100_000 + b"]" * 100_000 + b"]}"
+    new_source("deep", "datapackage", source_server.file("/datapackage.json", deep, "text/json"))
+    report = harvest("deep")
+    assert report.status == "failed" and report.error_code == "document-too-deep"
+
+
 def test_json_depth_ignores_brackets_in_strings():
     assert json_depth(b'{"a": "[[[[{{{{", "b": [1, [2, {"c": "\\"]]]"}]]}') == 4
     assert json_depth(b"[]") == 1 and json_depth(b"1") == 0

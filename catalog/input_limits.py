@@ -78,11 +78,12 @@ class Deadline:
 # -- archives --------------------------------------------------------------------------------
 
 
-def check_workbook(source: bytes | Path, limits: InputLimits) -> None:
+def check_workbook(source: bytes | Path, limits: InputLimits, sheets: bool = True) -> None:
     """Check an XLSX or ODS file (a zip) before a spreadsheet library opens it: its members'
-    sizes and ratios, entity declarations in every XML member, and the dimension and merged
-    ranges of every sheet against the row and column limits. Anything not a zip is left to
-    the reader (XLS is checked on its row and column counts after opening)."""
+    sizes and ratios, entity declarations in every XML member, and (unless ``sheets`` is
+    False: a reader of the first rows only) the dimension, merged ranges and rows of every
+    sheet against the limits, in one pass over its XML. Anything not a zip, or a broken one,
+    is left to the reader (XLS is checked on its row and column counts after opening)."""
     head = source[:4] if isinstance(source, bytes) else _head(source)
     if head != ZIP_MAGIC:
         return
@@ -91,9 +92,11 @@ def check_workbook(source: bytes | Path, limits: InputLimits) -> None:
             check_archive(zf, limits)
             for info in zf.infolist():
                 if info.filename.endswith((".xml", ".rels")):
-                    _check_member(zf, info, limits)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError):
-        return  # not a readable zip: the reader says so in its own words
+                    _check_member(zf, info, limits, sheets)
+    except InputLimitError:
+        raise
+    except Exception:  # not a readable zip (bad CRC, encrypted…): the reader says so itself
+        return
 
 
 def check_archive(archive: zipfile.ZipFile, limits: InputLimits) -> None:
@@ -120,10 +123,12 @@ def _head(path: Path) -> bytes:
         return handle.read(4)
 
 
-def _check_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: InputLimits) -> None:
+def _check_member(
+    archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: InputLimits, sheets: bool
+) -> None:
     with archive.open(info) as member:
         refuse_entity_declarations(member)
-    if not _is_sheet(info.filename):
+    if not (sheets and _is_sheet(info.filename)):
         return
     with archive.open(info) as member:
         _check_refs(member, limits)

@@ -91,7 +91,7 @@ def _csv(path: Path, max_rows: int) -> Preview:
 def _xlsx(path: Path, max_rows: int) -> Preview:
     from openpyxl import load_workbook  # noqa: PLC0415 - openpyxl (~20 MB) only where spreadsheets are read
 
-    check_workbook(path, InputLimits())
+    check_workbook(path, InputLimits(), sheets=False)  # only the first rows are read
     with path.open("rb") as handle:  # a file object: stored files have no extension
         book = load_workbook(handle, read_only=True, data_only=True)
         try:

@@ -195,12 +195,12 @@ def _xls(content: bytes, limits: InputLimits, deadline: Deadline) -> list[Sheet]
     sheets = []
     for sheet in book.sheets():
         check_extent(sheet.nrows, sheet.ncols, limits)
+        check_merges(sheet.merged_cells, limits)
         stream = (
             [_xls_value(sheet.cell(r, c), book.datemode) for c in range(sheet.ncols)]
             for r in range(sheet.nrows)
         )
         rows = list(counted_rows(stream, limits, deadline))
-        check_merges(sheet.merged_cells, limits)
         for low_row, high_row, low_col, high_col in sheet.merged_cells:
             _fill(rows, low_row, high_row, low_col, high_col)
         sheets.append(Sheet(sheet.name, _trimmed(rows)))

@@ -193,18 +193,19 @@ def test_merged_ranges_together_within_the_cell_limit():
 
 
 @pytest.mark.parametrize(
-    "limits, code",
+    "settings, code",
     [
-        (InputLimits(max_unpacked_bytes=10_000_000, max_ratio=10_000), "archive-too-large"),
-        (InputLimits(), "compression-ratio"),
+        (
+            {"input_limits": InputLimits(max_unpacked_bytes=10**7, max_ratio=10**4)},
+            "archive-too-large",
+        ),
+        ({}, "compression-ratio"),  # the default limits
     ],
 )
-def test_a_zip_bomb_fails_the_job(source_server, new_source, harvest, session, limits, code):
+def test_a_zip_bomb_fails_the_job(source_server, new_source, harvest, session, settings, code):
     content = bombs.zip_bomb_xlsx(30_000_000)
     assert len(content) < 200_000
-    report, seconds = _harvest_workbook(
-        source_server, new_source, harvest, content, input_limits=limits
-    )
+    report, seconds = _harvest_workbook(source_server, new_source, harvest, content, **settings)
     assert seconds < BOUND
     assert report.status == "failed" and report.error_code == code
     assert not session.scalars(select(Dataset)).all()

@@ -24,7 +24,7 @@ from __future__ import annotations
 import logging
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
@@ -51,6 +51,7 @@ from catalog.harvest.models import (
 )
 from catalog.harvest.prepare import RecordIssue, fingerprints
 from catalog.harvest.sync import CatalogSync, Harvested
+from catalog.input_limits import Deadline, InputLimits
 from harvesters.fetch import Fetcher, FetchError, FetchLimits
 from harvesters.spool import RemoteRecord, Spool, SpoolFull
 
@@ -70,6 +71,7 @@ class HarvestSettings:
     allow_local: bool = False  # local paths (the command line); the web pages only take URLs
     full: bool = False  # ignore incremental harvesting for this run
     keep_jobs: int = 10  # jobs of a source whose per-record log is kept (0: all)
+    input_limits: InputLimits = field(default_factory=InputLimits)  # what a parse may expand
 
 
 @dataclass(frozen=True)
@@ -137,6 +139,7 @@ class BaseHarvester(ABC):
         self.notes: list[str] = []  # shown on the job page, e.g. "incremental-unsupported"
         self._deadline = datetime.max
         self._sync: CatalogSync | None = None
+        self._settings = HarvestSettings()
 
     # -- what a source kind implements ------------------------------------------------------
 
@@ -167,6 +170,7 @@ class BaseHarvester(ABC):
     ) -> HarvestReport:
         """Run one job; ``on_start`` hears the job's id once its row is committed."""
         progress = progress or _silent
+        self._settings = settings
         with session_factory() as session:
             job = self._start(session, settings)
             if on_start is not None:
@@ -347,6 +351,19 @@ class BaseHarvester(ABC):
         except Exception:
             session.rollback()
             log.exception("pruning the job log of %s failed", self.source.name)
+
+    def input_limits(self, header_rows: int = 0) -> InputLimits:
+        """What parsing a source file may expand to: the settings' limits, with no more rows
+        than a job reads records (and ``header_rows`` above them)."""
+        limits = self._settings.input_limits
+        rows = min(limits.max_rows, self._settings.max_records + header_rows)
+        return replace(limits, max_rows=rows)
+
+    def parse_deadline(self) -> Deadline:
+        """The job's time limit, for a parse that checks it as it reads."""
+        if self._deadline == datetime.max:
+            return Deadline()
+        return Deadline(max((self._deadline - utcnow()).total_seconds(), 0.0))
 
     def _check_time(self) -> None:
         if utcnow() > self._deadline:

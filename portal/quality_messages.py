@@ -91,6 +91,13 @@ PROBLEMS = {
     "tls-error": _("The secure connection failed."),
     "file-too-large": _("The file is larger than the portal accepts."),
     "fetch-failed": _("The file could not be fetched."),
+    "archive-too-large": _("The file unpacks to more than the size limit allows."),
+    "compression-ratio": _(
+        "A part of the file is compressed far more than real data is; it is not read."
+    ),
+    "xml-entities": _("The XML declares entities, which the portal never expands."),
+    "sheet-too-large": _("A sheet or a merged range reaches beyond the row or column limit."),
+    "too-many-rows": _("A sheet has more rows than the limit."),
 }
 CRITERIA = {
     "keywords": _("Keywords"),

@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 
 from catalog.db import utcnow
 from catalog.errors import CatalogError
+from catalog.input_limits import InputLimits, check_extent, check_workbook
 from catalog.models import Dataset, Distribution
 from catalog.quality.enrichment import csvw
 from catalog.quality.enrichment.pipeline import EnrichContext, Inference, Recorded
@@ -222,17 +223,22 @@ def _write_spreadsheet(method: Method, fmt: str, path: Path, target: Path) -> No
 
 
 def _sheet_rows(path: Path, fmt: str) -> Iterator[list[Any]]:
-    """The rows of the first sheet, trailing empty rows dropped."""
+    """The rows of the first sheet, trailing empty rows dropped; a workbook beyond the
+    :class:`InputLimits` raises (an :class:`~catalog.input_limits.InputLimitError`, a
+    ValueError: no derivative)."""
     from openpyxl import load_workbook  # noqa: PLC0415 - openpyxl (~20 MB) only where spreadsheets are read
 
+    limits = InputLimits()
     if fmt == "XLS":
         book = xlrd.open_workbook(str(path), on_demand=True)
         sheet = book.sheet_by_index(0)
+        check_extent(sheet.nrows, sheet.ncols, limits)
         raw: Iterator[list[Any]] = (
             [_xls_value(sheet.cell(r, c), book.datemode) for c in range(sheet.ncols)]
             for r in range(sheet.nrows)
         )
     else:
+        check_workbook(path, limits)
         with path.open("rb") as handle:
             workbook = load_workbook(handle, read_only=True, data_only=True)
             raw = iter([list(r) for r in workbook.worksheets[0].iter_rows(values_only=True)])

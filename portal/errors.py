@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, jsonify, make_response, render_template, request
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -17,15 +17,30 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
-def handle_http_error(error: HTTPException) -> tuple[Response | str, int]:
+def handle_http_error(error: HTTPException) -> Response:
+    """The error in the format of the address, with the headers the error carries (``Allow``
+    of a 405, ``Content-Range`` of a 416, ``Retry-After`` of a 503)."""
+    response = _error_body(error)
+    return with_error_headers(response, error)
+
+
+def with_error_headers(response: Response, error: HTTPException) -> Response:
+    for key, value in error.get_headers():
+        if key.lower() != "content-type":
+            response.headers[key] = value
+    return response
+
+
+def _error_body(error: HTTPException) -> Response:
     code = error.code or 500
     if request.path.startswith("/api/v1"):  # the REST API speaks RFC 9457
         kind = (error.name or "error").lower().replace(" ", "-")
-        return problem(code, kind, error.description or ""), code
+        return problem(code, kind, error.description or "")
     if _wants_json():
-        return jsonify(
-            {"success": False, "error": {"__type": error.name, "message": error.description}}
-        ), code
+        body = {"success": False, "error": {"__type": error.name, "message": error.description}}
+        response = jsonify(body)
+        response.status_code = code
+        return response
     messages = {
         400: _("The request could not be understood."),
         403: _("You do not have access to this page."),
@@ -35,10 +50,10 @@ def handle_http_error(error: HTTPException) -> tuple[Response | str, int]:
         429: _("Too many requests. Please wait a moment."),
     }
     message = messages.get(code, _("Something went wrong on our side. Please try again later."))
-    return render_template("error.html", code=code, message=message), code
+    return make_response(render_template("error.html", code=code, message=message), code)
 
 
-def handle_unexpected(error: Exception) -> tuple[Response | str, int]:
+def handle_unexpected(error: Exception) -> Response:
     log.exception("unhandled error on %s", request.path, exc_info=error)
     return handle_http_error(InternalServerError())
 

@@ -6,11 +6,14 @@ import logging
 
 from flask import Flask, Response, jsonify, make_response, render_template, request
 from flask_babel import gettext as _
-from werkzeug.exceptions import HTTPException, InternalServerError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeout
+from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
 from portal.problems import problem
 
 log = logging.getLogger(__name__)
+RETRY_AFTER_SECONDS = 10  # a restart of PostgreSQL takes a few seconds
 
 
 def _wants_json() -> bool:
@@ -48,9 +51,27 @@ def _error_body(error: HTTPException) -> Response:
         405: _("This address does not accept that kind of request."),
         413: _("The file or request is too large."),
         429: _("Too many requests. Please wait a moment."),
+        503: error.description or "",
     }
     message = messages.get(code, _("Something went wrong on our side. Please try again later."))
     return make_response(render_template("error.html", code=code, message=message), code)
+
+
+def handle_database_error(error: DBAPIError | SQLAlchemyTimeout) -> Response:
+    """The database cannot be reached (stopped, restarting, unreadable, pool exhausted): 503
+    with ``Retry-After``, in the format and language of the address, without a traceback."""
+    if isinstance(error, DBAPIError) and not _is_outage(error):
+        return handle_unexpected(error)
+    log.warning("database unavailable on %s: %s", request.path, type(error).__name__)
+    unavailable = ServiceUnavailable(
+        _("The database is unavailable at the moment. Please try again in a few seconds."),
+        retry_after=RETRY_AFTER_SECONDS,
+    )
+    return handle_http_error(unavailable)
+
+
+def _is_outage(error: DBAPIError) -> bool:
+    return error.connection_invalidated or isinstance(error, OperationalError | InterfaceError)
 
 
 def handle_unexpected(error: Exception) -> Response:
@@ -61,3 +82,5 @@ def handle_unexpected(error: Exception) -> Response:
 def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(Exception, handle_unexpected)
+    for outage in (DBAPIError, SQLAlchemyTimeout):  # DBAPIError covers Operational, Interface
+        app.register_error_handler(outage, handle_database_error)

@@ -11,6 +11,7 @@ a form-encoded body, and answer in CKAN's envelope ``{"help", "success", "result
 | write action (``*_create``, ``*_update``, ``*_delete``, …) | 403 | ``Authorization Error`` |
 | unknown or non-public id | 404 | ``Not Found Error`` |
 | bad parameter (``limit=abc``, no ``id``) | 409 | ``Validation Error``, with ``{field: [msg]}`` |
+| NUL, lone surrogate, too long; body too big or deep | 400 | ``Validation Error``, ditto |
 | ``fq`` the portal cannot honour | 400 | ``Search Query Error`` |
 
 CKAN itself answers the two 400 cases with a bare JSON string; the envelope here carries the

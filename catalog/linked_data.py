@@ -21,6 +21,7 @@ from sqlalchemy import Select, exists, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from catalog import uris
+from catalog.db import integer_id
 from catalog.harvest.models import HarvestRecord, HarvestSource
 from catalog.models import Dataset, Department, Distribution
 from catalog.queries import public_datasets
@@ -94,14 +95,10 @@ def parse_filter(args: Mapping[str, Sequence[str]]) -> CatalogFilter:
     }
     text = (args.get("q") or [""])[0].strip()[:200]
     source_arg = (args.get("source") or [""])[0].strip()
-    if source_arg and not source_arg.isdigit():
+    source = integer_id(source_arg) if source_arg else None
+    if source_arg and source is None:
         raise FilterError(f"source must be a harvest source's number: {source_arg!r}")
-    return CatalogFilter(
-        modified_since,
-        text,
-        {k: v for k, v in facets.items() if v},
-        int(source_arg) if source_arg else None,
-    )
+    return CatalogFilter(modified_since, text, {k: v for k, v in facets.items() if v}, source)
 
 
 def parse_page(value: str | None) -> int:
@@ -215,9 +212,10 @@ def filtered_datasets(engine: SearchEngine | None, flt: CatalogFilter) -> Select
 
 def get_source(session: Session, source_id: str) -> HarvestSource | None:
     """A harvest source that is a sub-catalog (it holds public datasets), by its number."""
-    if not source_id.isdigit():
+    number = integer_id(source_id)
+    if number is None:
         return None
-    return session.scalar(_sub_catalog_sources().where(HarvestSource.id == int(source_id)))
+    return session.scalar(_sub_catalog_sources().where(HarvestSource.id == number))
 
 
 def matching_ids(engine: SearchEngine, text: str) -> list[str]:

@@ -147,3 +147,21 @@ def test_a_suffix_range_longer_than_the_file_answers_the_whole_file(client, stor
     beyond = client.get(url, headers={"Range": f"bytes={len(content)}-"})
     assert beyond.status_code == 416
     assert beyond.headers["Content-Range"] == f"bytes */{len(content)}"
+
+
+@pytest.mark.parametrize(
+    ("url", "status"),
+    [
+        ("/api/v1/datasets?limit=%C2%B2", 400),  # "²".isdigit() is true, int("²") fails
+        ("/api/v1/datasets?source=%C2%B2", 400),
+        ("/catalog.ttl?source=%C2%B2", 400),
+        ("/api/v1/datasets?source=99999999999999999999", 400),
+        (f"{CKAN}/organization_show?id=%C2%B2", 404),
+        (f"{CKAN}/organization_show?id=99999999999999999999", 404),
+        ("/organization/%C2%B2", 404),
+        ("/organization/99999999999999999999", 404),
+        ("/api/v1/departments/2147483648", 404),
+    ],
+)
+def test_numbers_that_are_not_ids_are_not_looked_up(client, published, url, status):
+    assert client.get(url).status_code == status

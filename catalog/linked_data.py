@@ -89,7 +89,10 @@ def parse_filter(args: Mapping[str, Sequence[str]]) -> CatalogFilter:
                 f"modified_since must be an ISO 8601 date or time: {since!r}"
             ) from error
         if modified_since.tzinfo is not None:  # stored times are naive UTC
-            modified_since = modified_since.astimezone(UTC).replace(tzinfo=None)
+            try:
+                modified_since = modified_since.astimezone(UTC).replace(tzinfo=None)
+            except OverflowError as error:  # 0001-01-01T00:00+14:00 is before year 1 in UTC
+                raise FilterError(f"modified_since is out of range: {since!r}") from error
     facets = {
         name: [v for v in args.get(name, []) if v][:20] for name in FACET_FIELDS if args.get(name)
     }

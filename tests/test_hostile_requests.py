@@ -165,3 +165,17 @@ def test_a_suffix_range_longer_than_the_file_answers_the_whole_file(client, stor
 )
 def test_numbers_that_are_not_ids_are_not_looked_up(client, published, url, status):
     assert client.get(url).status_code == status
+
+
+@pytest.mark.parametrize(
+    ("url", "status"),
+    [
+        ("/api/v1/datasets?modified_since=0001-01-01T00:00:00%2B14:00", 400),
+        ("/api/v1/datasets?modified_since=9999-12-31T23:59:59-14:00", 400),
+        ("/catalog.ttl?modified_since=0001-01-01T00:00:00%2B14:00", 400),
+        (f"{CKAN}/organization_list?sort=%20", 409),
+        (f"{CKAN}/group_list?sort=%20", 409),
+    ],
+)
+def test_edge_values_of_dates_and_sorts_are_client_errors(client, published, url, status):
+    assert client.get(url).status_code == status

@@ -368,7 +368,7 @@ def _sorted_page(
         "package_count": lambda row: row[1],
     }
     words = str(data.get("sort") or "title asc").split()
-    if words[0] not in keys or len(words) > 2 or words[1:] not in ([], ["asc"], ["desc"]):
+    if not words or words[0] not in keys or words[1:] not in ([], ["asc"], ["desc"]):
         raise CkanValidationError("sort", f"Cannot sort by {data.get('sort')!r}")
     ordered = sorted(rows, key=keys[words[0]], reverse=words[1:] == ["desc"])
     limit = integer(data, "limit", MAX_LIST, 0, MAX_LIST) or MAX_LIST

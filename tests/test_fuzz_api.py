@@ -8,8 +8,9 @@ under 90 s on a small machine; each test prints how many cases it ran.
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import pytest
 import schemathesis
@@ -93,7 +94,11 @@ PARAMETERS = (
     "all_fields", "include_datasets", "include_dataset_count", "facet.field", "facet.limit",
     "callback",
 )  # fmt: skip
-TEXT = st.text(max_size=30) | st.sampled_from(["", "0", "-1", "1e9", "\x00", "\ud800", "[]"])
+EDGES = (
+    "", " ", "0", "-1", "1e9", "\x00", "\ud800", "[]", "²", "٣", "99999999999999999999",
+    "2147483648", "0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00", "name desc",
+)  # fmt: skip
+TEXT = st.text(max_size=30) | st.sampled_from(EDGES)
 VALUES = TEXT | st.lists(TEXT, max_size=3)
 QUERY = st.dictionaries(st.sampled_from(PARAMETERS) | st.text(max_size=8), VALUES, max_size=5)
 JSON = st.recursive(
@@ -147,4 +152,39 @@ def test_ckan_actions_never_answer_5xx(catalog_app, capsys):
         _fuzz_action(client, f"/api/3/action/{name}", record)
     with capsys.disabled():
         print(f"\nCKAN: {statuses.total()} cases, {len(server_errors)} 5xx, {dict(statuses)}")
+    assert server_errors == [], server_errors[:5]
+
+
+# -- REST by hand: the documented parameters with the edge values schemathesis rarely makes --
+
+REST_BY_HAND = settings(FUZZ, max_examples=CKAN_EXAMPLES)
+
+
+def _fuzz_path(client, template: str, names: list[str], record) -> None:
+    @REST_BY_HAND
+    @given(segment=TEXT, query=st.dictionaries(st.sampled_from(names), VALUES, max_size=4))
+    def get(segment, query) -> None:
+        part = quote(segment.encode("utf-8", "surrogatepass"), safe="") or "x"
+        url = re.sub(r"\{[^}]+\}", part, template)
+        record(client.get(url, query_string=_encoded(query)), f"GET {url} {query!r}")
+
+    get()
+
+
+def test_rest_parameters_with_edge_values_never_answer_5xx(catalog_app, capsys):
+    client = catalog_app.test_client()
+    spec = client.get("/api/v1/openapi.json").get_json()
+    statuses: Counter[int] = Counter()
+    server_errors: list[str] = []
+
+    def record(response, what: str) -> None:
+        statuses[response.status_code] += 1
+        if response.status_code >= 500:
+            server_errors.append(f"{response.status_code} {what}")
+
+    for path, item in spec["paths"].items():
+        names = [p["name"] for p in item["get"].get("parameters", []) if p["in"] == "query"]
+        _fuzz_path(client, "/api/v1" + path, names or ["q"], record)
+    with capsys.disabled():
+        print(f"\nREST by hand: {statuses.total()} cases, {len(server_errors)} 5xx")
     assert server_errors == [], server_errors[:5]

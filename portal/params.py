@@ -88,7 +88,8 @@ def decode_json_body(body: bytes | str) -> object:
 
 def _check_depth(raw: bytes) -> None:
     depth = 0
-    for token in _JSON_TOKENS.findall(raw):
+    for match in _JSON_TOKENS.finditer(raw):
+        token = match.group()
         if token in (b"[", b"{"):
             depth += 1
             if depth > MAX_DEPTH + 1:  # the outer object itself is a level

@@ -15,7 +15,7 @@
 | ``GXDATA_SPARQL_QUEUE`` | ``4`` queries waiting behind the running one; past them 503 |
 | ``GXDATA_SPARQL_PER_CLIENT`` | ``2`` queries of one client waiting or running; past them 429 |
 | ``GXDATA_TRUSTED_PROXIES`` | ``0``; ``n``: the client is ``X-Forwarded-For``'s n-th from right |
-| ``GXDATA_NETWORK`` | ``1``; ``0`` never fetches files or checks links |
+| ``GXDATA_NETWORK`` | ``1`` (``0`` for ``gxdata demo``): ``0`` never fetches or checks links |
 | ``GXDATA_FETCH_TIMEOUT`` | ``60`` seconds for one remote file |
 | ``GXDATA_LINK_TIMEOUT`` | ``10`` seconds for one link check |
 | ``GXDATA_WORKER_THREADS`` | ``1`` background worker beside ``gxdata serve``; ``0`` none |
@@ -71,7 +71,10 @@ def load_config(instance: str, environ: Mapping[str, str] | None = None) -> dict
         "HARVEST_BATCH_SIZE": int(environ.get("GXDATA_HARVEST_BATCH_SIZE") or 1000),
         "HARVEST_KEEP_JOBS": int(environ.get("GXDATA_HARVEST_KEEP_JOBS") or 10),
         "PREVIEW_ROWS": 100,
-        "NETWORK": (environ.get("GXDATA_NETWORK") or "1").lower() not in ("0", "false", "no"),
+        "NETWORK": _flag(environ.get("GXDATA_NETWORK"), default=True),
+        # ``gxdata demo`` stays on this machine unless GXDATA_NETWORK=1 says otherwise: its
+        # catalog links to the real data.gxzf.gov.cn, which a demo must not be checking
+        "DEMO_NETWORK": _flag(environ.get("GXDATA_NETWORK"), default=False),
         "FETCH_TIMEOUT": float(environ.get("GXDATA_FETCH_TIMEOUT") or 60),
         "LINK_TIMEOUT": float(environ.get("GXDATA_LINK_TIMEOUT") or 10),
         "WORKER_THREADS": int(environ.get("GXDATA_WORKER_THREADS") or 1),
@@ -82,6 +85,12 @@ def load_config(instance: str, environ: Mapping[str, str] | None = None) -> dict
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_HTTPONLY": True,
     }
+
+
+def _flag(value: str | None, default: bool) -> bool:
+    if not value:
+        return default
+    return value.strip().lower() not in ("0", "false", "no", "off")
 
 
 def _kept_secret(path: Path) -> str:

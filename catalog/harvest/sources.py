@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from catalog.db import integer_id
 from catalog.errors import InvalidValue, NotFound
 from catalog.harvest.models import (
     FREQUENCIES,
@@ -85,8 +86,9 @@ def add_source(
 
 def get_source(session: Session, name_or_id: str | int) -> HarvestSource | None:
     found = session.scalar(select(HarvestSource).where(HarvestSource.name == str(name_or_id)))
-    if found is None and str(name_or_id).isdigit():
-        found = session.get(HarvestSource, int(name_or_id))
+    number = integer_id(name_or_id) if found is None else None
+    if number is not None:
+        found = session.get(HarvestSource, number)
     return found
 
 

@@ -12,7 +12,7 @@ from catalog.browse import build_query, search_catalog
 from catalog.harvest.conflicts import open_conflicts
 from catalog.harvest.provenance import provenance
 from catalog.preview import PREVIEWABLE, preview_table
-from catalog.search.base import FACET_FIELDS
+from catalog.search.base import FACET_FIELDS, MAX_QUERY_CHARS
 from exports import schema_org
 from portal.db import get_session, services
 from portal.negotiation import negotiate
@@ -22,8 +22,12 @@ from vocab import categories
 bp = Blueprint("catalog", __name__)
 
 
+def _facet_args() -> dict[str, list[str]]:
+    return {name: request.args.getlist(name) for name in FACET_FIELDS}
+
+
 def _search(fixed: dict[str, list[str]] | None = None):
-    filters = {name: request.args.getlist(name) for name in FACET_FIELDS}
+    filters = _facet_args()
     filters.update(fixed or {})
     query = build_query(
         request.args.get("q"),
@@ -36,9 +40,18 @@ def _search(fixed: dict[str, list[str]] | None = None):
 
 
 def _with_catalog_links(html: str, fixed: dict[str, list[str]] | None = None) -> Response:
-    """The page with ``Link`` headers to the same selection of the catalog in RDF."""
-    args = [(k, v) for k, values in request.args.lists() for v in values if k in FILTERS]
-    args += [(k, v) for k, values in (fixed or {}).items() for v in values]
+    """The page with ``Link`` headers to the same selection of the catalog in RDF.
+
+    The selection is the one the search ran (text cut to what the engine reads, at most 20
+    values a facet), so that the header stays small whatever the client sent."""
+    selection = build_query(request.args.get("q"), {**_facet_args(), **(fixed or {})})
+    args = [("q", selection.text[:MAX_QUERY_CHARS])] if selection.text else []
+    args += [
+        (name, value)
+        for name, values in selection.filters.items()
+        for value in values
+        if len(value) <= MAX_VALUE_CHARS
+    ]
     query = urlencode(args)
     base = current_app.config["BASE_URL"]
     return linked_data.with_alternates(
@@ -46,7 +59,7 @@ def _with_catalog_links(html: str, fixed: dict[str, list[str]] | None = None) ->
     )
 
 
-FILTERS = (*FACET_FIELDS, "q")
+MAX_VALUE_CHARS = 100  # longer facet values match nothing: no codes or slugs are that long
 
 
 @bp.get("/dataset")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, redirect, request, send_file
 from sqlalchemy import update
+from werkzeug.http import parse_range_header
 
 from catalog import queries
 from catalog.access import public_distribution
@@ -36,6 +37,7 @@ def download(id_or_slug: str, resource_id: str, file_name: str | None = None) ->
         path = services().files.path(distribution.stored_file)
     except NotFound:
         abort(404)
+    _clamp_suffix_range(path.stat().st_size)
     response = send_file(
         path,
         mimetype=distribution.media_type or "application/octet-stream",
@@ -50,17 +52,26 @@ def download(id_or_slug: str, resource_id: str, file_name: str | None = None) ->
     return response
 
 
+def _clamp_suffix_range(size: int) -> None:
+    """RFC 9110 §14.1.2: a suffix range longer than the file (``bytes=-999999`` of a 127 KB
+    file) selects the whole file, answered 206 ``bytes 0-(n-1)/n``. werkzeug answers 416, so
+    such a header is rewritten to the file's length before ``send_file`` reads it."""
+    ranges = parse_range_header(request.headers.get("Range"))
+    if ranges is None or ranges.units != "bytes" or len(ranges.ranges) != 1 or size == 0:
+        return
+    start, end = ranges.ranges[0]
+    if end is None and start < 0 and -start > size:
+        request.environ["HTTP_RANGE"] = f"bytes=-{size}"
+
+
 def _is_first_fetch(response: Response) -> bool:
     """A whole download, or the first piece of a ranged one (not every resumed chunk)."""
     if request.method != "GET":
         return False
     if response.status_code == 200:
         return True
-    return (
-        response.status_code == 206
-        and (request.range is not None)
-        and (request.range.ranges[0][0] == 0)
-    )
+    content_range = response.content_range
+    return response.status_code == 206 and content_range is not None and content_range.start == 0
 
 
 def _count(distribution_id: str) -> None:

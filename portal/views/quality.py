@@ -10,6 +10,7 @@ from flask import Blueprint, Response, abort, current_app, jsonify, render_templ
 from flask_babel import gettext as _
 
 from catalog import queries
+from catalog.cells import safe_cell
 from catalog.quality import dqi, mqa
 from catalog.quality.datapackage import datapackage
 from catalog.quality.facts import load_facts
@@ -58,7 +59,7 @@ def openness_csv() -> Response:
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, extrasaction="ignore")
     writer.writeheader()
     for group in current_figures().groups():
-        writer.writerow(group.to_dict())
+        writer.writerow({key: safe_cell(value) for key, value in group.to_dict().items()})
     body = "\ufeff" + out.getvalue()  # a BOM, so that Excel reads the Chinese names
     return Response(
         body,

@@ -29,6 +29,7 @@ import xlrd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from catalog.cells import safe_row
 from catalog.db import utcnow
 from catalog.errors import CatalogError
 from catalog.input_limits import InputLimits, check_extent, check_workbook
@@ -208,10 +209,13 @@ def _write_spreadsheet(method: Method, fmt: str, path: Path, target: Path) -> No
     if header is None:
         raise ValueError("an empty sheet")
     if method.name == SPREADSHEET_CSV:
+        # The CSV copy is data, but people open it in Excel, where a text cell such as
+        # "=HYPERLINK(…)" taken from the source sheet would become a live formula again:
+        # text cells are neutralised (plain numbers such as -3.5 stay as they are).
         with target.open("w", encoding="utf-8", newline="") as out:
             writer = csv.writer(out, lineterminator="\r\n")
-            writer.writerow([_text(v) for v in header])
-            writer.writerows([_text(v) for v in row] for row in rows)
+            writer.writerow(safe_row(_text(v) for v in header))
+            writer.writerows(safe_row(_text(v) for v in row) for row in rows)
         return
     keys = _keys(header)
     with target.open("w", encoding="utf-8") as out:

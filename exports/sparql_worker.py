@@ -9,6 +9,7 @@ store from disk (RocksDB survives a killed process). Imports nothing of the proj
 
 from __future__ import annotations
 
+import hashlib
 import time
 from multiprocessing.connection import Connection
 from typing import Any
@@ -19,7 +20,11 @@ from exports.sparql_results import QueryFailed, answer
 
 
 def serve(path: str, conn: Connection) -> None:
-    store = ox.Store(path)
+    try:
+        store = ox.Store(path)
+    except OSError as error:  # another process holds the store (its RocksDB lock)
+        conn.send(("busy", str(error)))
+        return
     conn.send(("ready",))
     while True:
         try:
@@ -56,9 +61,27 @@ def handle(store: ox.Store, request: tuple[Any, ...]) -> Any:
         store.flush()
     elif op == "len":
         return len(store)
+    elif op == "ping":
+        return None
+    elif op == "graph_digests":
+        return graph_digests(store, args[0])
     elif op == "query":
         text, max_rows, timeout, result_key, graph_key = args
         return answer(store, text, max_rows, time.monotonic() + timeout, result_key, graph_key)
     else:
         raise ValueError(f"unknown operation {op!r}")
     return None
+
+
+def graph_digests(store: ox.Store, prefix: str) -> dict[str, str]:
+    """The digest of each named graph whose IRI starts with ``prefix``: a hash of its sorted
+    statements, blank nodes unnamed (the same content always gives the same digest)."""
+    digests = {}
+    for graph in store.named_graphs():
+        if isinstance(graph, ox.NamedNode) and graph.value.startswith(prefix):
+            lines = sorted(
+                " ".join("_:b" if isinstance(t, ox.BlankNode) else str(t) for t in quad.triple)
+                for quad in store.quads_for_pattern(None, None, None, graph)
+            )
+            digests[graph.value] = hashlib.sha256("\n".join(lines).encode()).hexdigest()[:32]
+    return digests

@@ -12,6 +12,8 @@
 | ``GXDATA_SPARQL_STORE`` | ``<instance>/sparql`` (pyoxigraph store of the SPARQL endpoint) |
 | ``GXDATA_SPARQL_TIMEOUT`` | ``10`` seconds a query |
 | ``GXDATA_SPARQL_MAX_ROWS`` | ``10000`` result rows a query |
+| ``GXDATA_FOLLOW_SECONDS`` | ``5`` seconds between catch-ups of the index and the SPARQL store |
+| ``GXDATA_CHANGE_LOG_DAYS`` | ``7``: days of change log kept (once every store applied it) |
 | ``GXDATA_NETWORK`` | ``1``; ``0`` never fetches files or checks links |
 | ``GXDATA_FETCH_TIMEOUT`` | ``60`` seconds for one remote file |
 | ``GXDATA_LINK_TIMEOUT`` | ``10`` seconds for one link check |
@@ -57,6 +59,8 @@ def load_config(instance: str, environ: Mapping[str, str] | None = None) -> dict
         "SPARQL_STORE": environ.get("GXDATA_SPARQL_STORE") or str(root / "sparql"),
         "SPARQL_TIMEOUT": float(environ.get("GXDATA_SPARQL_TIMEOUT") or 10),
         "SPARQL_MAX_ROWS": int(environ.get("GXDATA_SPARQL_MAX_ROWS") or 10_000),
+        "FOLLOW_SECONDS": float(environ.get("GXDATA_FOLLOW_SECONDS") or 5),
+        "CHANGE_LOG_DAYS": float(environ.get("GXDATA_CHANGE_LOG_DAYS") or 7),
         "ADMIN_TOKEN": environ.get("GXDATA_ADMIN_TOKEN") or None,
         "HARVEST_TIMEOUT": float(environ.get("GXDATA_HARVEST_TIMEOUT") or 30),
         "HARVEST_MAX_BYTES": int(environ.get("GXDATA_HARVEST_MAX_MB") or 50) * 1024 * 1024,

@@ -345,6 +345,7 @@ class StoreSync(Following):
         with self.session_factory() as reader:
             head = log_head(reader)
         if self._known is None or self._known < head:
+            self._busy_until = 0.0  # a reader must not wait out the back-off of commits
             self.catch_up()
 
     @contextmanager

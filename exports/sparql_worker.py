@@ -75,13 +75,16 @@ def handle(store: ox.Store, request: tuple[Any, ...]) -> Any:
 
 def graph_digests(store: ox.Store, prefix: str) -> dict[str, str]:
     """The digest of each named graph whose IRI starts with ``prefix``: a hash of its sorted
-    statements, blank nodes unnamed (the same content always gives the same digest)."""
+    statements about named subjects, blank nodes unnamed (the same content always gives the
+    same digest; a blank node's own statements, such as a shared contact point written with
+    whichever dataset came first, are left out)."""
     digests = {}
     for graph in store.named_graphs():
         if isinstance(graph, ox.NamedNode) and graph.value.startswith(prefix):
             lines = sorted(
                 " ".join("_:b" if isinstance(t, ox.BlankNode) else str(t) for t in quad.triple)
                 for quad in store.quads_for_pattern(None, None, None, graph)
+                if not isinstance(quad.subject, ox.BlankNode)
             )
             digests[graph.value] = hashlib.sha256("\n".join(lines).encode()).hexdigest()[:32]
     return digests

@@ -14,9 +14,8 @@ from catalog.quality.models import PENDING, Job
 from catalog.services.datasets import create_dataset, publish_dataset, withdraw_dataset
 from catalog.services.departments import get_or_create_department
 from catalog.services.distributions import attach_distribution
-from catalog.watch import commit_watcher
+from catalog.watch import commit_watcher, unfollow
 from catalog.watch import follow as watch_follow
-from catalog.watch import unfollow
 
 
 class Recorder:

@@ -13,7 +13,7 @@ from waitress import serve
 from catalog import migrate
 from catalog.changes import log_bounds, positions, prune_log
 from catalog.demo.loader import demo_loaded, load_demo
-from catalog.drift import index_drift, repair
+from catalog.drift import Drift, index_drift, repair
 from catalog.search.base import SearchQuery
 from catalog.watch import CatchUp, Following, StoreBusy
 from exports.dcat.dump import catalog_document
@@ -98,10 +98,13 @@ def check_command(dry_run: bool) -> None:
     with catalog.session_factory() as session:
         for line in _log_lines(session):
             click.echo(line)
-        found = [
-            (catalog.index_sync, index_drift(session, catalog.search)),
-            (catalog.sparql_sync, sparql_drift(session, catalog.sparql)),
+        found: list[tuple[Following, Drift]] = [
+            (catalog.index_sync, index_drift(session, catalog.search))
         ]
+        try:
+            found.append((catalog.sparql_sync, sparql_drift(session, catalog.sparql)))
+        except StoreBusy:
+            click.echo("SPARQL store: held by another process (a running server); not checked")
         for follower, drift in found:
             for line in drift.lines():
                 click.echo(line)

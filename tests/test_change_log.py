@@ -10,12 +10,13 @@ import logging
 import os
 import shutil
 from dataclasses import replace
+from datetime import datetime
 
 import pyoxigraph as ox
 import pytest
 from sqlalchemy import event, func, select
 
-from catalog.changes import Change, log_head
+from catalog.changes import Change, log_head, prune_log, record_position
 from catalog.indexing import to_document
 from catalog.models import CLOSED
 from catalog.queries import get_public_dataset
@@ -219,3 +220,26 @@ def test_a_store_with_no_or_a_foreign_position_is_rebuilt(services, session, pos
         services.index_sync.set_position(position)  # a store of another database
     assert services.follow_loop.tick()["search index"].rebuilt
     assert _indexed(services) == _ids(dataset)
+
+
+def test_pruning_keeps_what_a_recent_follower_still_needs(services, session):
+    with session.begin():
+        for n in range(4):
+            _published(session, f"百色市数据{n}")
+    head = log_head(session)
+    before = len(list(session.scalars(select(Change.id).where(Change.id <= head - 2))))
+    session.rollback()
+    with session.begin():
+        session.execute(Change.__table__.update().values(created_at=datetime(2020, 1, 1)))
+        record_position(session, "a follower seen today", head - 2)
+    with session.begin():
+        assert prune_log(session, keep_days=7) == before  # what every follower applied
+    session.rollback()
+    remaining = list(session.scalars(select(Change.id).order_by(Change.id)))
+    assert remaining[0] == head - 1 and remaining[-1] == head
+    session.rollback()
+    with session.begin():
+        record_position(session, "a follower seen today", head)
+        assert prune_log(session, keep_days=7) >= 1
+    session.rollback()
+    assert list(session.scalars(select(Change.id))) == [head]  # the head row stays

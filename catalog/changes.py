@@ -132,7 +132,8 @@ def positions(session: Session) -> list[FollowerPosition]:
 def prune_log(session: Session, keep_days: float = KEEP_DAYS) -> int:
     """Delete the rows older than ``keep_days`` that every follower seen in that time has
     applied; returns how many. Followers not seen for ``keep_days`` do not hold rows back
-    (a store that comes back after that finds them pruned and rebuilds)."""
+    (a store that comes back after that finds them pruned and rebuilds), and their rows in
+    ``follower_position`` go."""
     horizon = utcnow() - timedelta(days=keep_days)
     applied = session.scalar(
         select(func.min(FollowerPosition.change_id)).where(FollowerPosition.updated_at >= horizon)
@@ -143,4 +144,5 @@ def prune_log(session: Session, keep_days: float = KEEP_DAYS) -> int:
     head = log_head(session)
     stmt = stmt.where(Change.id < head)  # the newest row stays: it carries the log's head
     result = session.execute(stmt)
+    session.execute(delete(FollowerPosition).where(FollowerPosition.updated_at < horizon))
     return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -78,19 +78,23 @@ class IndexSync(Following):
     def position(self) -> int | None:
         kept = self.engine.position()
         if kept is None:
+            self._known = None
             return None
-        change_id, self._store = kept
-        return change_id
+        self._known, self._store = kept
+        return self._known
 
     def follow(self, changed: Sequence[str], public: Sequence[Dataset]) -> None:
         self.engine.update(changed, [to_document(d) for d in public])
 
     def set_position(self, change_id: int) -> None:
         self._store = self.engine.set_position(change_id, self._store)
+        self._known = change_id
 
     def rebuild(self, session: Session, change_id: int) -> int:
+        self._known = None
         count = rebuild_index(session, self.engine)
         self._store = self.engine.set_position(change_id)  # a new store: a new id
+        self._known = change_id
         return count
 
     def label(self) -> str:

@@ -96,8 +96,9 @@ class Following:
 
     def __init__(self, session_factory: sessionmaker) -> None:
         self.session_factory = session_factory
-        self.watcher = follow(session_factory, self)  # type: ignore[arg-type]
         self._lock = threading.RLock()
+        self._known: int | None = None  # the position last read or written by this process
+        self.watcher = follow(session_factory, self)  # type: ignore[arg-type]
 
     def detach(self) -> None:
         unfollow(self.session_factory, self)  # type: ignore[arg-type]
@@ -105,6 +106,18 @@ class Following:
     def catch_up(self) -> CatchUp | None:
         """Bring this store to the log's head now (None: another process holds it)."""
         return self.watcher.catch_up([self]).get(self.name)  # type: ignore[list-item]
+
+    def catch_up_if_behind(self) -> None:
+        """Catch up first when the log has rows this store has not applied: one indexed
+        lookup when it has them all (before a read, so no withdrawn dataset shows)."""
+        with self.session_factory() as reader:
+            head = log_head(reader)
+        if self._known is None or self._known < head:
+            self._before_read()
+            self.catch_up()
+
+    def _before_read(self) -> None:
+        """What a reader's catch-up does first (nothing by default)."""
 
 
 @dataclass

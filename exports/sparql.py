@@ -36,7 +36,6 @@ from urllib.parse import unquote
 from sqlalchemy.orm import Session, sessionmaker
 
 from catalog import uris
-from catalog.changes import log_head
 from catalog.drift import Drift, compare
 from catalog.linked_data import CatalogFilter, catalog_summary, filtered_datasets, stream
 from catalog.models import Dataset
@@ -335,18 +334,11 @@ class StoreSync(Following):
     def __init__(self, store: CatalogStore, session_factory: sessionmaker) -> None:
         self.store = store
         self._id: str | None = None
-        self._known: int | None = None  # the position last read or written by this process
         self._busy_until = 0.0
         super().__init__(session_factory)
 
-    def catch_up_if_behind(self) -> None:
-        """Catch up first when the log has rows this store has not applied: one indexed
-        lookup when it has them all (before each query, so no withdrawn dataset answers)."""
-        with self.session_factory() as reader:
-            head = log_head(reader)
-        if self._known is None or self._known < head:
-            self._busy_until = 0.0  # a reader must not wait out the back-off of commits
-            self.catch_up()
+    def _before_read(self) -> None:
+        self._busy_until = 0.0  # a reader does not wait out the back-off of commits
 
     @contextmanager
     def exclusive(self) -> Iterator[bool]:

@@ -1,7 +1,9 @@
 """The portal's side of the stores that follow the change log (:mod:`catalog.watch`).
 
-A SPARQL query first brings the store to the log's head (one indexed lookup when it is
-there already), so a dataset withdrawn or closed by another process is never answered. A
+A SPARQL query, and a page or API call that reads the search index, first brings its store to
+the log's head (one indexed lookup when it is there already), so a dataset withdrawn or
+closed by another process is neither answered nor counted (search hits are also read back
+from the database's public datasets). A
 search while the index is being rebuilt (its folder was deleted) answers 503 with
 ``Retry-After`` and wakes the follow loop, which rebuilds it from the database.
 """
@@ -19,13 +21,18 @@ RETRY_SECONDS = 5
 
 
 def init_app(app: Flask) -> None:
-    app.before_request(_sparql_catches_up)
+    app.before_request(_catch_up_before_reading)
     app.register_error_handler(SearchIndexUnavailable, _index_unavailable)
 
 
-def _sparql_catches_up() -> None:
-    if request.blueprint == "sparql" and request.endpoint == "sparql.endpoint":
+SEARCHING = frozenset({"catalog", "rest_api", "ckan_api", "linked_data"})  # read the index
+
+
+def _catch_up_before_reading() -> None:
+    if request.endpoint == "sparql.endpoint":
         services().sparql_sync.catch_up_if_behind()
+    elif request.blueprint in SEARCHING:
+        services().index_sync.catch_up_if_behind()
 
 
 def _index_unavailable(error: SearchIndexUnavailable) -> tuple[Response | str, int]:

@@ -243,3 +243,37 @@ def test_pruning_keeps_what_a_recent_follower_still_needs(services, session):
         assert prune_log(session, keep_days=7) >= 1
     session.rollback()
     assert list(session.scalars(select(Change.id))) == [head]  # the head row stays
+
+
+def test_a_search_counts_no_dataset_closed_by_a_process_that_could_not_write_the_index(
+    app, client, services, session
+):
+    with session.begin():
+        kept = _published(session, "河池市水库名录")
+        closed = _published(session, "河池市矿山名录")
+
+    def count() -> int:
+        body = client.get("/api/3/action/package_search", query_string={"q": "河池"})
+        return body.get_json()["result"]["count"]
+
+    assert count() == 2
+    other = create_app(
+        {
+            "INSTANCE_PATH": app.instance_path,
+            "DATABASE_URL": app.config["DATABASE_URL"],
+            "SECRET_KEY": "test-secret",
+            "TESTING": True,
+            "BASE_URL": app.config["BASE_URL"],
+        }
+    )
+    other.extensions["gxdata"].search._write_timeout = 0.2
+    writing = services.search._index.lock("WRITELOCK")  # another writer holds the index
+    assert writing.acquire(blocking=False)
+    try:
+        with other.extensions["gxdata"].session_factory() as cli, cli.begin():
+            cli.get(type(closed), closed.id).open_type = CLOSED
+    finally:
+        writing.release()
+        other.extensions["gxdata"].close()
+    assert count() == 1  # the server caught up before searching
+    assert _indexed(services) == _ids(kept)

@@ -205,8 +205,6 @@ class CatalogStore:
         temporary = path.with_name(f"{POSITION_FILE}.{os.getpid()}.tmp")
         with open(temporary, "w", encoding="utf-8") as handle:
             json.dump({"change_id": change_id, "store": store}, handle)
-            handle.flush()
-            os.fsync(handle.fileno())
         os.replace(temporary, path)
         return store
 

@@ -360,15 +360,15 @@ class WhooshEngine:
 
     def set_position(self, change_id: int, store: str | None = None) -> str:
         """Record (atomically) that the log up to ``change_id`` is in the index; a new store
-        id unless ``store`` is given. Returns the store id."""
+        id unless ``store`` is given. Returns the store id. Not synced to disk: a position
+        lost in a crash falls back to an older one, or to none, and the log is applied again
+        from there (which is harmless)."""
         store = store or uuid.uuid4().hex
         kept = {"change_id": change_id, "store": store, "generation": self._generation()}
         path = os.path.join(self.folder, POSITION_FILE)
         temporary = f"{path}.{os.getpid()}.tmp"
         with open(temporary, "w", encoding="utf-8") as handle:
             json.dump(kept, handle)
-            handle.flush()
-            os.fsync(handle.fileno())
         os.replace(temporary, path)
         self._rebuilding = False
         return store

@@ -1,14 +1,17 @@
 """Keep the search index in step with the database.
 
-:class:`IndexSync` follows the session factory's commits (:mod:`catalog.watch`): after each
-commit the datasets it touched are upserted in the index, or removed from it when they are
-no longer public. A rolled-back transaction changes nothing in the index.
+:class:`IndexSync` follows the change log (:mod:`catalog.watch`): the datasets each commit
+touched are upserted in the index, or removed from it when they are no longer public, and
+the index keeps the position it reached in its folder. Whichever process takes the index's
+follow lock applies the log; the others leave it to that process. A rolled-back transaction
+changes nothing in the index.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
@@ -58,19 +61,41 @@ def rebuild_index(session: Session, engine: SearchEngine) -> int:
 
 
 class IndexSync(Following):
-    """Upsert or remove the datasets a committed transaction touched (a commit follower)."""
+    """Apply the change log to the search index (a log follower)."""
 
     name = "search index"
 
     def __init__(self, engine: SearchEngine, session_factory: sessionmaker):
         self.engine = engine
+        self._store: str | None = None
         super().__init__(session_factory)
 
-    def follow(self, changed: Sequence[str], public: Sequence[Dataset]) -> None:
-        documents = [to_document(d) for d in public]
-        self.engine.remove(set(changed) - {doc.id for doc in documents})
-        self.engine.add(documents)
+    @contextmanager
+    def exclusive(self) -> Iterator[bool]:
+        with self._lock, self.engine.follow_lock() as mine:
+            yield mine
 
-    def sync(self, dataset_ids: Iterable[str], department_ids: Iterable[int] = ()) -> None:
-        """Re-read these datasets (and those of these departments) into the index now."""
-        self.watcher.replay(dataset_ids, department_ids, followers=[self])
+    def position(self) -> int | None:
+        kept = self.engine.position()
+        if kept is None:
+            self._known = None
+            return None
+        self._known, self._store = kept
+        return self._known
+
+    def follow(self, changed: Sequence[str], public: Sequence[Dataset]) -> None:
+        self.engine.update(changed, [to_document(d) for d in public])
+
+    def set_position(self, change_id: int) -> None:
+        self._store = self.engine.set_position(change_id, self._store)
+        self._known = change_id
+
+    def rebuild(self, session: Session, change_id: int) -> int:
+        self._known = None
+        count = rebuild_index(session, self.engine)
+        self._store = self.engine.set_position(change_id)  # a new store: a new id
+        self._known = change_id
+        return count
+
+    def label(self) -> str:
+        return f"{self.name} {self._store or '?'} {self.engine.folder}"

@@ -3,8 +3,12 @@
 Each public dataset lives in its own named graph (its URI), so a change replaces exactly
 that graph; the catalog record, services, vocabularies and the descriptions records point to
 (concepts, departments) live in a shared graph. Queries see the union of all graphs.
-:class:`StoreSync` follows the commits as the search index does (:mod:`catalog.watch`):
-after each commit the datasets it touched are re-published or removed.
+:class:`StoreSync` follows the change log as the search index does (:mod:`catalog.watch`):
+the datasets each commit touched are re-published or removed, and the store keeps the
+position it reached in ``gxdata-position.json`` inside its folder (so a deleted store, or
+one restored from an old copy, knows it is behind). Only the process whose worker opened
+the store writes it; another process (``gxdata harvest run`` beside a running server)
+finds it busy and leaves the log to that process.
 
 An on-disk store (the default, ``GXDATA_SPARQL_STORE``) is owned by a worker process
 (:mod:`exports.sparql_worker`): a query past its time limit is stopped by killing the worker,
@@ -19,21 +23,27 @@ their turn at a :class:`exports.sparql_gate.QueryGate`; their time limit counts 
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import multiprocessing
+import os
 import threading
 import time
+import uuid
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Protocol
+from urllib.parse import unquote
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from catalog import uris
+from catalog.drift import Drift, compare
 from catalog.linked_data import CatalogFilter, catalog_summary, filtered_datasets, stream
 from catalog.models import Dataset
-from catalog.watch import Following
+from catalog.watch import Following, StoreBusy
 from exports.dcat.catalog import catalog_header
 from exports.dcat.context import PublishContext
 from exports.dcat.write import dataset_chunk
@@ -48,6 +58,8 @@ log = logging.getLogger(__name__)
 
 LOAD_CHARS = 2_000_000  # N-Quads sent to the store in one load
 READY_SECONDS = 60.0
+POSITION_FILE = "gxdata-position.json"  # how far the store follows the change log
+BUSY_SECONDS = 10.0  # after finding the store held by another process, retry after this
 
 
 class Backend(Protocol):
@@ -109,7 +121,6 @@ class WorkerBackend:
     """An on-disk store owned by a worker process that is killed when a query overruns."""
 
     def __init__(self, path: str) -> None:
-        Path(path).mkdir(parents=True, exist_ok=True)
         self.path = path
         self._lock = threading.Lock()
         self._process: Any = None
@@ -119,6 +130,7 @@ class WorkerBackend:
     def _start(self) -> None:
         from exports.sparql_worker import serve  # noqa: PLC0415 - pyoxigraph, in the worker
 
+        Path(self.path).mkdir(parents=True, exist_ok=True)
         context = multiprocessing.get_context("spawn")
         parent, child = context.Pipe()
         process = context.Process(target=serve, args=(self.path, child), daemon=True)
@@ -127,7 +139,15 @@ class WorkerBackend:
         if not parent.poll(READY_SECONDS):
             process.kill()
             raise RuntimeError("the SPARQL store worker did not start")
-        self.isolated = parent.recv()[1:] == (True,)  # ("ready", isolated)
+        try:
+            reply = parent.recv()
+        except EOFError as error:
+            process.join(5)
+            raise RuntimeError("the SPARQL store worker stopped at start") from error
+        if reply[0] == "busy":
+            process.join(5)
+            raise StoreBusy(reply[1])
+        self.isolated = reply[1:] == (True,)  # ("ready", isolated)
         if not self.isolated:
             log.warning("the SPARQL store worker could not leave the network (SERVICE is refused)")
         self._process, self._conn = process, parent
@@ -185,13 +205,47 @@ class WorkerBackend:
 
 class CatalogStore:
     def __init__(self, path: str | None, base_url: str, gate: QueryGate | None = None) -> None:
+        self.path = path
         self.backend: Backend = WorkerBackend(path) if path else LocalBackend()
         self.gate = gate or QueryGate()
         self.base_url = base_url.rstrip("/")
         self.shared = f"{self.base_url}/catalog#graph"
+        self._position: tuple[int, str] | None = None  # an in-memory store's
+
+    def position(self) -> tuple[int, str] | None:
+        """(last change log row applied, store id), or None: the store must be rebuilt.
+        Opens the store (raises :class:`StoreBusy` when another process holds it)."""
+        self.backend.call("ping")
+        if self.path is None:
+            return self._position
+        try:
+            kept = json.loads(Path(self.path, POSITION_FILE).read_text(encoding="utf-8"))
+            change_id, store = kept["change_id"], kept["store"]
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        return (change_id, str(store)) if isinstance(change_id, int) else None
+
+    def set_position(self, change_id: int, store: str | None = None) -> str:
+        """Record that the log up to ``change_id`` is in the store (a new store id unless
+        ``store`` is given); returns the store id."""
+        store = store or uuid.uuid4().hex
+        if self.path is None:
+            self._position = (change_id, store)
+            return store
+        path = Path(self.path, POSITION_FILE)
+        temporary = path.with_name(f"{POSITION_FILE}.{os.getpid()}.tmp")
+        with open(temporary, "w", encoding="utf-8") as handle:
+            json.dump({"change_id": change_id, "store": store}, handle)
+        os.replace(temporary, path)
+        return store
 
     def rebuild(self, session: Session) -> int:
         """Clear the store and load the catalog and the vocabularies; returns the datasets."""
+        if self.path is not None and not Path(self.path).is_dir():
+            self.backend.close()  # its folder was deleted: a new worker opens a new store
+        self._position = None
+        if self.path is not None:  # a rebuild cut short leaves a store with no position
+            Path(self.path, POSITION_FILE).unlink(missing_ok=True)
         ctx = PublishContext(self.base_url, in_catalog=True)
         shared: Chunk = [t for chunk in all_vocabulary_chunks(self.base_url) for t in chunk]
         shared += catalog_header(catalog_summary(session), ctx)
@@ -272,6 +326,23 @@ class CatalogStore:
             )
         return answer
 
+    def graph_digests(self) -> dict[str, str]:
+        """Each dataset graph's id and digest (:func:`exports.sparql_worker.graph_digests`)."""
+        prefix = uris.dataset_uri(self.base_url, "")
+        found: dict[str, str] = self.backend.call("graph_digests", prefix)
+        return {_dataset_id(iri, prefix): digest for iri, digest in found.items()}
+
+    def expected_digests(self, datasets: Iterable[Dataset]) -> dict[str, str]:
+        """The digest each of these datasets' graph has when published from the database."""
+        expected = LocalBackend()
+        for text, _subjects, _count in self._texts(
+            datasets, PublishContext(self.base_url, in_catalog=True)
+        ):
+            expected.call("load", text)
+        prefix = uris.dataset_uri(self.base_url, "")
+        found: dict[str, str] = expected.call("graph_digests", prefix)
+        return {_dataset_id(iri, prefix): digest for iri, digest in found.items()}
+
     def __len__(self) -> int:
         count: int = self.backend.call("len")
         return count
@@ -290,14 +361,60 @@ def _belongs(triple: tuple[Node, Node, Node], own: str) -> bool:
     )
 
 
+def sparql_drift(session: Session, store: CatalogStore) -> Drift:
+    """The SPARQL store's dataset graphs against the public datasets of the database."""
+    expected = store.expected_digests(stream(session, filtered_datasets(None, CatalogFilter())))
+    return compare("SPARQL store", expected, store.graph_digests())
+
+
+def _dataset_id(iri: str, prefix: str) -> str:
+    return unquote(iri[len(prefix) :])
+
+
 class StoreSync(Following):
-    """Re-publish the datasets each committed transaction touched (a commit follower)."""
+    """Apply the change log to the SPARQL store (a log follower)."""
 
     name = "SPARQL store"
 
     def __init__(self, store: CatalogStore, session_factory: sessionmaker) -> None:
         self.store = store
+        self._id: str | None = None
+        self._busy_until = 0.0
         super().__init__(session_factory)
+
+    def _before_read(self) -> None:
+        self._busy_until = 0.0  # a reader does not wait out the back-off of commits
+
+    @contextmanager
+    def exclusive(self) -> Iterator[bool]:
+        with self._lock:
+            yield time.monotonic() >= self._busy_until
+
+    def position(self) -> int | None:
+        try:
+            kept = self.store.position()
+        except StoreBusy:
+            self._busy_until = time.monotonic() + BUSY_SECONDS
+            raise
+        if kept is None:
+            self._known = None
+            return None
+        self._known, self._id = kept
+        return self._known
 
     def follow(self, changed: Sequence[str], public: Sequence[Dataset]) -> None:
         self.store.sync(changed, public)
+
+    def set_position(self, change_id: int) -> None:
+        self._id = self.store.set_position(change_id, self._id)
+        self._known = change_id
+
+    def rebuild(self, session: Session, change_id: int) -> int:
+        self._known = None
+        count = self.store.rebuild(session)
+        self._id = self.store.set_position(change_id)
+        self._known = change_id
+        return count
+
+    def label(self) -> str:
+        return f"{self.name} {self._id or '?'} {self.store.path or 'memory'}"

@@ -15,6 +15,7 @@ kernel refuses (user namespaces disabled), the worker says so in its first messa
 from __future__ import annotations
 
 import ctypes
+import hashlib
 import os
 import sys
 import time
@@ -31,7 +32,11 @@ CLONE_NEWNET = 0x40000000
 
 def serve(path: str, conn: Connection) -> None:
     isolated = isolate_network()
-    store = ox.Store(path)
+    try:
+        store = ox.Store(path)
+    except OSError as error:  # another process holds the store (its RocksDB lock)
+        conn.send(("busy", str(error)))
+        return
     conn.send(("ready", isolated))
     while True:
         try:
@@ -68,6 +73,10 @@ def handle(store: ox.Store, request: tuple[Any, ...]) -> Any:
         store.flush()
     elif op == "len":
         return len(store)
+    elif op == "ping":
+        return None
+    elif op == "graph_digests":
+        return graph_digests(store, args[0])
     elif op == "query":
         text, max_rows, timeout, result_key, graph_key = args
         return answer(store, text, max_rows, time.monotonic() + timeout, result_key, graph_key)
@@ -96,3 +105,20 @@ def isolate_network() -> bool:
     except OSError:
         pass  # the network is gone all the same; files are still opened as before
     return True
+
+
+def graph_digests(store: ox.Store, prefix: str) -> dict[str, str]:
+    """The digest of each named graph whose IRI starts with ``prefix``: a hash of its sorted
+    statements about named subjects, blank nodes unnamed (the same content always gives the
+    same digest; a blank node's own statements, such as a shared contact point written with
+    whichever dataset came first, are left out)."""
+    digests = {}
+    for graph in store.named_graphs():
+        if isinstance(graph, ox.NamedNode) and graph.value.startswith(prefix):
+            lines = sorted(
+                " ".join("_:b" if isinstance(t, ox.BlankNode) else str(t) for t in quad.triple)
+                for quad in store.quads_for_pattern(None, None, None, graph)
+                if not isinstance(quad.subject, ox.BlankNode)
+            )
+            digests[graph.value] = hashlib.sha256("\n".join(lines).encode()).hexdigest()[:32]
+    return digests

@@ -9,7 +9,17 @@ from typing import Any
 from flask import Flask, Response
 from flask_wtf.csrf import CSRFProtect
 
-from portal import commands, db, errors, i18n, params, quality, quality_commands, templating
+from portal import (
+    commands,
+    db,
+    errors,
+    following,
+    i18n,
+    params,
+    quality,
+    quality_commands,
+    templating,
+)
 from portal import config as config_module
 from portal.api import v1 as rest_api
 from portal.api.ckan import bp as ckan_api
@@ -32,6 +42,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     params.init_app(app)
     csrf = CSRFProtect(app)
     db.init_app(app)
+    following.init_app(app)
     quality.init_app(app)
 
     for blueprint in (

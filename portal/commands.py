@@ -7,16 +7,18 @@ import time
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
-from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 from waitress import serve
 
 from catalog import migrate
+from catalog.changes import log_bounds, positions, prune_log
 from catalog.demo.loader import demo_loaded, load_demo
-from catalog.indexing import rebuild_index
-from catalog.queries import public_datasets
+from catalog.drift import Drift, index_drift, repair
 from catalog.search.base import SearchQuery
+from catalog.watch import CatchUp, Following, StoreBusy
 from exports.dcat.dump import catalog_document
 from exports.formats import BY_SUFFIX
+from exports.sparql import sparql_drift
 from portal import quality
 from portal.db import services
 from portal.harvest_commands import harvest_group
@@ -51,9 +53,8 @@ def db_upgrade(revision: str) -> None:
 def index_rebuild() -> None:
     """Rebuild the search index from the database."""
     started = time.perf_counter()
-    with services().session_factory() as session:
-        count = rebuild_index(session, services().search)
-    click.echo(f"indexed {count} public datasets in {time.perf_counter() - started:.1f} s")
+    step = _rebuild(services().index_sync)
+    click.echo(f"indexed {step.datasets} public datasets in {time.perf_counter() - started:.1f} s")
 
 
 @export_group.command("dcat")
@@ -80,12 +81,64 @@ def export_dcat(suffix: str, output: str) -> None:
 def sparql_rebuild() -> None:
     """Reload the SPARQL store from the database and the vocabularies."""
     started = time.perf_counter()
-    with services().session_factory() as session:
-        count = services().sparql.rebuild(session)
+    count = _rebuild(services().sparql_sync).datasets
     elapsed = time.perf_counter() - started
     click.echo(
         f"loaded {count} public datasets ({len(services().sparql)} triples) in {elapsed:.1f} s"
     )
+
+
+def _rebuild(follower: Following) -> CatchUp:
+    try:
+        return follower.watcher.rebuild(follower)  # type: ignore[arg-type]
+    except StoreBusy as busy:
+        raise click.ClickException(f"{follower.name} is held by another process: {busy}") from busy
+
+
+@click.command("check")
+@click.option("--dry-run", is_flag=True, help="Only report the differences; repair nothing.")
+@with_appcontext
+def check_command(dry_run: bool) -> None:
+    """Compare the search index and the SPARQL store with the database, and repair them.
+
+    Exit status 1 when a store differed from the database (even once repaired).
+    """
+    catalog = services()
+    if not dry_run:
+        catalog.index_sync.watcher.catch_up()
+    drifted = False
+    with catalog.session_factory() as session:
+        for line in _log_lines(session):
+            click.echo(line)
+        found: list[tuple[Following, Drift]] = [
+            (catalog.index_sync, index_drift(session, catalog.search))
+        ]
+        try:
+            found.append((catalog.sparql_sync, sparql_drift(session, catalog.sparql)))
+        except StoreBusy:
+            click.echo("SPARQL store: held by another process (a running server); not checked")
+        for follower, drift in found:
+            for line in drift.lines():
+                click.echo(line)
+            if drift.drifted:
+                drifted = True
+                if not dry_run:
+                    count = repair(session, follower, drift)
+                    click.echo(f"  repaired {count} datasets in the {follower.name}")
+    if not dry_run:
+        with catalog.session_factory() as session, session.begin():
+            pruned = prune_log(session, current_app.config["CHANGE_LOG_DAYS"])
+        click.echo(f"pruned {pruned} change log rows")
+    if drifted:
+        raise SystemExit(1)
+
+
+def _log_lines(session: Session) -> list[str]:
+    bounds = log_bounds(session)
+    lines = [f"change log: rows {bounds.first or 0}..{bounds.head}"]
+    for row in positions(session):
+        lines.append(f"  {row.name}: at {row.change_id} ({row.updated_at:%Y-%m-%d %H:%M:%S} UTC)")
+    return lines
 
 
 @click.command("load-demo")
@@ -106,10 +159,6 @@ def demo_command(host: str, port: int) -> None:
     click.echo(NETWORK_ON if current_app.config["NETWORK"] else NETWORK_OFF)
     migrate.upgrade(services().engine)
     _load_demo(force=False)
-    _ensure_index()
-    if len(services().sparql) == 0:
-        with services().session_factory() as session:
-            services().sparql.rebuild(session)
     _serve(current_app._get_current_object(), host, port)  # type: ignore[attr-defined]
 
 
@@ -119,8 +168,6 @@ def demo_command(host: str, port: int) -> None:
 @with_appcontext
 def serve_command(host: str, port: int) -> None:
     """Serve the portal with waitress (a production WSGI server)."""
-    if services().index_recreated:
-        _ensure_index()
     _serve(current_app._get_current_object(), host, port)  # type: ignore[attr-defined]
 
 
@@ -138,15 +185,19 @@ def _load_demo(force: bool) -> None:
     click.echo(f"loaded in {time.perf_counter() - started:.1f} s")
 
 
-def _ensure_index() -> None:
-    with services().session_factory() as session:
-        public = session.scalar(select(func.count()).select_from(public_datasets().subquery()))
-        if services().search.count() != public:
-            rebuild_index(session, services().search)
-            click.echo(f"indexed {public} public datasets")
+def _catch_up() -> None:
+    """Bring the stores to the change log's head (a missing or outdated one is rebuilt)."""
+    for name, step in services().index_sync.watcher.catch_up().items():
+        if step.rebuilt:
+            click.echo(f"{name}: rebuilt with {step.datasets} public datasets")
+        elif step.start != step.end:
+            click.echo(f"{name}: applied the change log {step.start}..{step.end}")
 
 
 def _serve(app: Flask, host: str, port: int) -> None:
+    _catch_up()
+    loop = services().follow_loop
+    loop.start()  # catches the stores up every GXDATA_FOLLOW_SECONDS
     services().search.search(SearchQuery(text="广西"))  # load the segmenter's dictionary now
     click.echo(f"广西公共数据开放平台: http://{host}:{port}/  (Ctrl+C to stop)")
     workers = quality.start_background_workers(app)  # validation and enrichment jobs
@@ -156,6 +207,7 @@ def _serve(app: Flask, host: str, port: int) -> None:
         serve(app, host=host, port=port, threads=server_threads(app), ident="gxdata")
     finally:
         quality.stop_background_workers(app)
+        loop.stop()
 
 
 def server_threads(app: Flask) -> int:
@@ -167,6 +219,6 @@ def server_threads(app: Flask) -> int:
 
 def register(cli: click.Group) -> None:
     commands = (db_group, index_group, export_group, sparql_group, load_demo_command)
-    for command in (*commands, demo_command, serve_command):
+    for command in (*commands, demo_command, serve_command, check_command):
         cli.add_command(command)
     cli.add_command(harvest_group)

@@ -15,6 +15,8 @@
 | ``GXDATA_SPARQL_QUEUE`` | ``4`` queries waiting behind the running one; past them 503 |
 | ``GXDATA_SPARQL_PER_CLIENT`` | ``2`` queries of one client waiting or running; past them 429 |
 | ``GXDATA_TRUSTED_PROXIES`` | ``0``; ``n``: the client is ``X-Forwarded-For``'s n-th from right |
+| ``GXDATA_FOLLOW_SECONDS`` | ``5`` seconds between catch-ups of the index and the SPARQL store |
+| ``GXDATA_CHANGE_LOG_DAYS`` | ``7``: days of change log kept (once every store applied it) |
 | ``GXDATA_NETWORK`` | ``1`` (``0`` for ``gxdata demo``): ``0`` never fetches or checks links |
 | ``GXDATA_FETCH_TIMEOUT`` | ``60`` seconds for one remote file |
 | ``GXDATA_LINK_TIMEOUT`` | ``10`` seconds for one link check |
@@ -63,6 +65,8 @@ def load_config(instance: str, environ: Mapping[str, str] | None = None) -> dict
         "SPARQL_QUEUE": int(environ.get("GXDATA_SPARQL_QUEUE") or 4),
         "SPARQL_PER_CLIENT": int(environ.get("GXDATA_SPARQL_PER_CLIENT") or 2),
         "TRUSTED_PROXIES": int(environ.get("GXDATA_TRUSTED_PROXIES") or 0),
+        "FOLLOW_SECONDS": float(environ.get("GXDATA_FOLLOW_SECONDS") or 5),
+        "CHANGE_LOG_DAYS": float(environ.get("GXDATA_CHANGE_LOG_DAYS") or 7),
         "ADMIN_TOKEN": environ.get("GXDATA_ADMIN_TOKEN") or None,
         "HARVEST_TIMEOUT": float(environ.get("GXDATA_HARVEST_TIMEOUT") or 30),
         "HARVEST_MAX_BYTES": int(environ.get("GXDATA_HARVEST_MAX_MB") or 50) * 1024 * 1024,

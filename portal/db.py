@@ -18,6 +18,7 @@ from catalog.indexing import IndexSync
 from catalog.search import SearchIndexCorrupt, SearchSchemaOutdated, open_engine
 from catalog.search.base import SearchEngine
 from catalog.storage import FileStore
+from catalog.watch import FollowLoop
 from exports.sparql import CatalogStore, StoreSync
 from exports.sparql_gate import GateLimits, QueryGate
 
@@ -33,9 +34,11 @@ class CatalogServices:
     files: FileStore
     sparql: CatalogStore
     sparql_sync: StoreSync
+    follow_loop: FollowLoop  # catches the stores up periodically (started by the servers)
     index_recreated: bool = False  # the index on disk was unreadable or outdated: rebuild it
 
     def close(self) -> None:
+        self.follow_loop.stop()
         self.sparql_sync.detach()
         self.sparql.close()
         self.index_sync.detach()
@@ -51,14 +54,19 @@ def init_app(app: Flask) -> CatalogServices:
         queue=app.config["SPARQL_QUEUE"], per_client=app.config["SPARQL_PER_CLIENT"]
     )
     sparql = CatalogStore(app.config["SPARQL_STORE"], app.config["BASE_URL"], QueryGate(limits))
+    index_sync = IndexSync(search, session_factory)
+    sparql_sync = StoreSync(sparql, session_factory)
     services = CatalogServices(
         engine=engine,
         session_factory=session_factory,
         search=search,
-        index_sync=IndexSync(search, session_factory),
+        index_sync=index_sync,
         files=FileStore(app.config["FILES"]),
         sparql=sparql,
-        sparql_sync=StoreSync(sparql, session_factory),
+        sparql_sync=sparql_sync,
+        follow_loop=FollowLoop(
+            index_sync.watcher, app.config["FOLLOW_SECONDS"], app.config["CHANGE_LOG_DAYS"]
+        ),
         index_recreated=recreated,
     )
     app.extensions["gxdata"] = services

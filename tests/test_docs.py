@@ -35,6 +35,7 @@ def test_every_cli_command_is_in_the_readme(app):
         "gxdata db upgrade",
         "gxdata load-demo",
         "gxdata index rebuild",
+        "gxdata check",
     } <= set(commands)
     for command in commands:
         assert f"`{command}" in README, command

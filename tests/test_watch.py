@@ -3,27 +3,57 @@ the job trigger queues a flush's jobs in a few statements."""
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 from sqlalchemy import event, select
 
+from catalog.changes import log_head
 from catalog.models import Dataset, new_id
 from catalog.quality import jobs
 from catalog.quality.models import PENDING, Job
 from catalog.services.datasets import create_dataset, publish_dataset, withdraw_dataset
 from catalog.services.departments import get_or_create_department
 from catalog.services.distributions import attach_distribution
-from catalog.watch import commit_watcher, follow, unfollow
+from catalog.watch import commit_watcher, unfollow
+from catalog.watch import follow as watch_follow
 
 
 class Recorder:
+    """A follower keeping its position in memory, starting in step with the log."""
+
     def __init__(self, name: str, fail: bool = False) -> None:
         self.name = name
         self.fail = fail
         self.calls: list[tuple[list[str], list[str]]] = []
+        self.at: int | None = None
+
+    @contextmanager
+    def exclusive(self):
+        yield True
+
+    def position(self) -> int | None:
+        return self.at
 
     def follow(self, changed, public) -> None:
         self.calls.append((list(changed), [d.id for d in public]))
         if self.fail:
             raise RuntimeError("broken follower")
+
+    def set_position(self, change_id: int) -> None:
+        self.at = change_id
+
+    def rebuild(self, session, change_id: int) -> int:
+        self.at = change_id
+        return 0
+
+    def label(self) -> str:
+        return self.name
+
+
+def follow(session_factory, recorder: Recorder) -> None:
+    with session_factory() as session:
+        recorder.at = log_head(session)
+    watch_follow(session_factory, recorder)
 
 
 def _published(session, title, department="南宁市统计局"):

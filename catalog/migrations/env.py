@@ -2,7 +2,10 @@
 
 from alembic import context
 
-from catalog import models  # noqa: F401 - registers the tables on Base.metadata
+from catalog import (
+    changes,  # noqa: F401 - the change log
+    models,  # noqa: F401 - registers the tables on Base.metadata
+)
 from catalog.db import Base
 from catalog.harvest import models as harvest_models  # noqa: F401 - the harvest tables
 from catalog.quality import models as quality_models  # noqa: F401 - the quality tables

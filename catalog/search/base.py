@@ -7,8 +7,10 @@ here is plain data so that a second engine (for very large catalogs) can share i
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from contextlib import AbstractContextManager
+from dataclasses import astuple, dataclass, field
 from datetime import datetime
 from typing import Protocol
 
@@ -66,6 +68,11 @@ class SearchDocument:
     modified: datetime | None = None
     downloads: int = 0
 
+    @property
+    def digest(self) -> str:
+        """A digest of everything indexed of the dataset (``gxdata check`` compares them)."""
+        return hashlib.sha256(repr(astuple(self)).encode("utf-8")).hexdigest()[:32]
+
 
 @dataclass
 class SearchQuery:
@@ -107,6 +114,8 @@ class SearchEngine(Protocol):
 
     def remove(self, ids: Iterable[str]) -> None: ...
 
+    def update(self, changed: Iterable[str], docs: Iterable[SearchDocument]) -> None: ...
+
     def rebuild(self, docs: Iterable[SearchDocument]) -> int: ...  # clear + add, returns count
 
     def search(self, query: SearchQuery) -> SearchResult: ...
@@ -114,6 +123,19 @@ class SearchEngine(Protocol):
     def count(self) -> int: ...
 
     def close(self) -> None: ...
+
+    # following the change log (catalog.watch): the position is kept in the index itself
+
+    @property
+    def folder(self) -> str: ...
+
+    def follow_lock(self) -> AbstractContextManager[bool]: ...  # False: another process has it
+
+    def position(self) -> tuple[int, str] | None: ...  # (change id, store id); None: rebuild
+
+    def set_position(self, change_id: int, store: str | None = None) -> str: ...
+
+    def digests(self) -> dict[str, str]: ...  # document id -> SearchDocument.digest
 
 
 class SearchIndexError(Exception):
@@ -130,3 +152,7 @@ class SearchSchemaOutdated(SearchIndexError):
 
 class SearchIndexBusy(SearchIndexError):
     """Another writer held the index lock for longer than the timeout."""
+
+
+class SearchIndexUnavailable(SearchIndexError):
+    """The index vanished and is being rebuilt from the database: try again shortly."""

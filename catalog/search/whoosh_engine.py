@@ -13,12 +13,16 @@ commit by this engine or by another process) and opens its new segments.
 
 from __future__ import annotations
 
+import json
+import os
 import threading
 import time
+import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
 import numpy as np
+from whoosh.filedb.filestore import FileStorage
 from whoosh.index import FileIndex, LockError
 from whoosh.writing import CLEAR, SegmentWriter
 
@@ -27,6 +31,7 @@ from catalog.search.base import (
     SearchDocument,
     SearchHit,
     SearchIndexBusy,
+    SearchIndexUnavailable,
     SearchQuery,
     SearchResult,
     first_notice,
@@ -38,7 +43,7 @@ from catalog.search.highlight import SNIPPET_CHARS, highlight
 from catalog.search.posting_cache import PostingCache
 from catalog.search.query_plan import QueryPlan, plan_query
 from catalog.search.query_text import TextQuery
-from catalog.search.whoosh_schema import document_fields
+from catalog.search.whoosh_schema import INDEX_NAME, build_schema, document_fields
 from catalog.search.whoosh_view import CatalogView, SegmentCache, build_view
 
 DEFAULT_WRITE_TIMEOUT = 10.0  # seconds to wait for another writer's lock
@@ -48,6 +53,8 @@ DEFAULT_CACHED_POSTINGS = 2_000_000  # about 24 MB of posting arrays
 REBUILD_MEMORY_MB = 256
 UPDATE_MEMORY_MB = 32
 READ_ATTEMPTS = 3
+POSITION_FILE = "gxdata-position.json"  # how far the index follows the change log
+FOLLOW_LOCK = "GXDATA_FOLLOW"  # held by the process that applies the change log
 
 
 def _latest_by_id(docs: Iterable[SearchDocument]) -> dict[str, SearchDocument]:
@@ -124,6 +131,7 @@ class WhooshEngine:
         self._view: CatalogView | None = None
         self._segments = SegmentCache({name: FacetVocabulary() for name in FACET_FIELDS})
         self._postings = PostingCache(cached_postings)
+        self._rebuilding = False  # the index vanished and is being rebuilt
 
     # -- writing ---------------------------------------------------------------------------
 
@@ -168,6 +176,19 @@ class WhooshEngine:
             for doc_id in unique:
                 writer.delete_by_term("id", doc_id, searcher=searcher)
 
+    def update(self, changed: Iterable[str], docs: Iterable[SearchDocument]) -> None:
+        """Remove the ``changed`` ids and add ``docs`` (some of them), in one commit."""
+        unique = list(dict.fromkeys(changed))
+        latest = _latest_by_id(docs)
+        if not unique and not latest:
+            return
+        with self._writer() as writer:
+            searcher = writer.searcher()
+            for doc_id in dict.fromkeys([*unique, *latest]):
+                writer.delete_by_term("id", doc_id, searcher=searcher)
+            for doc in latest.values():
+                writer.add_document(**document_fields(doc))
+
     def rebuild(self, docs: Iterable[SearchDocument]) -> int:
         """Replace the whole index by ``docs``; returns the number of distinct ids indexed.
 
@@ -191,15 +212,18 @@ class WhooshEngine:
 
     def _current_view(self) -> CatalogView:
         """The view of the latest index generation (caller holds the read lock)."""
-        if self._view is not None and self._view.generation == self._index.latest_generation():
+        generation = self._generation()
+        if generation < 0 or self._rebuilding:
+            raise SearchIndexUnavailable("the search index is being rebuilt")
+        if self._view is not None and self._view.generation == generation:
             return self._view
         for attempt in range(READ_ATTEMPTS):
             try:
                 self._view = build_view(self._index.storage, self._segments, self._postings)
                 return self._view
-            except FileNotFoundError:  # a commit removed a file between listing and opening
-                if attempt == READ_ATTEMPTS - 1:
-                    raise
+            except FileNotFoundError as error:  # a commit removed a file between listing and
+                if attempt == READ_ATTEMPTS - 1:  # opening, or the index folder is gone
+                    raise SearchIndexUnavailable("the search index cannot be read") from error
                 time.sleep(0.05)
         raise AssertionError("unreachable")
 
@@ -276,3 +300,82 @@ class WhooshEngine:
             self._view = None
             self._segments.close()
             self._postings.clear()
+
+    # -- following the change log -------------------------------------------------------------
+
+    @property
+    def folder(self) -> str:
+        return str(self._index.storage.folder)
+
+    def _generation(self) -> int:
+        """The latest generation on disk; -1 when the index (or its folder) is gone."""
+        try:
+            return int(self._index.latest_generation())
+        except FileNotFoundError:
+            return -1
+
+    @contextmanager
+    def follow_lock(self) -> Iterator[bool]:
+        """Hold the right to apply the change log to this index; yields False when another
+        process holds it. A vanished index is recreated empty first, and searches answer
+        :class:`SearchIndexUnavailable` until it is rebuilt (:meth:`position` is then None)."""
+        with self._write_lock:
+            if self._generation() < 0:
+                self._recreate()
+            lock = self._index.storage.lock(FOLLOW_LOCK)
+            if not lock.acquire(blocking=False):
+                yield False
+                return
+        try:
+            yield True
+        finally:
+            lock.release()
+
+    def _recreate(self) -> None:
+        """An empty index where the old one vanished (caller holds the write lock)."""
+        with self._read_lock:
+            self._rebuilding = True
+            self.close()
+            storage = FileStorage(self.folder)
+            storage.create()
+            for name in os.listdir(self.folder):  # a half-deleted index: start clean
+                if name.startswith(f"_{INDEX_NAME}_") or name == POSITION_FILE:
+                    os.remove(os.path.join(self.folder, name))
+            self._index = storage.create_index(build_schema(), indexname=INDEX_NAME)
+
+    def position(self) -> tuple[int, str] | None:
+        """(last change log row applied, store id), or None: the index must be rebuilt (it
+        was recreated, or never followed the log, or is older than its position file)."""
+        if self._rebuilding:
+            return None
+        try:
+            with open(os.path.join(self.folder, POSITION_FILE), encoding="utf-8") as handle:
+                kept = json.load(handle)
+            change_id, store, generation = kept["change_id"], kept["store"], kept["generation"]
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        if not isinstance(change_id, int) or generation > self._generation():
+            return None
+        return change_id, str(store)
+
+    def set_position(self, change_id: int, store: str | None = None) -> str:
+        """Record (atomically) that the log up to ``change_id`` is in the index; a new store
+        id unless ``store`` is given. Returns the store id. Not synced to disk: a position
+        lost in a crash falls back to an older one, or to none, and the log is applied again
+        from there (which is harmless)."""
+        store = store or uuid.uuid4().hex
+        kept = {"change_id": change_id, "store": store, "generation": self._generation()}
+        path = os.path.join(self.folder, POSITION_FILE)
+        temporary = f"{path}.{os.getpid()}.tmp"
+        with open(temporary, "w", encoding="utf-8") as handle:
+            json.dump(kept, handle)
+        os.replace(temporary, path)
+        self._rebuilding = False
+        return store
+
+    def digests(self) -> dict[str, str]:
+        """Each indexed document's id and content digest."""
+        with self._index.searcher() as searcher:
+            return {
+                fields["id"]: fields.get("digest", "") for fields in searcher.all_stored_fields()
+            }

@@ -32,6 +32,7 @@ def build_schema() -> fields.Schema:
     text["description"] = fields.TEXT(analyzer=analyzer, phrase=False, stored=True)
     return fields.Schema(
         id=fields.ID(unique=True, stored=True),
+        digest=fields.STORED(),  # SearchDocument.digest, compared by ``gxdata check``
         category=fields.ID(),
         department=fields.ID(),
         division=fields.ID(),
@@ -102,6 +103,7 @@ def document_fields(doc: SearchDocument) -> dict[str, object]:
     }
     return {
         "id": doc.id,
+        "digest": doc.digest,
         **{name: value for name, value in text.items() if value},
         **_facet_values(doc),
         MODIFIED_FIELD: _epoch_seconds(doc.modified),

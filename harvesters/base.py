@@ -11,7 +11,9 @@ A job goes through four steps (udata's ``BaseBackend.harvest`` in shape):
 3. **write**: each record is mapped (:meth:`BaseHarvester.map_record`) into a draft, hashed
    and written through :class:`catalog.harvest.sync.CatalogSync`, a batch per transaction.
    A record that cannot be mapped or written is a failed record with typed errors; it never
-   stops the job. A job that dies here leaves whole batches behind: every dataset with its
+   stops the job: text no column can hold rejects the record (``invalid-text``), and a batch
+   the database refuses is written again with a savepoint per record, the refused record
+   rejected (``database-rejected``). A job that dies here leaves whole batches behind: every dataset with its
    distributions and provenance, or nothing of it;
 4. **finish**: when every record was written, those the source no longer lists are marked
    missing and archived after the grace period, and the job is marked succeeded. Then, whether
@@ -24,11 +26,13 @@ from __future__ import annotations
 import logging
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
 from sqlalchemy import or_, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from catalog.db import utcnow
@@ -49,7 +53,7 @@ from catalog.harvest.models import (
     HarvestRecord,
     HarvestSource,
 )
-from catalog.harvest.prepare import RecordIssue, fingerprints
+from catalog.harvest.prepare import RecordIssue, clean_text, fingerprints, invalid_text
 from catalog.harvest.sync import CatalogSync, Harvested
 from harvesters.fetch import Fetcher, FetchError, FetchLimits
 from harvesters.spool import RemoteRecord, Spool, SpoolFull
@@ -190,17 +194,13 @@ class BaseHarvester(ABC):
             return _report(job)
 
     def _start(self, session: Session, settings: HarvestSettings) -> HarvestJob:
-        try:
+        with _committed(session):
             source = session.get(HarvestSource, self.source.id)
             assert source is not None
             job = start_job(session, source, utcnow(), settings.job_limit)
             if self.incremental and not settings.full:
                 self.since = last_success_started(session, source.id)
                 job.incremental_since = self.since
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
         self._deadline = job.started_at + settings.job_limit
         return job
 
@@ -254,14 +254,10 @@ class BaseHarvester(ABC):
         progress: Progress,
     ) -> None:
         salt = f"{HASH_VERSION}|{self.source.department_id}|"
-        try:
+        with _committed(session):
             source = session.get(HarvestSource, self.source.id)
             assert source is not None
             sync = CatalogSync(session, source, utcnow())
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
         done = 0
         progress("write", 0, spool.count)
         for batch in spool.batches(settings.batch_size):
@@ -275,6 +271,11 @@ class BaseHarvester(ABC):
 
     def _harvested(self, record: RemoteRecord, salt: str) -> Harvested:
         item = Harvested(record.remote_id, title=record.title)
+        if clean_text(record.remote_id) != record.remote_id:
+            item.errors.append(
+                RecordIssue("invalid-text", "the record's id holds characters no text may", "id")
+            )
+            return item
         try:
             item.draft = self.map_record(record, item.warnings)
         except RecordError as error:
@@ -283,6 +284,10 @@ class BaseHarvester(ABC):
         except Exception as error:  # a harvester bug must not stop the job
             log.exception("mapping %s of %s failed", record.remote_id, self.source.name)
             item.errors.append(RecordIssue("mapping-failed", f"{type(error).__name__}: {error}"))
+            return item
+        bad_text = invalid_text(item.draft)
+        if bad_text is not None:
+            item.errors.append(bad_text)
             return item
         if not (item.draft.title or "").strip():
             item.errors.append(RecordIssue("missing-title", "the record has no title", "title"))
@@ -294,42 +299,49 @@ class BaseHarvester(ABC):
     def _write_batch(
         self, session: Session, sync: CatalogSync, job: HarvestJob, items: list[Harvested]
     ) -> None:
-        """One transaction for the batch; if it fails, one transaction per record."""
+        """One transaction for the batch. If it fails, the batch is written again in one
+        transaction with a savepoint per record: a record the database refuses is rejected
+        (``database-rejected``) and the others are written."""
         snapshot = sync.snapshot()
         try:
-            record_outcomes(session, job, sync.write(session, items))
-            session.commit()
+            with _committed(session):
+                record_outcomes(session, job, sync.write(session, items))
             return
         except Exception:
-            session.rollback()
             sync.restore(snapshot)
             log.warning("a batch of %s failed; writing its records one by one", self.source.name)
-        for item in items:
-            snapshot = sync.snapshot()
-            try:
-                record_outcomes(session, job, sync.write(session, [item]))
-                session.commit()
-            except Exception as error:
-                session.rollback()
-                sync.restore(snapshot)
-                sync.seen.setdefault(item.remote_id, None)
+        with _committed(session):
+            for item in items:
+                record_outcomes(session, job, self._write_one(session, sync, item))
+
+    def _write_one(
+        self, session: Session, sync: CatalogSync, item: Harvested
+    ) -> list[dict[str, Any]]:
+        """The log rows of one record written in a savepoint; rejected if it fails."""
+        snapshot = sync.snapshot()
+        try:
+            with session.begin_nested():
+                return sync.write(session, [item])
+        except Exception as error:
+            sync.restore(snapshot)
+            sync.seen.setdefault(item.remote_id, None)
+            if isinstance(error, DBAPIError):
+                detail = str(error.orig).strip() or type(error.orig).__name__
+                item.errors.append(RecordIssue("database-rejected", detail[:500]))
+            else:
+                log.exception("writing %s of %s failed", item.remote_id, self.source.name)
                 message = f"{type(error).__name__}: {error}"[:500]
                 item.errors.append(RecordIssue("write-failed", message))
-                record_outcomes(session, job, [item.row(REJECTED)])
-                session.commit()
+            return [item.row(REJECTED)]
 
     def _finish(
         self, session: Session, job: HarvestJob, present: set[str], settings: HarvestSettings
     ) -> None:
         assert self._sync is not None
-        try:
+        with _committed(session):
             rows = self._sync.archive_missing(session, present, settings.grace)
             record_outcomes(session, job, rows)
             finish_job(session, job, utcnow())
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
 
     def _fail(self, session: Session, job: HarvestJob, code: str, message: str) -> None:
         session.rollback()
@@ -349,6 +361,17 @@ class BaseHarvester(ABC):
     def _check_time(self) -> None:
         if utcnow() > self._deadline:
             raise JobTimeLimit()
+
+
+@contextmanager
+def _committed(session: Session) -> Iterator[None]:
+    """Commit what the block did; if anything fails, roll it back and raise."""
+    try:
+        yield
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
 
 
 def _report(job: HarvestJob) -> HarvestReport:

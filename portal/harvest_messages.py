@@ -131,6 +131,13 @@ def _reasons() -> dict[str, str]:
         "malformed-record": _("The record is not in the expected shape."),
         "mapping-failed": _("The record could not be read."),
         "write-failed": _("The record could not be saved."),
+        "invalid-text": _(
+            "A text of the record holds a character no text may hold (a lone surrogate or a "
+            "control character such as NUL); the record was not harvested."
+        ),
+        "database-rejected": _(
+            "The database refused to store the record; the other records were saved."
+        ),
         "duplicate-in-source": _("The source lists this record twice."),
         "duplicate-record": _(
             "The same dataset already came from another record; it was not duplicated."

@@ -30,6 +30,7 @@ from catalog.harvest.models import (
     HarvestJobRecord,
     HarvestSource,
 )
+from catalog.harvest.prepare import clean_text
 
 TIME_LIMIT_CODE = "time-limit-exceeded"
 
@@ -90,14 +91,16 @@ def fail_job(
     job.status = FAILED
     job.finished_at = now
     job.error_code = code
-    job.error_message = message[:2000]
+    job.error_message = clean_text(message)[:2000]
+    job.notes = [clean_text(note) for note in job.notes or []]
     session.flush()
     return job
 
 
 def record_outcomes(session: Session, job: HarvestJob, rows: Sequence[dict[str, Any]]) -> None:
     """Store one row per record (remote_id, title, dataset_id, outcome, errors, warnings) in
-    one statement, and add them to the job's counts."""
+    one statement, and add them to the job's counts. Text the database cannot hold (a record
+    rejected for ``invalid-text`` brings it) is stored with escapes (:func:`clean_text`)."""
     unknown = {row["outcome"] for row in rows} - set(OUTCOMES)
     if unknown:
         raise ValueError(f"unknown outcomes {sorted(unknown)}")
@@ -108,12 +111,12 @@ def record_outcomes(session: Session, job: HarvestJob, rows: Sequence[dict[str, 
         [
             {
                 "job_id": job.id,
-                "remote_id": row["remote_id"][:500],
-                "title": (row.get("title") or None) and str(row["title"])[:500],
+                "remote_id": clean_text(row["remote_id"])[:500],
+                "title": (row.get("title") or None) and clean_text(str(row["title"]))[:500],
                 "dataset_id": row.get("dataset_id"),
                 "outcome": row["outcome"],
-                "errors": row.get("errors") or [],
-                "warnings": row.get("warnings") or [],
+                "errors": _clean_issues(row.get("errors")),
+                "warnings": _clean_issues(row.get("warnings")),
             }
             for row in rows
         ],
@@ -121,6 +124,13 @@ def record_outcomes(session: Session, job: HarvestJob, rows: Sequence[dict[str, 
     for row in rows:  # the job's count columns are named after the outcomes
         outcome = row["outcome"]
         setattr(job, outcome, getattr(job, outcome) + 1)
+
+
+def _clean_issues(issues: Sequence[dict[str, Any]] | None) -> list[dict[str, Any]]:
+    return [
+        {k: clean_text(v) if isinstance(v, str) else v for k, v in issue.items()}
+        for issue in issues or []
+    ]
 
 
 def last_success_started(session: Session, source_id: int) -> datetime | None:

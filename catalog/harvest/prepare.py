@@ -11,6 +11,15 @@ the catalog is reported as a warning and kept, never silently dropped:
   ``extras["unlinked_urls"]`` (``invalid-url``);
 - a negative or absurd number: left empty (``invalid-number``).
 
+Text the catalog cannot store or publish rejects the record instead (``invalid-text``, naming
+the field): a lone surrogate (``"\\ud800"`` in JSON: no UTF-8 encodes it) or a control
+character other than tab, line feed and carriage return (NUL, which PostgreSQL refuses in
+text, and those XML 1.0 forbids). :func:`invalid_text` looks at every text of a draft: its
+fields, keywords, distributions, and the keys and values of extras and Table Schemas however
+deeply nested. Such a record is rejected rather than repaired, because a repaired value would
+differ from the source's without anyone knowing which character was lost; the job's log
+shows the text with :func:`clean_text` escapes.
+
 :func:`fingerprints` are the fingerprints of a draft: equal drafts have equal hashes whatever
 process computed them, so an unchanged record is recognised without reading the dataset.
 """
@@ -20,6 +29,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from typing import Any
@@ -43,6 +53,8 @@ DEFAULT_OPEN_TYPE = "unconditional"  # what an open-data source publishes, unles
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 LOCATION_FIELDS = ("uri", "landing_page", "extras")  # where a record lives, not what it says
 MAX_NUMBER = 10**15
+# A lone surrogate, or a C0 control character other than tab, line feed and carriage return.
+_INVALID_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -89,6 +101,50 @@ def _plain(value: Any) -> Any:
     if isinstance(value, datetime | date):
         return value.isoformat()
     raise TypeError(f"cannot hash a {type(value).__name__}")
+
+
+def invalid_text(draft: DatasetDraft) -> RecordIssue | None:
+    """The ``invalid-text`` error for the first text of ``draft`` the catalog cannot store,
+    naming its field (``title``, ``keywords[1]``, ``distributions[0].title``,
+    ``extras.ckan_fields.custom.deep[1]``); None when every text is clean."""
+    for path, text in _texts(draft):
+        found = _INVALID_TEXT.search(text)
+        if found is not None:
+            char = found.group()
+            kind = "a lone surrogate" if "\ud800" <= char <= "\udfff" else "a control character"
+            message = f"{path} holds {kind} (U+{ord(char):04X}) at position {found.start()}"
+            return RecordIssue("invalid-text", message, path)
+    return None
+
+
+def clean_text(text: str) -> str:
+    """``text`` with every character :func:`invalid_text` refuses written as ``\\uXXXX``."""
+    return _INVALID_TEXT.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def _texts(draft: DatasetDraft) -> Iterator[tuple[str, str]]:
+    """(path, text) for every string in the draft, keys of mappings included; iterative, so
+    that a deeply nested extras value cannot exhaust the stack."""
+    stack: list[tuple[str, Any]] = [("", draft)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, str):
+            yield path or "value", value
+        elif isinstance(value, DatasetDraft | DistributionDraft):
+            names = [f.name for f in fields(value)]
+            stack.extend((_join(path, n), getattr(value, n)) for n in reversed(names))
+        elif isinstance(value, Mapping):
+            items = list(value.items())
+            for key, _item in items:
+                if isinstance(key, str):
+                    yield _join(path, clean_text(key)), key
+            stack.extend((_join(path, clean_text(str(k))), v) for k, v in reversed(items))
+        elif isinstance(value, list | tuple):
+            stack.extend((f"{path}[{i}]", item) for i, item in reversed(list(enumerate(value))))
+
+
+def _join(path: str, name: str) -> str:
+    return f"{path}.{name}" if path else name
 
 
 def prepare(draft: DatasetDraft) -> Prepared:

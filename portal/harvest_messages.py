@@ -112,6 +112,10 @@ def _reasons() -> dict[str, str]:
         "too-many-pages": _("The source has more pages than a job reads."),
         "too-many-records": _("The source has more records than a job reads."),
         "time-limit-exceeded": _("The job ran past its time limit and was stopped."),
+        "owner-died": _(
+            "The process running the job stopped (it was killed or its machine went away); "
+            "the job was marked failed so that the next one could start."
+        ),
         "internal-error": _("The job failed because of an error in the portal."),
         "no-catalog-header": _(
             "No sheet has a catalog header row (数据资源名称, 提供部门, 摘要 …)."

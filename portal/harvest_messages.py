@@ -178,7 +178,10 @@ def source_error(error: CatalogError) -> str:
     """Why a source could not be added or changed."""
     messages = {
         "name-taken": _("A source already has this name."),
-        "invalid-name": _("A source needs a name of 1 to 100 characters."),
+        "invalid-name": _(
+            "A source name has 1 to 64 letters, digits, “-” or “_”, and starts with a letter "
+            "or digit (no “/”, “.”, spaces or markup)."
+        ),
         "unknown-kind": _("Choose the type of the source."),
         "unknown-frequency": _("Choose how often the source runs."),
         "invalid-url": _("The address must start with http:// or https://."),

@@ -302,7 +302,7 @@ class BaseHarvester(ABC):
             self._write_batch(session, sync, job, items)
             done += len(batch)
             progress("write", done, spool.count)
-        job.notes = list(dict.fromkeys([*job.notes, *self.notes]))
+        job.notes = list(dict.fromkeys([*job.notes, *map(clean_text, self.notes)]))
         self._sync = sync
 
     def _harvested(self, record: RemoteRecord, salt: str) -> Harvested:

@@ -3,7 +3,9 @@
 Listing: each page is read with :mod:`exports.dcat.documents` (JSON-LD contexts resolved
 locally, never fetched) and its ``dcat:Dataset`` nodes become records, carrying their own
 description as N-Triples; Hydra paging (``hydra:next``, ``hydra:nextPage``) is followed
-until there is no next page. A page that is not valid RDF fails the job. Mapping: the
+until there is no next page, on the source's own origin only: a next page on another scheme,
+host or port is not fetched (note ``foreign-next-page:<url>``), so a catalog cannot make the
+portal harvest, under its name, what another site holds. A page that is not valid RDF fails the job. Mapping: the
 profile's parse direction (:func:`exports.dcat.parse.dataset_draft`), the same field table
 the portal publishes with. ``config["base_url"]`` names the publishing portal when it is a
 Guangxi portal whose ``{base}/ns#`` fields should be read; by default they are recognised.
@@ -24,6 +26,7 @@ import hashlib
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from rdflib import BNode, Graph, Literal, URIRef
 
@@ -76,6 +79,7 @@ class DcatHarvester(BaseHarvester):
 
     def _pages(self) -> Iterator[Graph]:
         location: str | None = self.source.url
+        origin = _origin(self.source.url)
         visited: set[str] = set()
         while location:
             if location in visited:
@@ -87,6 +91,9 @@ class DcatHarvester(BaseHarvester):
             graph, address = self._page(location)
             yield graph
             location = next_page(graph, address)
+            if location is not None and _origin(location) != origin:
+                self.notes.append(f"foreign-next-page:{location[:300]}")
+                return
 
     def _unmodified(self, graph: Graph, subject: URIRef | BNode, remote_id: str) -> bool:
         """Whether the record is held, current, and last modified before ``since``."""
@@ -160,6 +167,18 @@ def _latest_moment(value: object) -> datetime | None:
     if isinstance(moment, date):
         return datetime(moment.year, moment.month, moment.day) + timedelta(days=1) + ZONE_MARGIN
     return None
+
+
+def _origin(location: str) -> tuple[str, str, int | None]:
+    """(scheme, host, port) of a URL, the port made explicit; ("", "", None) for a path."""
+    parts = urlsplit(location)
+    if parts.scheme not in ("http", "https"):
+        return ("", "", None) if "://" not in location else (parts.scheme, "", None)
+    try:
+        port = parts.port or {"http": 80, "https": 443}[parts.scheme]
+    except ValueError:  # a port that is no number: nothing it could be the same as
+        return (parts.scheme, "?", None)
+    return (parts.scheme, parts.hostname or "", port)
 
 
 def _remote_id(graph: Graph, subject: URIRef | BNode) -> str:

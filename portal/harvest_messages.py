@@ -80,6 +80,10 @@ def note_label(note: str) -> str:
             "The source offers no package_search; records were read one by one."
         ),
         "paging-loop": _("The pages of the source link back to an earlier page; paging stopped."),
+        "foreign-next-page": _(
+            "The next page is on another site (%(url)s); it was not read, and paging stopped.",
+            url=detail,
+        ),
         "not-modified": _(
             "%(count)s records were not modified since the last successful run (dct:modified) "
             "and were not read again.",

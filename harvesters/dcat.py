@@ -5,10 +5,11 @@ locally, never fetched) and its ``dcat:Dataset`` nodes become records, carrying 
 description as N-Triples; Hydra paging (``hydra:next``, ``hydra:nextPage``) is followed
 until there is no next page, on the source's own origin only: a next page on another scheme,
 host or port is not fetched (note ``foreign-next-page:<url>``), so a catalog cannot make the
-portal harvest, under its name, what another site holds. A page that is not valid RDF fails the job. Mapping: the
-profile's parse direction (:func:`exports.dcat.parse.dataset_draft`), the same field table
-the portal publishes with. ``config["base_url"]`` names the publishing portal when it is a
-Guangxi portal whose ``{base}/ns#`` fields should be read; by default they are recognised.
+portal harvest, under its name, what another site holds. A page that is not valid RDF fails
+the job. Mapping: the profile's parse direction (:func:`exports.dcat.parse.dataset_draft`),
+the same field table the portal publishes with. ``config["base_url"]`` names the publishing
+portal when it is a Guangxi portal whose ``{base}/ns#`` fields should be read; by default
+they are recognised.
 
 Incremental runs: DCAT has no standard way to ask a server for what changed, so every page is
 still read; but a record the portal already holds whose ``dct:modified`` (or that of its

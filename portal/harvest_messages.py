@@ -114,6 +114,9 @@ def _reasons() -> dict[str, str]:
             "The JSON-LD names a remote context that is not known locally; it is never fetched."
         ),
         "too-many-pages": _("The source has more pages than a job reads."),
+        "no-ckan-api": _(
+            "The site answers neither package_search nor package_list: it offers no CKAN API."
+        ),
         "too-many-records": _("The source has more records than a job reads."),
         "time-limit-exceeded": _("The job ran past its time limit and was stopped."),
         "owner-died": _(

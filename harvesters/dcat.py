@@ -32,7 +32,7 @@ from urllib.parse import urlsplit
 from rdflib import BNode, Graph, Literal, URIRef
 
 from catalog.drafts import DatasetDraft
-from catalog.harvest.prepare import RecordIssue
+from catalog.harvest.prepare import RecordIssue, clean_text
 from exports.dcat.documents import DocumentError, next_page, parse_document, rdf_syntax
 from exports.dcat.parse import (
     DatasetParseError,
@@ -70,7 +70,7 @@ class DcatHarvester(BaseHarvester):
                 if self._unmodified(graph, subject, remote_id):
                     unmodified += 1
                     continue
-                payload = describe(graph, subject).serialize(format="nt", encoding="utf-8")
+                payload = _ntriples(describe(graph, subject))
                 yield RemoteRecord(remote_id, payload, _literal(graph, subject, DCT.title))
         if unmodified:
             self.notes.append(f"not-modified:{unmodified}")
@@ -168,6 +168,30 @@ def _latest_moment(value: object) -> datetime | None:
     if isinstance(moment, date):
         return datetime(moment.year, moment.month, moment.day) + timedelta(days=1) + ZONE_MARGIN
     return None
+
+
+def _ntriples(graph: Graph) -> bytes:
+    """The record's N-Triples in UTF-8. A lone surrogate, which no UTF-8 holds (rdflib's
+    serializer raises), is written as an N-Triples escape (``\\ud800``) that
+    :meth:`DcatHarvester.map_record` reads back: the draft then holds it and the record is
+    rejected as ``invalid-text`` naming the field, instead of the whole listing failing."""
+    try:
+        return graph.serialize(format="nt", encoding="utf-8")
+    except UnicodeEncodeError:
+        rows = (" ".join(map(_nt_term, triple)) + " .\n" for triple in graph)
+        return clean_text("".join(rows)).encode("utf-8")
+
+
+def _nt_term(term: Any) -> str:
+    if isinstance(term, Literal):
+        text = str(term).replace("\\", "\\\\").replace('"', '\\"')
+        quoted = '"' + text.replace("\n", "\\n").replace("\r", "\\r") + '"'
+        if term.language:
+            return f"{quoted}@{term.language}"
+        return f"{quoted}^^<{term.datatype}>" if term.datatype else quoted
+    if isinstance(term, BNode):
+        return f"_:{term}"
+    return f"<{term}>"
 
 
 def _origin(location: str) -> tuple[str, str, int | None]:

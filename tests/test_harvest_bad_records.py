@@ -143,3 +143,49 @@ def test_a_record_the_database_refuses_is_rejected_and_its_batch_written(
     assert "refused by the database" in rejected.errors[0]["message"]
     again = harvest("qinzhou", full=True)  # the refused one is tried again, alone
     assert again.counts == {**again.counts, "unchanged": 6, "failed": 1}
+
+
+def test_bad_text_in_a_dcat_catalog_rejects_its_record_only(
+    source_server, new_source, harvest, session
+):
+    turtle = """
+@prefix dcat: <http://www.w3.org/ns/dcat#> .
+@prefix dct: <http://purl.org/dc/terms/> .
+<https://data.gxzf.gov.cn/dataset/a> a dcat:Dataset ; dct:title "好的数据集"@zh .
+<https://data.gxzf.gov.cn/dataset/b> a dcat:Dataset ; dct:title "坏\\uD800"@zh .
+<https://data.gxzf.gov.cn/dataset/c> a dcat:Dataset ; dct:title "也坏"@zh ;
+    dct:description "x\\u0000y" .
+"""
+    new_source("dcat", "dcat", source_server.file("/catalog.ttl", turtle.encode(), "text/turtle"))
+    report = harvest("dcat")
+    assert report.status == "succeeded", report
+    assert report.counts == {**report.counts, "added": 1, "failed": 2}
+    log = _log(session, report.job_id)
+    fields = {
+        remote_id.rsplit("/", 1)[-1]: [(e["code"], e["field"]) for e in row.errors]
+        for remote_id, row in log.items()
+    }
+    assert fields == {
+        "a": [],
+        "b": [("invalid-text", "title")],
+        "c": [("invalid-text", "description")],
+    }
+
+
+def test_a_nul_in_a_csv_catalog_rejects_its_row_only(tmp_path, new_source, harvest, session):
+    rows = [
+        "数据目录名称,来源部门,描述,开放状态,更新周期,资源格式,目录编码",
+        "钦州市空气质量,钦州市生态环境局,每日监测,无条件开放,每日,csv,450700000001",
+        "钦州市水质,钦州市生态环境局,坏\x00描述,无条件开放,每月,csv,450700000002",
+        "钦州市噪声,钦州市生态环境局,每季监测,无条件开放,每季度,csv,450700000003",
+    ]
+    path = tmp_path / "catalog.csv"
+    path.write_text("\n".join(rows), encoding="utf-8")
+    new_source("csv", "spreadsheet", str(path))
+    report = harvest("csv")
+    assert report.status == "succeeded", report
+    assert report.counts == {**report.counts, "added": 2, "failed": 1}
+    failed = session.scalars(
+        select(HarvestJobRecord).where(HarvestJobRecord.outcome == "failed")
+    ).one()
+    assert [(e["code"], e["field"]) for e in failed.errors] == [("invalid-text", "description")]

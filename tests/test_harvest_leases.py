@@ -177,3 +177,27 @@ def test_owner_is_dead_only_for_a_gone_process_of_this_host():
     assert not owner_is_dead(f"{host}:1:abcd")  # alive (init), whoever owns it
     assert not owner_is_dead(f"elsewhere.example:{gone.pid}:abcd")
     assert not owner_is_dead(None) and not owner_is_dead("worker-a")
+
+
+def test_a_job_whose_crash_handler_could_not_write_is_dead_after_its_lease(
+    site, harvest, session, monkeypatch
+):
+    """A full disk: the job fails, and so does marking it failed. Its process lives on (a
+    server thread), so only the lease, no longer renewed, says the job is dead."""
+
+    def disk_full(*_args, **_kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("harvesters.base.CatalogSync.archive_missing", disk_full)
+    monkeypatch.setattr("harvesters.base.fail_job", disk_full)
+    with pytest.raises(OSError):
+        harvest("yulin", lease=timedelta(seconds=0.5))
+    assert _jobs(session)[0].status == "running"
+    monkeypatch.undo()
+    with pytest.raises(JobRunning):  # within its lease, it might still be alive
+        harvest("yulin", lease=timedelta(minutes=1))
+    time.sleep(0.6)
+    report = harvest("yulin", lease=timedelta(seconds=0.5))
+    assert report.status == "succeeded"
+    dead = _jobs(session)[0]
+    assert dead.status == "failed" and dead.error_code == "owner-died"

@@ -61,7 +61,7 @@ from catalog.harvest.models import (
     HarvestRecord,
     HarvestSource,
 )
-from catalog.harvest.prepare import RecordIssue, clean_text, fingerprints, invalid_text
+from catalog.harvest.prepare import InvalidText, RecordIssue, clean_text, fingerprints
 from catalog.harvest.sync import CatalogSync, Harvested
 from catalog.leases import Heartbeat, new_owner
 from harvesters.fetch import Fetcher, FetchError, FetchLimits
@@ -321,15 +321,15 @@ class BaseHarvester(ABC):
             log.exception("mapping %s of %s failed", record.remote_id, self.source.name)
             item.errors.append(RecordIssue("mapping-failed", f"{type(error).__name__}: {error}"))
             return item
-        bad_text = invalid_text(item.draft)
-        if bad_text is not None:
-            item.errors.append(bad_text)
-            return item
         if not (item.draft.title or "").strip():
             item.errors.append(RecordIssue("missing-title", "the record has no title", "title"))
             return item
+        try:
+            item.content_hash, item.body_hash = fingerprints(item.draft, salt)
+        except InvalidText as error:  # checked with the canonical JSON the hashes read
+            item.errors.append(error.issue)
+            return item
         item.title = item.draft.title
-        item.content_hash, item.body_hash = fingerprints(item.draft, salt)
         return item
 
     def _write_batch(

@@ -55,6 +55,7 @@ LOCATION_FIELDS = ("uri", "landing_page", "extras")  # where a record lives, not
 MAX_NUMBER = 10**15
 # A lone surrogate, or a C0 control character other than tab, line feed and carriage return.
 _INVALID_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -79,11 +80,41 @@ class Prepared:
     warnings: list[RecordIssue] = field(default_factory=list)
 
 
+class InvalidText(ValueError):
+    """A text of the draft is one the catalog cannot store; ``issue`` names it."""
+
+    def __init__(self, issue: RecordIssue):
+        super().__init__(issue.message)
+        self.issue = issue
+
+
 def fingerprints(draft: DatasetDraft, salt: str = "") -> tuple[str, str]:
     """(content hash, body hash): sha256 of the draft's canonical JSON (keys sorted, dates in
     ISO 8601). The body hash leaves out where the record lives (its URI, landing page, the
     distributions' URIs and the source's bookkeeping in extras), so the same dataset from
-    two sources has the same body hash; the content hash covers everything (and ``salt``)."""
+    two sources has the same body hash; the content hash covers everything (and ``salt``).
+
+    Raises :class:`InvalidText` for a draft :func:`invalid_text` refuses: the canonical JSON
+    is where such text shows, so every record is checked at almost no cost."""
+    body_text, place_text = _canonical(draft)
+    if not (_control_escape(body_text) or _control_escape(place_text)):
+        try:
+            return _hashes(salt, body_text, place_text)
+        except UnicodeEncodeError:  # a lone surrogate: no UTF-8 holds it
+            pass
+    issue = _first_invalid_text(draft)
+    if issue is not None:
+        raise InvalidText(issue)
+    return _hashes(salt, body_text, place_text)  # a literal backslash made a false alarm
+
+
+def _hashes(salt: str, body_text: str, place_text: str) -> tuple[str, str]:
+    content = hashlib.sha256(f"{salt}{body_text}\n{place_text}".encode()).hexdigest()
+    return content, hashlib.sha256(body_text.encode()).hexdigest()
+
+
+def _canonical(draft: DatasetDraft) -> tuple[str, str]:
+    """The draft as canonical JSON: (what it says, where it lives)."""
     body = dict(vars(draft))
     place = {name: body.pop(name) for name in LOCATION_FIELDS}
     distributions = [dict(vars(d)) for d in draft.distributions]
@@ -91,8 +122,15 @@ def fingerprints(draft: DatasetDraft, salt: str = "") -> tuple[str, str]:
     body["distributions"] = distributions
     body_text = json.dumps(body, default=_plain, sort_keys=True, ensure_ascii=False)
     place_text = json.dumps(place, default=_plain, sort_keys=True, ensure_ascii=False)
-    content = hashlib.sha256(f"{salt}{body_text}\n{place_text}".encode()).hexdigest()
-    return content, hashlib.sha256(body_text.encode()).hexdigest()
+    return body_text, place_text
+
+
+def _control_escape(json_text: str) -> bool:
+    """Whether JSON text may hold a control character :func:`invalid_text` refuses: JSON
+    writes them as escapes (``\\u0000``, ``\\b``, ``\\f``; tab and newlines are
+    ``\\t \\n \\r``). A literal backslash can make a false alarm, which the walk over the
+    draft then dismisses."""
+    return "\\u00" in json_text or "\\b" in json_text or "\\f" in json_text
 
 
 def _plain(value: Any) -> Any:
@@ -107,6 +145,13 @@ def invalid_text(draft: DatasetDraft) -> RecordIssue | None:
     """The ``invalid-text`` error for the first text of ``draft`` the catalog cannot store,
     naming its field (``title``, ``keywords[1]``, ``distributions[0].title``,
     ``extras.ckan_fields.custom.deep[1]``); None when every text is clean."""
+    texts = _canonical(draft)
+    if not any(_control_escape(t) or _SURROGATE.search(t) for t in texts):
+        return None
+    return _first_invalid_text(draft)
+
+
+def _first_invalid_text(draft: DatasetDraft) -> RecordIssue | None:
     for path, text in _texts(draft):
         found = _INVALID_TEXT.search(text)
         if found is not None:

@@ -22,6 +22,9 @@ shows the text with :func:`clean_text` escapes.
 
 :func:`fingerprints` are the fingerprints of a draft: equal drafts have equal hashes whatever
 process computed them, so an unchanged record is recognised without reading the dataset.
+Every harvested record passes through it, so it is also where the text check is made (raising
+:class:`InvalidText`): the canonical JSON it hashes shows a bad character at once, and the
+walk that names the field runs only then.
 """
 
 from __future__ import annotations

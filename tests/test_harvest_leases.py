@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from factories import ckan_package
 from sqlalchemy import select, update
+from test_harvest_sources import _sign_in
 
 from catalog.db import utcnow
 from catalog.harvest.jobs import JobRunning
@@ -118,7 +119,9 @@ def _foreign_job(services, heartbeat_age: timedelta) -> int:
         return job.id
 
 
-def test_a_job_of_another_host_is_dead_once_its_lease_ran_out(site, harvest, services, session):
+def test_a_job_of_another_host_is_dead_once_its_lease_ran_out(
+    app, client, site, harvest, services, session
+):
     job_id = _foreign_job(services, timedelta(seconds=5))
     with pytest.raises(JobRunning):  # alive: its heartbeat is within the lease
         harvest("yulin", lease=timedelta(seconds=30))
@@ -128,6 +131,8 @@ def test_a_job_of_another_host_is_dead_once_its_lease_ran_out(site, harvest, ser
     assert dead.id == job_id
     assert dead.status == "failed" and dead.error_code == "owner-died"
     assert "another-host.example:4242" in dead.error_message
+    _sign_in(app, client)
+    assert "运行该任务的进程已停止" in client.get(f"/admin/harvest/jobs/{job_id}").text
 
 
 def test_the_heartbeat_renews_the_lease_while_the_job_runs(

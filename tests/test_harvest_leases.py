@@ -11,10 +11,12 @@ import subprocess
 import sys
 import threading
 import time
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from conftest import TEST_HARVEST
 from factories import ckan_package
 from sqlalchemy import select, update
 from test_harvest_sources import _sign_in
@@ -25,6 +27,7 @@ from catalog.harvest.models import HarvestJob, HarvestSource
 from catalog.leases import owner_is_dead
 
 ROOT = Path(__file__).resolve().parents[1]
+PATIENT = replace(TEST_HARVEST.limits, timeout=8.0)  # waits for a stalling source
 
 
 @pytest.fixture
@@ -138,18 +141,20 @@ def test_a_job_of_another_host_is_dead_once_its_lease_ran_out(
 def test_the_heartbeat_renews_the_lease_while_the_job_runs(
     site, source_server, harvest, services, session
 ):
-    _stall(site, 1.5)
+    _stall(site, 4.0)
     reports = []
     worker = threading.Thread(
-        target=lambda: reports.append(harvest("yulin", lease=timedelta(seconds=0.3)))
+        target=lambda: reports.append(
+            harvest("yulin", lease=timedelta(seconds=1.5), limits=PATIENT)
+        )
     )
     worker.start()
     try:
         _wait_for(lambda: bool(_jobs(session)))
         job = _jobs(session)[0]
-        _wait_for(lambda: _jobs(session)[0].heartbeat_at > job.started_at + timedelta(seconds=0.2))
-        with pytest.raises(JobRunning):  # renewed: alive, though older than its lease
-            harvest("yulin", lease=timedelta(seconds=0.3))
+        _wait_for(lambda: _jobs(session)[0].heartbeat_at > job.started_at + timedelta(seconds=0.6))
+        with pytest.raises(JobRunning):  # renewed by its heartbeat: alive
+            harvest("yulin", lease=timedelta(seconds=1.5))
     finally:
         worker.join(timeout=30)
     assert reports and reports[0].status == "succeeded"

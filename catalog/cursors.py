@@ -19,6 +19,8 @@ def encode_cursor(last_id: str) -> str:
 
 
 def decode_cursor(token: str) -> str:
+    if not token.isascii():  # b64decode raises a bare ValueError on other text
+        raise CursorError("the cursor is not one this API gave out")
     try:
         raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
     except (binascii.Error, UnicodeDecodeError) as error:

@@ -64,5 +64,19 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+MAX_INTEGER_ID = 2**31 - 1  # INTEGER primary keys (PostgreSQL's integer is 32 bits)
+
+
+def integer_id(text: str | int) -> int | None:
+    """``text`` as an integer primary key, or None when it cannot be one. Only ASCII digits
+    count (``"²".isdigit()`` is true, but ``int("²")`` fails), and only numbers the column
+    can hold (a larger one makes the driver fail rather than find nothing)."""
+    value = str(text)
+    if not (value.isascii() and value.isdigit()) or len(value) > 10:
+        return None
+    number = int(value)
+    return number if number <= MAX_INTEGER_ID else None
+
+
 def make_session_factory(engine: Engine) -> sessionmaker:
     return sessionmaker(bind=engine, expire_on_commit=False)

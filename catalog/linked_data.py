@@ -21,6 +21,7 @@ from sqlalchemy import Select, exists, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from catalog import uris
+from catalog.db import integer_id
 from catalog.harvest.models import HarvestRecord, HarvestSource
 from catalog.models import Dataset, Department, Distribution
 from catalog.queries import public_datasets
@@ -88,20 +89,19 @@ def parse_filter(args: Mapping[str, Sequence[str]]) -> CatalogFilter:
                 f"modified_since must be an ISO 8601 date or time: {since!r}"
             ) from error
         if modified_since.tzinfo is not None:  # stored times are naive UTC
-            modified_since = modified_since.astimezone(UTC).replace(tzinfo=None)
+            try:
+                modified_since = modified_since.astimezone(UTC).replace(tzinfo=None)
+            except OverflowError as error:  # 0001-01-01T00:00+14:00 is before year 1 in UTC
+                raise FilterError(f"modified_since is out of range: {since!r}") from error
     facets = {
         name: [v for v in args.get(name, []) if v][:20] for name in FACET_FIELDS if args.get(name)
     }
     text = (args.get("q") or [""])[0].strip()[:200]
     source_arg = (args.get("source") or [""])[0].strip()
-    if source_arg and not source_arg.isdigit():
+    source = integer_id(source_arg) if source_arg else None
+    if source_arg and source is None:
         raise FilterError(f"source must be a harvest source's number: {source_arg!r}")
-    return CatalogFilter(
-        modified_since,
-        text,
-        {k: v for k, v in facets.items() if v},
-        int(source_arg) if source_arg else None,
-    )
+    return CatalogFilter(modified_since, text, {k: v for k, v in facets.items() if v}, source)
 
 
 def parse_page(value: str | None) -> int:
@@ -215,9 +215,10 @@ def filtered_datasets(engine: SearchEngine | None, flt: CatalogFilter) -> Select
 
 def get_source(session: Session, source_id: str) -> HarvestSource | None:
     """A harvest source that is a sub-catalog (it holds public datasets), by its number."""
-    if not source_id.isdigit():
+    number = integer_id(source_id)
+    if number is None:
         return None
-    return session.scalar(_sub_catalog_sources().where(HarvestSource.id == int(source_id)))
+    return session.scalar(_sub_catalog_sources().where(HarvestSource.id == number))
 
 
 def matching_ids(engine: SearchEngine, text: str) -> list[str]:

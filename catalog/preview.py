@@ -1,8 +1,10 @@
 """A preview of the first rows of a stored table: CSV/TSV, XLSX/XLS and JSON.
 
 Reads only what it shows: a preview never loads a whole large file. Problems come back as
-a typed ``error`` code (``unsupported-format``, ``unreadable-file``, ``not-a-table``) for
-the page to explain, never as an exception.
+a typed ``error`` code (``unsupported-format``, ``unreadable-file``, ``not-a-table``, or a
+limit's code from :mod:`catalog.input_limits` for an XLSX that is a zip bomb, declares XML
+entities or has a dimension or merged range beyond the limits) for the page to explain, never
+as an exception.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from itertools import islice
 from pathlib import Path
 
 import xlrd
+
+from catalog.input_limits import InputLimitError, InputLimits, check_extent, check_workbook
 
 ENCODINGS = ("utf-8-sig", "gb18030")
 PREVIEWABLE = frozenset({"CSV", "TSV", "XLSX", "XLS", "JSON"})
@@ -38,6 +42,8 @@ def preview_table(path: Path, fmt: str | None, max_rows: int = 100) -> Preview:
         return Preview(error="unsupported-format")
     try:
         return reader(path, max_rows)
+    except InputLimitError as error:
+        return Preview(error=error.code)
     except Exception:  # a broken file is a message on the page, not an error page
         return Preview(error="unreadable-file")
 
@@ -85,6 +91,7 @@ def _csv(path: Path, max_rows: int) -> Preview:
 def _xlsx(path: Path, max_rows: int) -> Preview:
     from openpyxl import load_workbook  # noqa: PLC0415 - openpyxl (~20 MB) only where spreadsheets are read
 
+    check_workbook(path, InputLimits(), sheets=False)  # only the first rows are read
     with path.open("rb") as handle:  # a file object: stored files have no extension
         book = load_workbook(handle, read_only=True, data_only=True)
         try:
@@ -100,6 +107,7 @@ def _xlsx(path: Path, max_rows: int) -> Preview:
 def _xls(path: Path, max_rows: int) -> Preview:
     book = xlrd.open_workbook(str(path), on_demand=True)
     sheet = book.sheet_by_index(0)
+    check_extent(sheet.nrows, sheet.ncols, InputLimits())
     rows = [sheet.row_values(i) for i in range(min(sheet.nrows, max_rows + 2))]
     preview = _table(rows, max_rows, more=sheet.nrows > max_rows + 1)
     preview.sheet = sheet.name

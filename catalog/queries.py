@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from catalog.db import integer_id
 from catalog.models import CLOSED, PUBLISHED, Dataset, Department, Distribution
 
 
@@ -121,8 +122,9 @@ def departments_with_counts(session: Session) -> list[tuple[Department, int]]:
 def get_department(session: Session, slug_or_id: str) -> Department | None:
     stmt = select(Department).where(Department.slug == slug_or_id)
     department = session.scalar(stmt)
-    if department is None and slug_or_id.isdigit():
-        department = session.get(Department, int(slug_or_id))
+    number = integer_id(slug_or_id) if department is None else None
+    if number is not None:
+        department = session.get(Department, number)
     return department
 
 

@@ -6,7 +6,7 @@ appear twice, as ckanext-scheming would put them: top-level keys hold the stored
 notation such as ``"conditional"``, a bool, an int, an ISO date); ``extras`` rows hold strings,
 the label in the requested language for vocabulary fields. The division code is called
 ``division``: ckanext-spatial reserves ``spatial`` for GeoJSON. A stored file is linked only
-when :func:`catalog.access.can_fetch_files` allows it; resources of conditionally open
+when :func:`catalog.access.public_distribution` allows it; resources of conditionally open
 datasets link to the dataset page.
 
 :func:`parse_search` reads CKAN's ``q``/``fq``/``sort``/``facet.*`` into the portal's search
@@ -25,7 +25,7 @@ from datetime import date, datetime
 from operator import attrgetter
 from typing import Any
 
-from catalog.access import can_fetch_files
+from catalog.access import can_fetch_files, public_distribution
 from catalog.models import Dataset, Department, Distribution
 from vocab import (
     categories,
@@ -217,11 +217,11 @@ def organization_dict(
 def resource_url(
     distribution: Distribution, dataset: Dataset, ctx: CkanContext
 ) -> tuple[str, str | None]:
-    """(url, url_type): our download for a fetchable stored file, else a link or the page."""
+    """(url, url_type): our download for a fetchable stored file, else a public link, else
+    the dataset's page (where the conditions of a file that is not public are)."""
     page = ctx.link(DATASET_PAGE, id_or_slug=dataset.slug)
-    if not can_fetch_files(dataset):
-        return page, None
-    if distribution.stored_file:
+    public = public_distribution(dataset, distribution)
+    if public.stored_file:
         url = ctx.link(
             DOWNLOAD,
             id_or_slug=dataset.id,
@@ -229,7 +229,7 @@ def resource_url(
             file_name=distribution.file_name,
         )
         return url, "upload"
-    return distribution.download_url or distribution.access_url or page, None
+    return public.download_url or public.access_url or page, None
 
 
 def resource_dict(distribution: Distribution, dataset: Dataset, ctx: CkanContext) -> dict[str, Any]:

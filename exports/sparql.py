@@ -11,14 +11,19 @@ An on-disk store (the default, ``GXDATA_SPARQL_STORE``) is owned by a worker pro
 which restarts on the next call. Calls are served one at a time. An in-memory store (an empty
 ``GXDATA_SPARQL_STORE``, for small catalogs and experiments) runs in the portal's process: a
 query past its limit is answered with 422 at once, but pyoxigraph finishes evaluating it in the
-background.
+background; while ``LocalBackend.MAX_RUNNING`` are, new queries are answered 503.
+
+Queries pass :func:`exports.sparql_federation.refuse_federation` (no ``SERVICE``), then wait
+their turn at a :class:`exports.sparql_gate.QueryGate`; their time limit counts from then.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import multiprocessing
 import threading
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Protocol
@@ -34,6 +39,8 @@ from exports.dcat.context import PublishContext
 from exports.dcat.write import dataset_chunk
 from exports.rdf.terms import IRI, BNode, Chunk, Node
 from exports.rdf.writers import nquads
+from exports.sparql_federation import refuse_federation
+from exports.sparql_gate import QueryGate
 from exports.sparql_protocol import Answer, QueryFailed
 from exports.vocabularies import all_vocabulary_chunks
 
@@ -67,15 +74,21 @@ class LocalBackend:
     def call(self, op: str, *args: Any, timeout: float | None = None) -> Any:
         if op != "query" or timeout is None:
             return self._handle(self.store, (op, *args))
-        if not self._slots.acquire(timeout=1):
-            raise QueryFailed("busy", "too many queries are running; try again shortly", 503)
+        if not self._slots.acquire(blocking=False):  # earlier queries still evaluate
+            raise QueryFailed(
+                "busy",
+                "too many queries are running; try again shortly",
+                503,
+                retry_after=max(1, math.ceil(timeout)),
+            )
         result: dict[str, Any] = {}
 
         def run() -> None:
             try:
                 result["answer"] = self._handle(self.store, (op, *args))
             except Exception as error:  # handed to the caller
-                result["error"] = error
+                # without the frames, which hold pyoxigraph results bound to this thread
+                result["error"] = error.with_traceback(None)
             finally:
                 self._slots.release()
 
@@ -101,6 +114,7 @@ class WorkerBackend:
         self._lock = threading.Lock()
         self._process: Any = None
         self._conn: Any = None
+        self.isolated: bool | None = None  # the worker is off the network (known once started)
 
     def _start(self) -> None:
         from exports.sparql_worker import serve  # noqa: PLC0415 - pyoxigraph, in the worker
@@ -113,7 +127,9 @@ class WorkerBackend:
         if not parent.poll(READY_SECONDS):
             process.kill()
             raise RuntimeError("the SPARQL store worker did not start")
-        parent.recv()
+        self.isolated = parent.recv()[1:] == (True,)  # ("ready", isolated)
+        if not self.isolated:
+            log.warning("the SPARQL store worker could not leave the network (SERVICE is refused)")
         self._process, self._conn = process, parent
 
     def _kill(self) -> None:
@@ -124,12 +140,26 @@ class WorkerBackend:
         self._process = self._conn = None
 
     def call(self, op: str, *args: Any, timeout: float | None = None) -> Any:
-        wait = None if timeout is None else timeout + 15
-        if not self._lock.acquire(timeout=-1 if wait is None else wait):
-            raise QueryFailed("busy", "the SPARQL store is busy; try again shortly", 503)
+        """Run ``op``; a query (``timeout`` given) has ``timeout`` seconds from now, waiting
+        for the store (a load, a restart) included."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        if not self._lock.acquire(timeout=-1 if timeout is None else timeout):
+            raise QueryFailed(
+                "busy",
+                "the SPARQL store is busy; try again shortly",
+                503,
+                retry_after=max(1, math.ceil(timeout or 1)),
+            )
         try:
             if self._process is None or not self._process.is_alive():
                 self._start()
+            if deadline is not None:
+                timeout = deadline - time.monotonic()
+                if timeout <= 0:
+                    raise QueryFailed(
+                        "query-timeout", "the query ran out of time before it started", 422
+                    )
+                args = (*args[:2], timeout, *args[3:])  # the worker's own limit
             self._conn.send((op, *args))
             if not self._conn.poll(None if timeout is None else timeout + 0.5):
                 self._kill()
@@ -154,8 +184,9 @@ class WorkerBackend:
 
 
 class CatalogStore:
-    def __init__(self, path: str | None, base_url: str) -> None:
+    def __init__(self, path: str | None, base_url: str, gate: QueryGate | None = None) -> None:
         self.backend: Backend = WorkerBackend(path) if path else LocalBackend()
+        self.gate = gate or QueryGate()
         self.base_url = base_url.rstrip("/")
         self.shared = f"{self.base_url}/catalog#graph"
 
@@ -218,11 +249,27 @@ class CatalogStore:
         return nquads(mine, own) + nquads(shared, self.shared)
 
     def query(
-        self, text: str, timeout: float, max_rows: int, result_key: str, graph_key: str
+        self,
+        text: str,
+        timeout: float,
+        max_rows: int,
+        result_key: str,
+        graph_key: str,
+        client: str = "",
     ) -> Answer:
-        answer: Answer = self.backend.call(
-            "query", text, max_rows, timeout, result_key, graph_key, timeout=timeout
-        )
+        """Answer a read query within ``timeout`` seconds from now, waiting included.
+
+        Raises :class:`QueryFailed`: 400 for a federated query (before anything runs), 429
+        when ``client`` has too many queries in, 503 when the queue is full or the time
+        passed in it, 422 when the query ran out of time.
+        """
+        refuse_federation(text)
+        deadline = time.monotonic() + timeout
+        with self.gate.admitted(client, deadline, retry_after=timeout):
+            left = deadline - time.monotonic()
+            answer: Answer = self.backend.call(
+                "query", text, max_rows, left, result_key, graph_key, timeout=left
+            )
         return answer
 
     def __len__(self) -> int:

@@ -19,12 +19,16 @@ class Answer:
 
 
 class QueryFailed(ValueError):
-    """The query is malformed, an update, or ran out of time (a stable kebab-case code)."""
+    """The query is malformed, an update, or ran out of time (a stable kebab-case code);
+    ``retry_after`` seconds when the endpoint is busy (503, 429)."""
 
-    def __init__(self, code: str, message: str, status: int = 400) -> None:
+    def __init__(
+        self, code: str, message: str, status: int = 400, retry_after: int | None = None
+    ) -> None:
         super().__init__(message)
         self.code = code
         self.status = status
+        self.retry_after = retry_after
 
 
 RESULT_TYPES = {

@@ -20,6 +20,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
 
+from catalog.cells import safe_row
 from exports.sparql_protocol import GRAPH_TYPES, RESULT_TYPES, Answer, QueryFailed
 
 __all__ = ["GRAPH_TYPES", "RESULT_TYPES", "Answer", "QueryFailed", "QueryOutcome", "answer"]
@@ -136,9 +137,11 @@ def to_csv(outcome: QueryOutcome) -> str:
         writer.writerow(["_askResult"])
         writer.writerow(["true" if outcome.boolean else "false"])
         return buffer.getvalue()
+    # SPARQL CSV results open in spreadsheets too: text that reads as a formula is neutralised
+    # (a literal "=1+1" arrives as "'=1+1"; TSV writes literals quoted, so it needs nothing).
     writer.writerow(outcome.variables)
     for row in outcome.rows:
-        writer.writerow(["" if t is None else _plain(t) for t in row])
+        writer.writerow(safe_row("" if t is None else _plain(t) for t in row))
     return buffer.getvalue()
 
 

@@ -5,10 +5,18 @@ worker process; the portal sends it loads, removals and queries over a pipe, and
 outlives its time limit the portal kills the worker and starts a new one, which reopens the
 store from disk (RocksDB survives a killed process). Imports nothing of the project but
 :mod:`exports.sparql_results`, so it starts in a fraction of a second.
+
+On Linux the worker first moves into network and user namespaces of its own, where no
+address can be reached: a federated query that got past
+:func:`exports.sparql_federation.refuse_federation` would still fetch nothing. Where the
+kernel refuses (user namespaces disabled), the worker says so in its first message.
 """
 
 from __future__ import annotations
 
+import ctypes
+import os
+import sys
 import time
 from multiprocessing.connection import Connection
 from typing import Any
@@ -17,10 +25,14 @@ import pyoxigraph as ox
 
 from exports.sparql_results import QueryFailed, answer
 
+CLONE_NEWUSER = 0x10000000
+CLONE_NEWNET = 0x40000000
+
 
 def serve(path: str, conn: Connection) -> None:
+    isolated = isolate_network()
     store = ox.Store(path)
-    conn.send(("ready",))
+    conn.send(("ready", isolated))
     while True:
         try:
             request = conn.recv()
@@ -62,3 +74,25 @@ def handle(store: ox.Store, request: tuple[Any, ...]) -> Any:
     else:
         raise ValueError(f"unknown operation {op!r}")
     return None
+
+
+def isolate_network() -> bool:
+    """Leave the host's network for an empty namespace (only a loopback that is down);
+    True if done. Must run before the process starts threads."""
+    if not sys.platform.startswith("linux"):
+        return False
+    uid, gid = os.getuid(), os.getgid()
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.unshare(CLONE_NEWNET) == 0:  # allowed to (CAP_SYS_ADMIN): no user namespace needed
+        return True
+    if libc.unshare(CLONE_NEWUSER | CLONE_NEWNET) != 0:
+        return False
+    try:  # keep our own uid and gid, so that the store's files stay ours
+        for name, line in (("setgroups", "deny"), ("uid_map", f"{uid} {uid} 1")):
+            with open(f"/proc/self/{name}", "w") as out:
+                out.write(line)
+        with open("/proc/self/gid_map", "w") as out:
+            out.write(f"{gid} {gid} 1")
+    except OSError:
+        pass  # the network is gone all the same; files are still opened as before
+    return True

@@ -31,7 +31,7 @@ import logging
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any, ClassVar
@@ -63,6 +63,7 @@ from catalog.harvest.models import (
 )
 from catalog.harvest.prepare import InvalidText, RecordIssue, clean_text, fingerprints
 from catalog.harvest.sync import CatalogSync, Harvested
+from catalog.input_limits import Deadline, InputLimits
 from catalog.leases import Heartbeat, new_owner
 from harvesters.fetch import Fetcher, FetchError, FetchLimits
 from harvesters.spool import RemoteRecord, Spool, SpoolFull
@@ -83,6 +84,7 @@ class HarvestSettings:
     allow_local: bool = False  # local paths (the command line); the web pages only take URLs
     full: bool = False  # ignore incremental harvesting for this run
     keep_jobs: int = 10  # jobs of a source whose per-record log is kept (0: all)
+    input_limits: InputLimits = field(default_factory=InputLimits)  # what a parse may expand
     lease: timedelta = DEFAULT_LEASE  # a job whose heartbeat is older is taken for dead
 
 
@@ -155,6 +157,7 @@ class BaseHarvester(ABC):
         self.notes: list[str] = []  # shown on the job page, e.g. "incremental-unsupported"
         self._deadline = datetime.max
         self._sync: CatalogSync | None = None
+        self._settings = HarvestSettings()
         self.owner = new_owner()  # this run's name in the job's lease
         self._heartbeat: Heartbeat | None = None
 
@@ -187,6 +190,7 @@ class BaseHarvester(ABC):
     ) -> HarvestReport:
         """Run one job; ``on_start`` hears the job's id once its row is committed."""
         progress = progress or _silent
+        self._settings = settings
         with session_factory() as session:
             job = self._start(session, settings)
             heartbeat = Heartbeat(
@@ -324,6 +328,8 @@ class BaseHarvester(ABC):
         if not (item.draft.title or "").strip():
             item.errors.append(RecordIssue("missing-title", "the record has no title", "title"))
             return item
+        if not (item.draft.open_type or "").strip():  # the source's stated default, if any
+            item.draft.open_type = self.source.config.get("open_type") or None
         try:
             item.content_hash, item.body_hash = fingerprints(item.draft, salt)
         except InvalidText as error:  # checked with the canonical JSON the hashes read
@@ -406,6 +412,19 @@ class BaseHarvester(ABC):
         except Exception:
             session.rollback()
             log.exception("pruning the job log of %s failed", self.source.name)
+
+    def input_limits(self, header_rows: int = 0) -> InputLimits:
+        """What parsing a source file may expand to: the settings' limits, with no more rows
+        than a job reads records (and ``header_rows`` above them)."""
+        limits = self._settings.input_limits
+        rows = min(limits.max_rows, self._settings.max_records + header_rows)
+        return replace(limits, max_rows=rows)
+
+    def parse_deadline(self) -> Deadline:
+        """The job's time limit, for a parse that checks it as it reads."""
+        if self._deadline == datetime.max:
+            return Deadline()
+        return Deadline(max((self._deadline - utcnow()).total_seconds(), 0.0))
 
     def _check_time(self) -> None:
         if self._heartbeat is not None and self._heartbeat.lost.is_set():

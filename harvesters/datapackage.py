@@ -23,6 +23,7 @@ from urllib.parse import urljoin
 
 from catalog.drafts import DatasetDraft, DistributionDraft
 from catalog.harvest.prepare import RecordIssue
+from catalog.input_limits import InputLimitError, check_json_depth
 from harvesters.base import BaseHarvester, RecordError, SourceError
 from harvesters.fetch import FetchError, is_url
 from harvesters.spool import RemoteRecord
@@ -38,6 +39,10 @@ class DataPackageHarvester(BaseHarvester):
 
     def list_records(self) -> Iterator[RemoteRecord]:
         fetched = self.fetcher.get(self.source.url, accept="application/json")
+        try:
+            check_json_depth(fetched.content, self.input_limits())
+        except InputLimitError as error:
+            raise SourceError(error.code, f"datapackage.json: {error.message}") from None
         try:
             descriptor = json.loads(fetched.content.decode("utf-8-sig"))
         except (UnicodeDecodeError, ValueError) as error:

@@ -108,7 +108,8 @@ class DcatHarvester(BaseHarvester):
         syntax = rdf_syntax(fetched.content_type, location, fetched.content)
         base = fetched.url if "://" in fetched.url else None
         try:
-            return parse_document(fetched.content, syntax, base=base), fetched.url
+            graph = parse_document(fetched.content, syntax, base=base, limits=self.input_limits())
+            return graph, fetched.url
         except DocumentError as error:
             raise SourceError(error.code, f"{location}: {error.message}") from None
 

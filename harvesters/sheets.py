@@ -5,6 +5,13 @@ UTF-8 (with or without BOM), GB18030 or GBK (GB18030 reads both). A merged cell'
 copied into every cell of the range, so a department name merged down ten rows belongs to all
 ten. :func:`find_header` finds the header row below any banner rows, also a header of two rows
 (a merged group title above its sub-columns).
+
+A workbook is checked before it is parsed (:func:`catalog.input_limits.check_workbook`: zip
+sizes and ratios, entity declarations, dimensions, merged ranges and row counts against the
+limits), its rows are counted and its deadline checked as they stream, and its merged ranges
+are filled only when each is within the row and column limits and all of them together cover
+no more than ``max_cells`` cells.
+Every refusal is a :class:`SheetError` with the limit's code.
 """
 
 from __future__ import annotations
@@ -12,13 +19,23 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import TYPE_CHECKING
 from xml.etree import ElementTree
 
 import xlrd
+
+from catalog.input_limits import (
+    Deadline,
+    InputLimitError,
+    InputLimits,
+    check_extent,
+    check_merges,
+    check_workbook,
+    too_many_rows,
+)
 
 if TYPE_CHECKING:
     from openpyxl.worksheet.cell_range import CellRange
@@ -50,16 +67,44 @@ class Header:
     labels: dict[int, str] = field(default_factory=dict)  # column index -> header text
 
 
-def read_tables(content: bytes, name: str = "") -> list[Sheet]:
+def read_tables(
+    content: bytes,
+    name: str = "",
+    limits: InputLimits | None = None,
+    deadline: Deadline | None = None,
+) -> list[Sheet]:
     """Every sheet of an XLSX or XLS workbook, or the one table of a CSV file."""
+    limits = limits or InputLimits()
+    deadline = deadline or Deadline()
     try:
         if content.startswith(XLSX_MAGIC):
-            return _xlsx(content)
+            check_workbook(content, limits)
+            return _xlsx(content, limits, deadline)
         if content.startswith(XLS_MAGIC):
-            return _xls(content)
+            return _xls(content, limits, deadline)
+        return [Sheet(name.rsplit("/", 1)[-1] or "CSV", _csv(content, limits, deadline))]
+    except InputLimitError as error:
+        raise SheetError(error.code, error.message) from None
+    except SheetError:
+        raise
     except Exception as error:  # a broken workbook: whatever the library raises
         raise SheetError("unreadable-spreadsheet", f"cannot read the workbook: {error}") from None
-    return [Sheet(name.rsplit("/", 1)[-1] or "CSV", _csv(content))]
+
+
+def counted_rows(
+    rows: Iterator[list[str]], limits: InputLimits, deadline: Deadline
+) -> Iterator[list[str]]:
+    """``rows`` as they stream, refused past the row or column limit or the deadline."""
+    for number, row in enumerate(rows, start=1):
+        if number > limits.max_rows:
+            raise too_many_rows(limits.max_rows)
+        while row and not row[-1]:
+            row.pop()
+        if len(row) > limits.max_columns:
+            check_extent(number, len(row), limits, "row")
+        if number % 1000 == 0:
+            deadline.check()
+        yield row
 
 
 def cell_text(value: object) -> str:
@@ -107,19 +152,27 @@ def _header_of(last: int, rows: list[list[str]], field_for: Callable[[str], str 
     return header
 
 
-def _xlsx(content: bytes) -> list[Sheet]:
+def _xlsx(content: bytes, limits: InputLimits, deadline: Deadline) -> list[Sheet]:
+    """Rows streamed in read-only mode (a full workbook of 10,000 rows costs ~50 MB more),
+    the dimension the file declares ignored (each row is as wide as its cells); the merged
+    ranges, which read-only mode does not load, read from each sheet's XML."""
     from openpyxl import load_workbook  # noqa: PLC0415 - openpyxl (~20 MB) only where spreadsheets are read
 
-    """Rows streamed in read-only mode (a full workbook of 10,000 rows costs ~50 MB more);
-    the merged ranges, which read-only mode does not load, read from each sheet's XML."""
     archive = zipfile.ZipFile(io.BytesIO(content))
     book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     sheets = []
     for sheet in book.worksheets:
-        rows = [[cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+        sheet.reset_dimensions()
+        stream = ([cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True))
+        rows = list(counted_rows(stream, limits, deadline))
         path = getattr(sheet, "_worksheet_path", None)  # read-only sheets know their XML file
-        for merged in _merged_ranges(archive, path) if path else ():
-            _fill(rows, merged.min_row - 1, merged.max_row, merged.min_col - 1, merged.max_col)
+        merges = [
+            (m.min_row - 1, m.max_row, m.min_col - 1, m.max_col)
+            for m in (_merged_ranges(archive, path) if path else ())
+        ]
+        check_merges(merges, limits)
+        for low_row, high_row, low_col, high_col in merges:
+            _fill(rows, low_row, high_row, low_col, high_col)
         sheets.append(Sheet(sheet.title, _trimmed(rows)))
     book.close()
     return sheets
@@ -137,14 +190,17 @@ def _merged_ranges(archive: zipfile.ZipFile, path: str) -> list[CellRange]:
     return ranges
 
 
-def _xls(content: bytes) -> list[Sheet]:
+def _xls(content: bytes, limits: InputLimits, deadline: Deadline) -> list[Sheet]:
     book = xlrd.open_workbook(file_contents=content, formatting_info=True)
     sheets = []
     for sheet in book.sheets():
-        rows = [
+        check_extent(sheet.nrows, sheet.ncols, limits)
+        check_merges(sheet.merged_cells, limits)
+        stream = (
             [_xls_value(sheet.cell(r, c), book.datemode) for c in range(sheet.ncols)]
             for r in range(sheet.nrows)
-        ]
+        )
+        rows = list(counted_rows(stream, limits, deadline))
         for low_row, high_row, low_col, high_col in sheet.merged_cells:
             _fill(rows, low_row, high_row, low_col, high_col)
         sheets.append(Sheet(sheet.name, _trimmed(rows)))
@@ -163,7 +219,8 @@ def _xls_value(cell: xlrd.sheet.Cell, datemode: int) -> str:
 
 
 def _fill(rows: list[list[str]], low_row: int, high_row: int, low_col: int, high_col: int) -> None:
-    """Copy the top-left value of a merged range into its other cells (end bounds excluded)."""
+    """Copy the top-left value of a merged range into its other cells (end bounds excluded);
+    :func:`catalog.input_limits.check_merges` bounds what all of them add."""
     if low_row >= len(rows):
         return
     while len(rows) < high_row:  # rows that hold nothing but the merge are not in the file
@@ -178,16 +235,15 @@ def _fill(rows: list[list[str]], low_row: int, high_row: int, low_col: int, high
             row[c] = value
 
 
-def _csv(content: bytes) -> list[list[str]]:
+def _csv(content: bytes, limits: InputLimits, deadline: Deadline) -> list[list[str]]:
     text = _decode(content)
     sample = text[:16384]
     try:
         dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample, delimiters=",;\t|")
     except csv.Error:
         dialect = csv.excel
-    return _trimmed(
-        [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text), dialect)]
-    )
+    stream = ([cell.strip() for cell in row] for row in csv.reader(io.StringIO(text), dialect))
+    return _trimmed(list(counted_rows(stream, limits, deadline)))
 
 
 def _decode(content: bytes) -> str:

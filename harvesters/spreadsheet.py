@@ -5,8 +5,11 @@ UTF-8 CSV); its header row is found below any banner rows by the header vocabula
 (:mod:`vocab.catalog_headers`: 数据资源名称 / 数据目录名称, 提供部门 / 来源部门 …); each row
 below it is a record. A sheet without such a header (instructions, a cover) is skipped and
 named in the job's notes; a workbook where no sheet has one fails the job
-(``no-catalog-header``). The record's id is its resource code (资源代码) when the sheet has
-one, else its department and title.
+(``no-catalog-header``). A workbook beyond the limits (archive size and ratio, XML entities,
+dimensions and merged ranges, more rows than a job reads records) fails the job with the
+limit's code before its rows are read, or as soon as the streaming rows pass the row limit or
+the job's time limit (:mod:`harvesters.sheets`). The record's id is its resource code
+(资源代码) when the sheet has one, else its department and title.
 
 Mapping one row: the recognised columns become catalog fields (controlled values such as
 开放类型 are checked later, against the vocabularies); 数据格式 (``CSV、XLSX``) becomes one
@@ -24,7 +27,7 @@ from typing import Any
 from catalog.drafts import DatasetDraft, DistributionDraft
 from catalog.harvest.prepare import RecordIssue
 from harvesters.base import BaseHarvester, RecordError, SourceError
-from harvesters.sheets import Header, SheetError, find_header, read_tables
+from harvesters.sheets import HEADER_SCAN, Header, SheetError, find_header, read_tables
 from harvesters.spool import RemoteRecord
 from vocab import catalog_headers, topics
 
@@ -48,7 +51,12 @@ class SpreadsheetHarvester(BaseHarvester):
     def list_records(self) -> Iterator[RemoteRecord]:
         fetched = self.fetcher.get(self.source.url)
         try:
-            sheets = read_tables(fetched.content, fetched.url)
+            sheets = read_tables(
+                fetched.content,
+                fetched.url,
+                self.input_limits(header_rows=HEADER_SCAN),
+                self.parse_deadline(),
+            )
         except SheetError as error:
             raise SourceError(error.code, error.message) from None
         found = False

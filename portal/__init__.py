@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask, Response
 from flask_wtf.csrf import CSRFProtect
 
-from portal import commands, db, errors, i18n, quality, quality_commands, templating
+from portal import commands, db, errors, i18n, params, quality, quality_commands, templating
 from portal import config as config_module
 from portal.api import v1 as rest_api
 from portal.api.ckan import bp as ckan_api
@@ -29,6 +29,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     i18n.init_app(app)
     templating.init_app(app)
     errors.init_app(app)
+    params.init_app(app)
     csrf = CSRFProtect(app)
     db.init_app(app)
     quality.init_app(app)

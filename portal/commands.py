@@ -21,10 +21,22 @@ from portal import quality
 from portal.db import services
 from portal.harvest_commands import harvest_group
 
+NETWORK_OFF = (
+    "演示不访问外部网络：不下载远程文件，不检查链接（设置 GXDATA_NETWORK=1 可开启）。\n"
+    "The demo stays off the network: no remote file is fetched and no link is checked "
+    "(set GXDATA_NETWORK=1 to allow it)."
+)
+NETWORK_ON = (
+    "演示可以访问外部网络（GXDATA_NETWORK=1）：会下载远程文件并检查链接。\n"
+    "The demo may use the network (GXDATA_NETWORK=1): remote files are fetched, links checked."
+)
+
 db_group = AppGroup("db", help="Database schema (alembic migrations).")
 index_group = AppGroup("index", help="The search index.")
 export_group = AppGroup("export", help="Export the catalog.")
 sparql_group = AppGroup("sparql", help="The SPARQL endpoint's store.")
+SERVER_THREADS = 8
+PAGE_THREADS = 3  # threads SPARQL queries can never take
 
 
 @db_group.command("upgrade")
@@ -88,7 +100,10 @@ def load_demo_command() -> None:
 @click.option("--port", default=5000, show_default=True, type=int)
 @with_appcontext
 def demo_command(host: str, port: int) -> None:
-    """Create the instance, migrate, load the demo catalog if needed, index and serve."""
+    """Create the instance, migrate, load the demo catalog if needed, index and serve.
+    The demo stays off the network (no remote files, no link checks) unless GXDATA_NETWORK=1."""
+    current_app.config["NETWORK"] = current_app.config["DEMO_NETWORK"]
+    click.echo(NETWORK_ON if current_app.config["NETWORK"] else NETWORK_OFF)
     migrate.upgrade(services().engine)
     _load_demo(force=False)
     _ensure_index()
@@ -138,9 +153,16 @@ def _serve(app: Flask, host: str, port: int) -> None:
     if workers:
         click.echo(f"background workers: {len(workers)} (GXDATA_WORKER_THREADS)")
     try:
-        serve(app, host=host, port=port, threads=8, ident="gxdata")
+        serve(app, host=host, port=port, threads=server_threads(app), ident="gxdata")
     finally:
         quality.stop_background_workers(app)
+
+
+def server_threads(app: Flask) -> int:
+    """waitress's threads: SERVER_THREADS, and always PAGE_THREADS more than SPARQL queries
+    may hold (each waiting or running query holds one)."""
+    sparql = app.extensions["gxdata"].sparql.gate.capacity
+    return max(SERVER_THREADS, sparql + PAGE_THREADS)
 
 
 def register(cli: click.Group) -> None:

@@ -12,7 +12,10 @@
 | ``GXDATA_SPARQL_STORE`` | ``<instance>/sparql`` (pyoxigraph store of the SPARQL endpoint) |
 | ``GXDATA_SPARQL_TIMEOUT`` | ``10`` seconds a query |
 | ``GXDATA_SPARQL_MAX_ROWS`` | ``10000`` result rows a query |
-| ``GXDATA_NETWORK`` | ``1``; ``0`` never fetches files or checks links |
+| ``GXDATA_SPARQL_QUEUE`` | ``4`` queries waiting behind the running one; past them 503 |
+| ``GXDATA_SPARQL_PER_CLIENT`` | ``2`` queries of one client waiting or running; past them 429 |
+| ``GXDATA_TRUSTED_PROXIES`` | ``0``; ``n``: the client is ``X-Forwarded-For``'s n-th from right |
+| ``GXDATA_NETWORK`` | ``1`` (``0`` for ``gxdata demo``): ``0`` never fetches or checks links |
 | ``GXDATA_FETCH_TIMEOUT`` | ``60`` seconds for one remote file |
 | ``GXDATA_LINK_TIMEOUT`` | ``10`` seconds for one link check |
 | ``GXDATA_WORKER_THREADS`` | ``1`` background worker beside ``gxdata serve``; ``0`` none |
@@ -58,6 +61,9 @@ def load_config(instance: str, environ: Mapping[str, str] | None = None) -> dict
         "SPARQL_STORE": environ.get("GXDATA_SPARQL_STORE") or str(root / "sparql"),
         "SPARQL_TIMEOUT": float(environ.get("GXDATA_SPARQL_TIMEOUT") or 10),
         "SPARQL_MAX_ROWS": int(environ.get("GXDATA_SPARQL_MAX_ROWS") or 10_000),
+        "SPARQL_QUEUE": int(environ.get("GXDATA_SPARQL_QUEUE") or 4),
+        "SPARQL_PER_CLIENT": int(environ.get("GXDATA_SPARQL_PER_CLIENT") or 2),
+        "TRUSTED_PROXIES": int(environ.get("GXDATA_TRUSTED_PROXIES") or 0),
         "ADMIN_TOKEN": environ.get("GXDATA_ADMIN_TOKEN") or None,
         "HARVEST_TIMEOUT": float(environ.get("GXDATA_HARVEST_TIMEOUT") or 30),
         "HARVEST_MAX_BYTES": int(environ.get("GXDATA_HARVEST_MAX_MB") or 50) * 1024 * 1024,
@@ -67,7 +73,10 @@ def load_config(instance: str, environ: Mapping[str, str] | None = None) -> dict
         "HARVEST_KEEP_JOBS": int(environ.get("GXDATA_HARVEST_KEEP_JOBS") or 10),
         "HARVEST_LEASE_SECONDS": float(environ.get("GXDATA_HARVEST_LEASE_SECONDS") or 30),
         "PREVIEW_ROWS": 100,
-        "NETWORK": (environ.get("GXDATA_NETWORK") or "1").lower() not in ("0", "false", "no"),
+        "NETWORK": _flag(environ.get("GXDATA_NETWORK"), default=True),
+        # ``gxdata demo`` stays on this machine unless GXDATA_NETWORK=1 says otherwise: its
+        # catalog links to the real data.gxzf.gov.cn, which a demo must not be checking
+        "DEMO_NETWORK": _flag(environ.get("GXDATA_NETWORK"), default=False),
         "FETCH_TIMEOUT": float(environ.get("GXDATA_FETCH_TIMEOUT") or 60),
         "LINK_TIMEOUT": float(environ.get("GXDATA_LINK_TIMEOUT") or 10),
         "WORKER_THREADS": int(environ.get("GXDATA_WORKER_THREADS") or 1),
@@ -78,6 +87,12 @@ def load_config(instance: str, environ: Mapping[str, str] | None = None) -> dict
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_HTTPONLY": True,
     }
+
+
+def _flag(value: str | None, default: bool) -> bool:
+    if not value:
+        return default
+    return value.strip().lower() not in ("0", "false", "no", "off")
 
 
 def _kept_secret(path: Path) -> str:

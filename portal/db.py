@@ -19,6 +19,7 @@ from catalog.search import SearchIndexCorrupt, SearchSchemaOutdated, open_engine
 from catalog.search.base import SearchEngine
 from catalog.storage import FileStore
 from exports.sparql import CatalogStore, StoreSync
+from exports.sparql_gate import GateLimits, QueryGate
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +47,10 @@ def init_app(app: Flask) -> CatalogServices:
     engine = make_engine(app.config["DATABASE_URL"])
     session_factory = make_session_factory(engine)
     search, recreated = _open_search(app)
-    sparql = CatalogStore(app.config["SPARQL_STORE"], app.config["BASE_URL"])
+    limits = GateLimits(
+        queue=app.config["SPARQL_QUEUE"], per_client=app.config["SPARQL_PER_CLIENT"]
+    )
+    sparql = CatalogStore(app.config["SPARQL_STORE"], app.config["BASE_URL"], QueryGate(limits))
     services = CatalogServices(
         engine=engine,
         session_factory=session_factory,

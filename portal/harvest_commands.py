@@ -31,11 +31,24 @@ harvest_group.add_command(source_group)
 @click.option("--department", default=None, help="Slug of the department of records naming none.")
 @click.option("--frequency", default="manual", show_default=True, type=click.Choice(FREQUENCIES))
 @click.option("--organization", default=None, help="CKAN: harvest only this organization.")
+@click.option(
+    "--open-type",
+    default=None,
+    help="Open type of the records that state none (default: 有条件开放, files withheld).",
+)
 def source_add(
-    name: str, kind: str, url: str, department: str | None, frequency: str, organization: str | None
+    name: str,
+    kind: str,
+    url: str,
+    department: str | None,
+    frequency: str,
+    organization: str | None,
+    open_type: str | None,
 ) -> None:
     """Add a harvest source."""
-    config = {"organization": organization} if organization else {}
+    config: dict[str, str] = {"organization": organization} if organization else {}
+    if open_type:
+        config["open_type"] = open_type
     with services().session_factory() as session:
         try:
             source = add_source(

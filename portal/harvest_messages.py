@@ -129,6 +129,22 @@ def _reasons() -> dict[str, str]:
         ),
         "unreadable-spreadsheet": _("The file is not a readable XLSX or XLS workbook."),
         "unknown-encoding": _("The CSV file is neither UTF-8 nor GB18030/GBK."),
+        "unknown-open-type": _(
+            "The open type is not one the portal knows; the record was kept as not open "
+            "(不予开放) and is not shown publicly."
+        ),
+        "missing-open-type": _(
+            "The record states no open type; it was kept as open on conditions (有条件开放): "
+            "listed, its files and links withheld."
+        ),
+        "archive-too-large": _("The file unpacks to more than the size limit allows."),
+        "compression-ratio": _(
+            "A part of the file is compressed far more than real data is; it is not read."
+        ),
+        "xml-entities": _("The XML declares entities, which the portal never expands."),
+        "sheet-too-large": _("A sheet or a merged range reaches beyond the row or column limit."),
+        "too-many-rows": _("A sheet has more rows than the limit."),
+        "document-too-deep": _("The document is nested too deeply to be read."),
         "not-a-data-package": _("The file is not a data package (no list of resources)."),
         "job-already-running": _("A job of this source is still running."),
         "job-not-started": _(

@@ -33,11 +33,18 @@ def negotiate() -> RdfFormat | None:
 _BY_MEDIA_TYPE = {media_type: fmt for fmt in FORMATS for media_type in fmt.accepts}
 
 
+MAX_LINK_URL_CHARS = 2000  # a longer alternate URL is left out of the header
+
+
 def alternates(url_for_suffix: Callable[[str], str]) -> str:
-    """The ``Link`` header value naming each format's canonical URL."""
+    """The ``Link`` header value naming each format's canonical URL. URLs carry the page's
+    selection, which callers bound; one that is still too long is left out, so that a header
+    never grows with what a client sent."""
+    links = ((fmt, url_for_suffix(fmt.suffix)) for fmt in FORMATS)
     return ", ".join(
-        f'<{url_for_suffix(fmt.suffix)}>; rel="alternate"; type="{fmt.media_type.split(";")[0]}"'
-        for fmt in FORMATS
+        f'<{url}>; rel="alternate"; type="{fmt.media_type.split(";")[0]}"'
+        for fmt, url in links
+        if len(url) <= MAX_LINK_URL_CHARS
     )
 
 

@@ -64,6 +64,22 @@ ERROR_SENTENCES = {
     "source-error": _("The file could not be read as a table."),
     "format-error": _("The file is not in the format it claims."),
 }
+# The same errors about a file that is not public: its position, never its contents.
+REDACTED_SENTENCES = {
+    "type-error": _(
+        "Row %(row)s, column %(field)s (%(name)s): a value is not of the column's type."
+    ),
+    "constraint-error": _(
+        "Row %(row)s, column %(field)s (%(name)s): a value breaks a rule of the column."
+    ),
+    "unique-error": _(
+        "Row %(row)s, column %(field)s (%(name)s): a value repeats one of an earlier row."
+    ),
+    "primary-key": _("Row %(row)s: the primary key is empty or repeats an earlier row."),
+}
+REDACTED_OTHER = _(
+    "Row %(row)s, column %(field)s: %(kind)s. The file is not public: its contents are not shown."
+)
 PROBLEMS = {
     "unsupported-format": _("This format is not a table."),
     "file-missing": _("The stored file is missing."),
@@ -75,6 +91,13 @@ PROBLEMS = {
     "tls-error": _("The secure connection failed."),
     "file-too-large": _("The file is larger than the portal accepts."),
     "fetch-failed": _("The file could not be fetched."),
+    "archive-too-large": _("The file unpacks to more than the size limit allows."),
+    "compression-ratio": _(
+        "A part of the file is compressed far more than real data is; it is not read."
+    ),
+    "xml-entities": _("The XML declares entities, which the portal never expands."),
+    "sheet-too-large": _("A sheet or a merged range reaches beyond the row or column limit."),
+    "too-many-rows": _("A sheet has more rows than the limit."),
 }
 CRITERIA = {
     "keywords": _("Keywords"),
@@ -193,6 +216,8 @@ def error_title(kind: str) -> str:
 def explain_error(error: Mapping[str, Any]) -> str:
     """One sentence for a stored validation error; Frictionless's message where we have none."""
     kind = str(error.get("type", ""))
+    if error.get("redacted"):
+        return _redacted_sentence(kind, error)
     sentence = ERROR_SENTENCES.get(kind)
     if sentence is None:
         return str(error.get("message", kind))
@@ -208,6 +233,20 @@ def explain_error(error: Mapping[str, Any]) -> str:
         "expected": expected,
         "other": other.group(1) if other else "?",
     }
+
+
+def _redacted_sentence(kind: str, error: Mapping[str, Any]) -> str:
+    """An error about a file that is not public: its kind and position, nothing it quotes."""
+    values = {
+        "row": error.get("row_number", "?"),
+        "field": error.get("field_number", "?"),
+        "name": error.get("field_name") or "",
+        "kind": error_title(kind),
+    }
+    sentence = REDACTED_SENTENCES.get(kind)
+    if sentence is None and kind in ERROR_SENTENCES:
+        sentence = ERROR_SENTENCES[kind]  # these quote no cell: labels, blank rows, missing cells
+    return str(sentence or REDACTED_OTHER) % values
 
 
 def problem_text(code: str | None) -> str:

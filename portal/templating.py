@@ -8,6 +8,7 @@ from datetime import date, datetime
 from flask import Flask, request, url_for
 from flask_babel import format_datetime
 
+from catalog.access import public_distribution
 from portal.i18n import current_language
 from vocab import (
     categories,
@@ -95,6 +96,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         vocab_label=vocab_label,
         url_with=url_with,
+        public_file=public_distribution,
         all_categories=lambda: list(categories.scheme()),
     )
     app.jinja_env.filters["date"] = format_date

@@ -18,6 +18,7 @@ import pytest
 from browsers import serving
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
+from network_guard import no_outside_network  # noqa: F401 - autouse: nothing beyond 127.0.0.1
 from sources_server import SourceServer
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -65,7 +66,9 @@ def _fresh_database(tmp: Path) -> Iterator[str]:
         admin.dispose()
 
 
-def _make_app(instance: Path, database_url: str) -> Flask:
+def _make_app(instance: Path, database_url: str, network: bool = False) -> Flask:
+    """A test app; its network setting is off unless a test is marked ``network`` (and even
+    then :mod:`network_guard` lets it reach 127.0.0.1 only)."""
     app = create_app(
         {
             "INSTANCE_PATH": str(instance),
@@ -73,6 +76,7 @@ def _make_app(instance: Path, database_url: str) -> Flask:
             "SECRET_KEY": "test-secret",
             "TESTING": True,
             "BASE_URL": "http://gxdata.test",
+            "NETWORK": network,
         }
     )
     migrate.upgrade(app.extensions["gxdata"].engine)
@@ -80,9 +84,10 @@ def _make_app(instance: Path, database_url: str) -> Flask:
 
 
 @pytest.fixture
-def app(tmp_path: Path) -> Iterator[Flask]:
+def app(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Flask]:
+    network = request.node.get_closest_marker("network") is not None
     for url in _fresh_database(tmp_path):
-        application = _make_app(tmp_path / "instance", url)
+        application = _make_app(tmp_path / "instance", url, network)
         yield application
         application.extensions["gxdata"].close()
 

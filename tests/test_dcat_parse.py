@@ -334,7 +334,20 @@ def test_what_the_portal_publishes_reads_back_as_it_was(session):
     assert draft.publisher_name == "广西壮族自治区统计局"
     (distribution,) = draft.distributions
     original = dataset.distributions[0]
-    for name in ("title", "description", "download_url", "byte_size", "sha256", "issued",
+    for name in ("title", "description", "byte_size", "sha256", "issued",
                  "modified", "format", "media_type"):  # fmt: skip
         assert getattr(distribution, name) == getattr(original, name), name
+    # a conditional file's links are not published: its access URL is the dataset's page
+    assert distribution.download_url is None
+    assert distribution.access_url == uris.dataset_page(BASE, dataset.slug)
     assert [w.code for w in warnings] == []
+
+
+def test_an_open_file_reads_back_with_its_links(session):
+    dataset = full_dataset(session)
+    graph = dataset_graph(dataset, BASE)
+    draft = dataset_draft(graph, URIRef(uris.dataset_uri(BASE, dataset.id)), BASE, [])
+    (distribution,) = draft.distributions
+    original = dataset.distributions[0]
+    assert distribution.download_url == original.download_url
+    assert distribution.access_url == original.access_url

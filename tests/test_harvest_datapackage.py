@@ -47,7 +47,8 @@ def test_local_package_keeps_schemas_and_warns_about_local_files(new_source, har
     assert data2.table_schema["foreignKeys"][0]["reference"]["resource"] == "data"
     assert data.download_url is None
     row = session.scalars(select(HarvestJobRecord)).one()
-    assert [w["code"] for w in row.warnings] == ["local-resource", "local-resource"]
+    codes = [w["code"] for w in row.warnings]
+    assert codes == ["local-resource", "local-resource", "missing-open-type"]
 
 
 def test_schema_by_reference_is_fetched_and_kept(source_server, new_source, harvest, session):

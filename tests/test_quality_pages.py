@@ -193,6 +193,7 @@ def test_enrich_check_links_and_stats_commands(runner, catalog):
     assert runner.invoke(args=["stats", "snapshot", "--quarter", "2025-4"]).exit_code == 2
 
 
+@pytest.mark.network
 def test_check_links_reports_an_unreachable_server_quickly(runner, session):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

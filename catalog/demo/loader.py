@@ -133,7 +133,7 @@ def _load_entry(
         topic=topic,
         category=category,
         industry=entry.value("所属行业"),
-        open_type=entry.value("开放状态") or "无条件开放",
+        open_type=entry.value("开放状态") or "有条件开放",  # never open by default
         update_frequency=entry.value("更新频率"),
         spatial=department.division,
         issued=issued,

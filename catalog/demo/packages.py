@@ -17,6 +17,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from catalog.cells import safe_row
 from catalog.models import Dataset
 from catalog.services.datasets import create_dataset, publish_dataset
 from catalog.services.departments import get_or_create_department
@@ -201,7 +202,7 @@ def _as_csv(rows: list[list[object]]) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CATALOG_COLUMNS)
-    writer.writerows(rows)
+    writer.writerows(safe_row(row) for row in rows)
     return out.getvalue().encode("utf-8-sig")  # the BOM lets Excel open Chinese text
 
 
@@ -212,7 +213,7 @@ def _as_xlsx(rows: list[list[object]]) -> bytes:
     sheet = book.create_sheet("数据目录")
     sheet.append(list(CATALOG_COLUMNS))
     for row in rows:
-        sheet.append(row)
+        sheet.append(safe_row(row))  # openpyxl stores text starting with "=" as a formula
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

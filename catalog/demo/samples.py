@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from catalog.cells import safe_row
 from catalog.models import Dataset
 from catalog.services.datasets import create_dataset, publish_dataset
 from catalog.services.departments import get_or_create_department
@@ -213,9 +214,9 @@ def _rows(columns: tuple[str, ...], rng: random.Random) -> bytes:
     writer.writerow(columns)
     for n in range(20):
         writer.writerow(
-            [
+            safe_row(
                 f"示例{n + 1:03d}" if i == 0 else str(rng.randint(1, 999))
                 for i in range(len(columns))
-            ]
+            )
         )
     return out.getvalue().encode("utf-8")

@@ -11,6 +11,13 @@ the catalog is reported as a warning and kept, never silently dropped:
   ``extras["unlinked_urls"]`` (``invalid-url``);
 - a negative or absurd number: left empty (``invalid-number``).
 
+The open type never fails open. A value :func:`vocab.open_types.open_type` does not know
+(``涉密（内部）``, a stray literal) makes the record 不予开放 (``unknown-open-type``, the value
+kept in ``extras["source_values"]``): held back from the public, whatever an earlier harvest
+said; a record that states none is 有条件开放 (``missing-open-type``): listed, its files and
+links withheld. A source known to publish only open data says so once, in its configuration
+(``config["open_type"]``, applied by the harvester to records without a value).
+
 Text the catalog cannot store or publish rejects the record instead (``invalid-text``, naming
 the field): a lone surrogate (``"\\ud800"`` in JSON: no UTF-8 encodes it) or a control
 character other than tab, line feed and carriage return (NUL, which PostgreSQL refuses in
@@ -42,7 +49,7 @@ from sqlalchemy import String
 from catalog.drafts import DatasetDraft, DistributionDraft
 from catalog.models import Dataset, Distribution
 from catalog.services.datasets import CONTROLLED_FIELDS, EDITABLE_FIELDS
-from vocab import licences
+from vocab import licences, open_types
 
 # The dataset fields a harvest owns: the model's editable fields that a draft carries.
 HARVESTED_FIELDS = tuple(
@@ -52,7 +59,8 @@ DISTRIBUTION_VALUES = (
     "description", "format", "media_type", "byte_size", "sha256", "download_url", "access_url",
     "issued", "modified", "licence", "conforms_to", "table_schema",
 )  # fmt: skip
-DEFAULT_OPEN_TYPE = "unconditional"  # what an open-data source publishes, unless it says
+MISSING_OPEN_TYPE = "conditional"  # a record that does not say: listed, files withheld
+UNKNOWN_OPEN_TYPE = "closed"  # a value the vocabulary does not know: never shown
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 LOCATION_FIELDS = ("uri", "landing_page", "extras")  # where a record lives, not what it says
 MAX_NUMBER = 10**15
@@ -206,8 +214,9 @@ def prepare(draft: DatasetDraft) -> Prepared:
     warnings: list[RecordIssue] = []
     values = {name: getattr(draft, name) for name in HARVESTED_FIELDS}
     for name in CONTROLLED_FIELDS:
-        values[name] = _controlled(name, values.get(name), extras, warnings)
-    values["open_type"] = values["open_type"] or DEFAULT_OPEN_TYPE
+        if name != "open_type":
+            values[name] = _controlled(name, values.get(name), extras, warnings)
+    values["open_type"] = _open_type(values.get("open_type"), extras, warnings)
     values["description"] = values["description"] or ""
     values["keywords"] = list(values["keywords"] or [])
     values["is_e_licence"] = bool(values["is_e_licence"])
@@ -256,6 +265,22 @@ def _controlled(
     code = f"unknown-{name.replace('_', '-')}"
     warnings.append(RecordIssue(code, f"{value!r} is not a known {name}", name))
     return None
+
+
+def _open_type(value: Any, extras: dict[str, Any], warnings: list[RecordIssue]) -> str:
+    """The open type's notation; never a more open one than the source stated."""
+    if value is None or str(value).strip() == "":
+        warnings.append(
+            RecordIssue("missing-open-type", "no open type: kept as conditional", "open_type")
+        )
+        return MISSING_OPEN_TYPE
+    concept = open_types.open_type(str(value))
+    if concept is not None:
+        return concept.notation
+    extras.setdefault("source_values", {})["open_type"] = str(value)
+    message = f"{value!r} is not a known open type: kept as closed"
+    warnings.append(RecordIssue("unknown-open-type", message, "open_type"))
+    return UNKNOWN_OPEN_TYPE
 
 
 def _licence(value: Any) -> str | None:

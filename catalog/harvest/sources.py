@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from catalog.db import integer_id
 from catalog.errors import InvalidValue, NotFound
 from catalog.harvest.models import (
     FREQUENCIES,
@@ -27,6 +28,7 @@ from catalog.harvest.models import (
     HarvestSource,
 )
 from catalog.queries import get_department
+from vocab import open_types
 
 NAME = re.compile(r"[^\W_][\w-]{0,63}")
 PERIODS = {"daily": timedelta(days=1), "weekly": timedelta(days=7), "monthly": timedelta(days=30)}
@@ -71,13 +73,22 @@ def add_source(
         department_row = get_department(session, department)
         if department_row is None:
             raise NotFound(f"no department {department!r}", code="unknown-department")
+    config = dict(config or {})
+    if config.get("open_type") is not None:
+        # the open type of the source's records that state none: an explicit decision
+        concept = open_types.open_type(str(config["open_type"]))
+        if concept is None:
+            raise InvalidValue(
+                f"{config['open_type']!r} is not an open type", code="unknown-open-type"
+            )
+        config["open_type"] = concept.notation
     source = HarvestSource(
         name=name,
         kind=kind,
         url=url,
         department=department_row,
         frequency=frequency,
-        config=dict(config or {}),
+        config=config,
     )
     session.add(source)
     session.flush()
@@ -86,8 +97,9 @@ def add_source(
 
 def get_source(session: Session, name_or_id: str | int) -> HarvestSource | None:
     found = session.scalar(select(HarvestSource).where(HarvestSource.name == str(name_or_id)))
-    if found is None and str(name_or_id).isdigit():
-        found = session.get(HarvestSource, int(name_or_id))
+    number = integer_id(name_or_id) if found is None else None
+    if number is not None:
+        found = session.get(HarvestSource, number)
     return found
 
 

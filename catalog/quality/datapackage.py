@@ -1,6 +1,7 @@
 """A dataset as a Frictionless Data Package (``datapackage.json``), schemas included.
 
-Every distribution one can fetch becomes a resource: a stored file by its portal download
+Every distribution the public can fetch (:func:`catalog.access.public_distribution`)
+becomes a resource: a stored file by its portal download
 URL, a harvested one by its download URL, one only offered on a page by that page (said so
 in its description). A table's resource carries the Table Schema of its data package when
 the publisher gave one, else the one inferred when it was validated, with the dialect and
@@ -14,6 +15,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from catalog import uris
+from catalog.access import public_distribution
 from catalog.models import Dataset, Distribution
 from catalog.quality.enrichment.derivatives import distribution_download_url
 from catalog.quality.facts import DatasetFacts, DistributionFacts
@@ -106,13 +108,14 @@ def _resource(dataset: Dataset, item: DistributionFacts, base_url: str) -> dict[
 
 
 def _path(dataset: Dataset, distribution: Distribution, base_url: str) -> tuple[str | None, str]:
-    if distribution.stored_file:
+    public = public_distribution(dataset, distribution)
+    if public.stored_file:
         return distribution_download_url(base_url, dataset.id, distribution), ""
-    if distribution.download_url:
-        return distribution.download_url, ""
-    if distribution.access_url:
-        return distribution.access_url, "The file is offered on this page of the source portal."
-    return None, ""
+    if public.download_url:
+        return public.download_url, ""
+    if public.access_url:
+        return public.access_url, "The file is offered on this page of the source portal."
+    return None, ""  # nothing public to point at (a file that is not public): left out
 
 
 def _table(distribution: Distribution, item: DistributionFacts) -> dict[str, Any]:

@@ -4,7 +4,8 @@ A stored file is validated in place; a harvested one is fetched to a temporary f
 the size and time limits, validated and removed. The Table Schema comes from the dataset's
 data package when it has one for this file (``extras["schemas"]``, keyed by the resource
 path), else Frictionless infers it. Each distribution keeps one report, its latest, valid or
-not; a file that could not be reached keeps a report whose ``problem`` says why.
+not; a file that could not be reached keeps a report whose ``problem`` says why. The report
+of a file that is not public keeps no cell value (:func:`public_errors` reads any out).
 """
 
 from __future__ import annotations
@@ -16,12 +17,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from catalog.access import cell_values_public
 from catalog.db import utcnow
 from catalog.errors import NotFound
-from catalog.models import Distribution
+from catalog.models import Dataset, Distribution
 from catalog.quality.models import ValidationReport
 from catalog.quality.remote import Limits, fetch
 from catalog.quality.validation import LIMIT_ERRORS, TableReport, is_tabular, validate_table
+from catalog.quality.validation.report import redact_error
 from catalog.storage import FileStore
 
 
@@ -100,6 +103,16 @@ def reports_for(session: Session, distribution_ids: list[str]) -> dict[str, Vali
     return {report.distribution_id: report for report in session.scalars(stmt)}
 
 
+def public_errors(dataset: Dataset, report: ValidationReport) -> list[dict[str, Any]]:
+    """The report's errors as the public may see them: whole for a file of an unconditionally
+    open dataset, else type and position only (:func:`catalog.access.cell_values_public`),
+    whatever was stored before (an older report, a dataset whose open type changed since)."""
+    errors = [e for e in report.errors or [] if isinstance(e, dict)]
+    if cell_values_public(dataset):
+        return errors
+    return [redact_error(error) for error in errors]
+
+
 def is_stale(report: ValidationReport | None, distribution: Distribution) -> bool:
     """Whether the distribution's file changed since its report (or it has none)."""
     if report is None:
@@ -128,7 +141,8 @@ def _keep(
     row.stats = {k: v for k, v in result.stats.items() if k != "md5"}
     row.error_count = result.error_count
     row.error_counts = result.error_counts
-    row.errors = [error.to_dict() for error in result.errors]
+    public = cell_values_public(distribution.dataset)  # else never store what a cell holds
+    row.errors = [(error if public else error.redacted()).to_dict() for error in result.errors]
     row.warnings = list(result.warnings)
     row.partial = result.partial
     if existing is None:

@@ -3,8 +3,15 @@
 :func:`parse_document` reads Turtle, RDF/XML, JSON-LD or N-Triples into a graph. A JSON-LD
 ``@context`` that names a URL is resolved from :data:`LOCAL_CONTEXTS` (or the ``contexts``
 given), never fetched: a context that is not known locally is an error
-(``jsonld-remote-context``), not a request to some server. Every problem is a
-:class:`DocumentError` with a stable code.
+(``jsonld-remote-context``), not a request to some server. That holds for every context in the
+document: the top one, a nested node's, a term's or a type's scoped context and ``@import``;
+and rdflib's own context loader is replaced by one that refuses every URL, so that nothing is
+read from the network or the file system even where that walk missed a reference.
+
+Before a parser runs, a JSON-LD text nested deeper than :class:`InputLimits` allows is refused
+(``document-too-deep``, as is Turtle whose nesting exhausts the parser's recursion), and an
+RDF/XML document that declares entities is refused (``xml-entities``): no billion laughs.
+Every problem is a :class:`DocumentError` with a stable code.
 
 :func:`next_page` follows Hydra paging (``hydra:next`` and the older ``hydra:nextPage``).
 """
@@ -20,7 +27,14 @@ from typing import Any
 from urllib.parse import urljoin
 
 from rdflib import Graph, URIRef
+from rdflib.plugins.shared.jsonld.context import Context
 
+from catalog.input_limits import (
+    InputLimitError,
+    InputLimits,
+    check_json_depth,
+    refuse_entity_declarations,
+)
 from vocab.namespaces import HYDRA
 
 # Syntax names as rdflib knows them, by media type and by file extension.
@@ -84,21 +98,31 @@ def parse_document(
     syntax: str,
     base: str | None = None,
     contexts: Mapping[str, dict[str, Any]] | None = None,
+    limits: InputLimits | None = None,
 ) -> Graph:
     """A graph of ``data``; a :class:`DocumentError` when it is not valid ``syntax``."""
     if syntax not in SYNTAXES:
         raise DocumentError("unsupported-syntax", f"cannot read RDF syntax {syntax!r}")
     _quiet_literal_warnings()
+    refuse_remote_contexts()
     graph = Graph()
-    if syntax == "json-ld":
-        document = _local_json_ld(data, {**LOCAL_CONTEXTS, **(contexts or {})})
-        payload: str | bytes = json.dumps(document)
-    else:
-        payload = data
+    try:
+        if syntax == "json-ld":
+            check_json_depth(data, limits or InputLimits())
+            document = _local_json_ld(data, {**LOCAL_CONTEXTS, **(contexts or {})})
+            payload: str | bytes = json.dumps(document)
+        else:
+            if syntax == "xml":
+                refuse_entity_declarations(data)
+            payload = data
+    except InputLimitError as error:
+        raise DocumentError(error.code, error.message) from None
     try:
         graph.parse(data=payload, format=syntax, publicID=base)
     except DocumentError:
         raise
+    except RecursionError:
+        raise DocumentError("document-too-deep", f"the {syntax} is nested too deeply") from None
     except Exception as error:  # every parser has its own exception types
         raise DocumentError("malformed-rdf", f"not valid {syntax}: {_short(error)}") from None
     return graph
@@ -116,6 +140,8 @@ def next_page(graph: Graph, page_url: str | None = None) -> str | None:
 def _local_json_ld(data: bytes, contexts: Mapping[str, dict[str, Any]]) -> object:
     try:
         document = json.loads(data.decode("utf-8-sig"))
+    except RecursionError:
+        raise DocumentError("document-too-deep", "the JSON-LD is nested too deeply") from None
     except (UnicodeDecodeError, ValueError) as error:
         raise DocumentError("malformed-rdf", f"not valid JSON-LD: {_short(error)}") from None
     return _resolve_contexts(document, contexts)
@@ -137,23 +163,54 @@ def _resolve_contexts(node: object, contexts: Mapping[str, dict[str, Any]]) -> o
 
 
 def _context_value(value: object, contexts: Mapping[str, dict[str, Any]]) -> object:
+    """A context with every reference replaced by its local copy: at its top, and in the
+    scoped contexts of its term and type definitions, at any depth."""
     if isinstance(value, list):
         return [_context_value(item, contexts) for item in value]
     if isinstance(value, str):
         known = contexts.get(value) or contexts.get(value.rstrip("/"))
         if known is None:
-            raise DocumentError(
-                "jsonld-remote-context",
-                f"the JSON-LD context {value} is not known locally and is never fetched",
-            )
+            raise _remote_context(value)
         return known.get("@context", known)
     if isinstance(value, dict):
-        if isinstance(value.get("@import"), str):
-            raise DocumentError(
-                "jsonld-remote-context", f"the JSON-LD context imports {value['@import']}"
-            )
-        return value
+        if "@import" in value:
+            raise DocumentError("jsonld-remote-context", "a JSON-LD context uses @import")
+        return {
+            key: _context_value(item, contexts)
+            if key == "@context"
+            else _in_context(item, contexts)
+            for key, item in value.items()
+        }
     return value
+
+
+def _in_context(value: object, contexts: Mapping[str, dict[str, Any]]) -> object:
+    """A term definition (or anything inside one): its scoped ``@context`` made local."""
+    if isinstance(value, list):
+        return [_in_context(item, contexts) for item in value]
+    if isinstance(value, dict):
+        return _context_value(value, contexts)
+    return value
+
+
+def _remote_context(reference: object) -> DocumentError:
+    """The same error whatever is at the reference: it is never looked at."""
+    return DocumentError(
+        "jsonld-remote-context",
+        f"the JSON-LD context {str(reference)[:200]} is not known locally and is never fetched",
+    )
+
+
+@cache
+def refuse_remote_contexts() -> None:
+    """rdflib fetches a context it is given by URL (``Context._fetch_context``, through
+    ``source_to_json``: http, https and file). The portal never wants that: every context is
+    made local before parsing, and this loader refuses whatever reference is left."""
+
+    def refuse(self: Context, source: str, base: str | None, referenced_contexts: set[str]) -> Any:
+        raise _remote_context(source)
+
+    Context._fetch_context = refuse  # type: ignore[method-assign]
 
 
 class _IllTypedLiteralFilter(logging.Filter):

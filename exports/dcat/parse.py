@@ -35,7 +35,7 @@ from exports.dcat.profile import (
     Field,
     scheme_named,
 )
-from vocab import formats, licences
+from vocab import formats, licences, open_types
 from vocab.namespaces import (
     DCAT,
     DCATAP,
@@ -325,6 +325,8 @@ class _Reader:
     ) -> str | None:
         objects = sorted(self.graph.objects(node, predicate), key=str)
         raw = [text for text in map(self.concept_text, objects) if text]
+        if attribute == "open_type":
+            return _strictest_open_type(raw, self.base_url)
         for value in raw:
             found = self.resolve(attribute, scheme, value)
             if found is not None:
@@ -424,6 +426,19 @@ class _Reader:
 
     def warn(self, code: str, message: str, attribute: str | None = None) -> None:
         self.warnings.append(ParseIssue(code, message, self.subject, attribute))
+
+
+def _strictest_open_type(values: list[str], base_url: str | None) -> str | None:
+    """The least open of the stated access rights; a value the vocabulary does not know is
+    passed on as given, so that the harvest holds the record back (never taken as open)."""
+    known = []
+    for value in values:
+        concept = open_types.open_type(value, base_url)
+        if concept is None:
+            return value
+        known.append(concept)
+    order = [c.notation for c in open_types.scheme()]  # most open first
+    return max((c.notation for c in known), key=order.index, default=None)
 
 
 def _rows(table: tuple[Field, ...], gx: Any) -> list[tuple[Field, URIRef]]:

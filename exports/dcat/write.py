@@ -21,7 +21,7 @@ from typing import Any
 from rdflib import Graph
 
 from catalog import uris
-from catalog.access import can_fetch_files
+from catalog.access import public_distribution
 from catalog.models import Dataset, Distribution
 from catalog.tabular import table_schema
 from exports.dcat import describe
@@ -335,15 +335,23 @@ def _quality(dataset: Dataset, s: IRI, ctx: PublishContext, out: Chunk) -> None:
 def distribution_values(dataset: Dataset, distribution: Distribution, base_url: str) -> dict:
     """The values of the distribution rows: the model's, with what DCAT-AP asks for filled in.
 
-    accessURL is mandatory: a file without one is reached through its page. A stored file the
-    public may fetch has the portal's download address; the licence is the dataset's.
+    Only what :func:`catalog.access.public_distribution` makes public is published: a file
+    of a dataset that is not unconditionally open has no downloadURL and, for accessURL
+    (mandatory), the dataset's page on the portal, where its conditions are. Otherwise
+    accessURL is the source's or the file's page; a stored file the public may fetch has the
+    portal's download address; the licence is the dataset's.
     """
     values = {
         row.attribute: getattr(distribution, row.attribute, None) for row in DISTRIBUTION_FIELDS
     }
-    if not uris.is_valid_iri(values["access_url"]):
+    public = public_distribution(dataset, distribution)
+    values["download_url"] = public.download_url
+    values["access_url"] = public.access_url
+    if not public.files_open:
+        values["access_url"] = uris.dataset_page(base_url, dataset.slug)
+    elif not uris.is_valid_iri(values["access_url"]):
         values["access_url"] = uris.distribution_page(base_url, dataset.slug, distribution.id)
-    if distribution.stored_file and can_fetch_files(dataset) and not values["download_url"]:
+    if public.stored_file and not values["download_url"]:
         values["download_url"] = uris.download_url(
             base_url, dataset.id, distribution.id, distribution.file_name or distribution.title
         )

@@ -11,6 +11,7 @@ a form-encoded body, and answer in CKAN's envelope ``{"help", "success", "result
 | write action (``*_create``, ``*_update``, ``*_delete``, …) | 403 | ``Authorization Error`` |
 | unknown or non-public id | 404 | ``Not Found Error`` |
 | bad parameter (``limit=abc``, no ``id``) | 409 | ``Validation Error``, with ``{field: [msg]}`` |
+| NUL, lone surrogate, too long; body too big or deep | 400 | ``Validation Error``, ditto |
 | ``fq`` the portal cannot honour | 400 | ``Search Query Error`` |
 
 CKAN itself answers the two 400 cases with a bare JSON string; the envelope here carries the
@@ -63,6 +64,7 @@ from exports.ckan import (
 )
 from portal.db import get_session, services
 from portal.i18n import current_language
+from portal.params import MAX_BODY_BYTES, InvalidParameter, check_data, decode_json_body
 from vocab import categories
 
 bp = Blueprint("ckan_api", __name__)
@@ -139,9 +141,19 @@ def _help_url(name: str) -> str:
     return f"{base}/api/3/action/help_show?name={quote(name, safe='')}"
 
 
-def _error(name: str, status: int, kind: str, message: str, **details: object) -> Response:
+def _error(action: str, status: int, kind: str, message: str, /, **details: object) -> Response:
+    """CKAN's error envelope; ``details`` are field errors, so they may be called ``name``
+    or ``action`` too (hence the positional-only parameters)."""
     error = {"__type": kind, "message": message, **details}
-    return _json({"help": _help_url(name), "success": False, "error": error}, status)
+    return _json({"help": _help_url(action), "success": False, "error": error}, status)
+
+
+@bp.errorhandler(InvalidParameter)
+def _invalid_parameter(error: InvalidParameter) -> Response:
+    """Text that cannot be taken, in the query, the path or the body (400)."""
+    name = str((request.view_args or {}).get("name", ""))
+    message = f"Bad request - {error.field} {error.message}"
+    return _error(name, 400, "Validation Error", message, **{error.field: [error.message]})
 
 
 def _mixed(values: Any) -> dict[str, Any]:
@@ -153,7 +165,10 @@ def _mixed(values: Any) -> dict[str, Any]:
 
 
 def _request_data() -> dict[str, Any]:
-    """The action's parameters from the query string (GET) or the body (POST)."""
+    """The action's parameters from the query string (GET) or the body (POST), their text
+    checked (:mod:`portal.params`: no NUL, no lone surrogate, bounded length and depth)."""
+    if (request.content_length or 0) > MAX_BODY_BYTES:
+        raise InvalidParameter("body", f"must be at most {MAX_BODY_BYTES} bytes")
     if request.method == "GET":
         data: object = _mixed(request.args)
     elif request.form:
@@ -170,12 +185,16 @@ def _request_data() -> dict[str, Any]:
             f"Request data JSON decoded to {data!r} but it needs to be a dictionary."
         )
     data.pop("callback", None)  # JSONP is not offered
+    check_data(data)
     return data
 
 
 def _decode(body: str | bytes) -> object:
+    """A JSON body, bounded and checked by :func:`portal.params.decode_json_body`."""
     try:
-        return json.loads(body)
+        return decode_json_body(body)
+    except InvalidParameter:
+        raise
     except ValueError as error:  # also UnicodeDecodeError
         raise BadRequestData(str(error)) from None
 
@@ -349,7 +368,7 @@ def _sorted_page(
         "package_count": lambda row: row[1],
     }
     words = str(data.get("sort") or "title asc").split()
-    if words[0] not in keys or len(words) > 2 or words[1:] not in ([], ["asc"], ["desc"]):
+    if not words or words[0] not in keys or words[1:] not in ([], ["asc"], ["desc"]):
         raise CkanValidationError("sort", f"Cannot sort by {data.get('sort')!r}")
     ordered = sorted(rows, key=keys[words[0]], reverse=words[1:] == ["desc"])
     limit = integer(data, "limit", MAX_LIST, 0, MAX_LIST) or MAX_LIST

@@ -22,7 +22,9 @@ from exports import rest
 from exports.vocabularies import schemes
 from portal.api.openapi import openapi_document
 from portal.db import get_session, services
+from portal.errors import with_error_headers
 from portal.i18n import current_language
+from portal.params import InvalidParameter
 from portal.problems import problem
 from vocab import categories
 
@@ -58,10 +60,15 @@ def _api_error(error: ApiError) -> Response:
     return problem(error.status, error.code, error.detail)
 
 
+@bp.errorhandler(InvalidParameter)
+def _invalid_parameter(error: InvalidParameter) -> Response:
+    return problem(400, "invalid-parameter", f"{error.field} {error.message}")
+
+
 @bp.errorhandler(HTTPException)
 def _http_error(error: HTTPException) -> Response:
     code = (error.name or "error").lower().replace(" ", "-")
-    return problem(error.code or 500, code, error.description or "")
+    return with_error_headers(problem(error.code or 500, code, error.description or ""), error)
 
 
 @bp.after_request
@@ -105,7 +112,7 @@ def docs() -> str:
 
 def _limit() -> int:
     raw = request.args.get("limit", str(DEFAULT_LIMIT))
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_LIMIT:
         raise ApiError(400, "invalid-limit", f"limit must be a whole number from 1 to {MAX_LIMIT}")
     return int(raw)
 

@@ -16,6 +16,7 @@ from werkzeug.wrappers import Response
 from wtforms import PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
+from catalog.db import MAX_INTEGER_ID
 from catalog.errors import CatalogError
 from catalog.harvest.jobs import job_records, outcome_counts, source_jobs
 from catalog.harvest.models import FREQUENCIES, KINDS, OUTCOMES, HarvestJob
@@ -126,7 +127,7 @@ def run(name: str) -> Response:
     return redirect(url_for("admin.job", job_id=job_id))
 
 
-@bp.get("/harvest/jobs/<int:job_id>")
+@bp.get(f"/harvest/jobs/<int(max={MAX_INTEGER_ID}):job_id>")
 @admin_required
 def job(job_id: int) -> str:
     session = get_session()

@@ -7,12 +7,12 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, abort, current_app, render_template, request
 
 from catalog import queries, uris
-from catalog.access import can_fetch_files
+from catalog.access import public_distribution
 from catalog.browse import build_query, search_catalog
 from catalog.harvest.conflicts import open_conflicts
 from catalog.harvest.provenance import provenance
 from catalog.preview import PREVIEWABLE, preview_table
-from catalog.search.base import FACET_FIELDS
+from catalog.search.base import FACET_FIELDS, MAX_QUERY_CHARS
 from exports import schema_org
 from portal.db import get_session, services
 from portal.negotiation import negotiate
@@ -22,8 +22,12 @@ from vocab import categories
 bp = Blueprint("catalog", __name__)
 
 
+def _facet_args() -> dict[str, list[str]]:
+    return {name: request.args.getlist(name) for name in FACET_FIELDS}
+
+
 def _search(fixed: dict[str, list[str]] | None = None):
-    filters = {name: request.args.getlist(name) for name in FACET_FIELDS}
+    filters = _facet_args()
     filters.update(fixed or {})
     query = build_query(
         request.args.get("q"),
@@ -36,9 +40,18 @@ def _search(fixed: dict[str, list[str]] | None = None):
 
 
 def _with_catalog_links(html: str, fixed: dict[str, list[str]] | None = None) -> Response:
-    """The page with ``Link`` headers to the same selection of the catalog in RDF."""
-    args = [(k, v) for k, values in request.args.lists() for v in values if k in FILTERS]
-    args += [(k, v) for k, values in (fixed or {}).items() for v in values]
+    """The page with ``Link`` headers to the same selection of the catalog in RDF.
+
+    The selection is the one the search ran (text cut to what the engine reads, at most 20
+    values a facet), so that the header stays small whatever the client sent."""
+    selection = build_query(request.args.get("q"), {**_facet_args(), **(fixed or {})})
+    args = [("q", selection.text[:MAX_QUERY_CHARS])] if selection.text else []
+    args += [
+        (name, value)
+        for name, values in selection.filters.items()
+        for value in values
+        if len(value) <= MAX_VALUE_CHARS
+    ]
     query = urlencode(args)
     base = current_app.config["BASE_URL"]
     return linked_data.with_alternates(
@@ -46,7 +59,7 @@ def _with_catalog_links(html: str, fixed: dict[str, list[str]] | None = None) ->
     )
 
 
-FILTERS = (*FACET_FIELDS, "q")
+MAX_VALUE_CHARS = 100  # longer facet values match nothing: no codes or slugs are that long
 
 
 @bp.get("/dataset")
@@ -65,7 +78,6 @@ def dataset(id_or_slug: str) -> Response:
     page = render_template(
         "dataset.html",
         dataset=found,
-        files_open=can_fetch_files(found),
         schema_org=schema_org.dataset_jsonld(found, current_app.config["BASE_URL"]),
         harvested_from=provenance(get_session(), found.id),  # "provenance" names a global
         conflicts=open_conflicts(get_session(), found.id),
@@ -82,7 +94,7 @@ def resource(id_or_slug: str, resource_id: str) -> str:
     if distribution is None:
         abort(404)
     preview = None
-    if can_fetch_files(found) and distribution.stored_file and distribution.format in PREVIEWABLE:
+    if public_distribution(found, distribution).preview and distribution.format in PREVIEWABLE:
         path = services().files.path(distribution.stored_file)
         preview = preview_table(path, distribution.format, current_app.config["PREVIEW_ROWS"])
     return render_template(
@@ -90,7 +102,6 @@ def resource(id_or_slug: str, resource_id: str) -> str:
         dataset=found,
         distribution=distribution,
         preview=preview,
-        files_open=can_fetch_files(found),
     )
 
 

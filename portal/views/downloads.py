@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, redirect, request, send_file
 from sqlalchemy import update
+from werkzeug.http import parse_range_header
 
 from catalog import queries
-from catalog.access import can_fetch_files
+from catalog.access import public_distribution
 from catalog.errors import NotFound
 from catalog.models import Distribution
 from portal.db import get_session, services
@@ -24,17 +25,19 @@ def download(id_or_slug: str, resource_id: str, file_name: str | None = None) ->
     )
     if distribution is None:
         abort(404)
-    if not can_fetch_files(dataset):
+    public = public_distribution(dataset, distribution)
+    if not public.files_open:
         abort(403)
-    if not distribution.stored_file:
-        if distribution.download_url:
+    if not public.stored_file:
+        if public.download_url:
             _count(distribution.id)
-            return redirect(distribution.download_url)
+            return redirect(public.download_url)
         abort(404)
     try:
         path = services().files.path(distribution.stored_file)
     except NotFound:
         abort(404)
+    _clamp_suffix_range(path.stat().st_size)
     response = send_file(
         path,
         mimetype=distribution.media_type or "application/octet-stream",
@@ -49,17 +52,26 @@ def download(id_or_slug: str, resource_id: str, file_name: str | None = None) ->
     return response
 
 
+def _clamp_suffix_range(size: int) -> None:
+    """RFC 9110 §14.1.2: a suffix range longer than the file (``bytes=-999999`` of a 127 KB
+    file) selects the whole file, answered 206 ``bytes 0-(n-1)/n``. werkzeug answers 416, so
+    such a header is rewritten to the file's length before ``send_file`` reads it."""
+    ranges = parse_range_header(request.headers.get("Range"))
+    if ranges is None or ranges.units != "bytes" or len(ranges.ranges) != 1 or size == 0:
+        return
+    start, end = ranges.ranges[0]
+    if end is None and start < 0 and -start > size:
+        request.environ["HTTP_RANGE"] = f"bytes=-{size}"
+
+
 def _is_first_fetch(response: Response) -> bool:
     """A whole download, or the first piece of a ranged one (not every resumed chunk)."""
     if request.method != "GET":
         return False
     if response.status_code == 200:
         return True
-    return (
-        response.status_code == 206
-        and (request.range is not None)
-        and (request.range.ranges[0][0] == 0)
-    )
+    content_range = response.content_range
+    return response.status_code == 206 and content_range is not None and content_range.start == 0
 
 
 def _count(distribution_id: str) -> None:

@@ -66,7 +66,9 @@ def rdf_response(fmt: RdfFormat, chunks: Iterable[Chunk], canonical: str | None 
 
 
 def with_alternates(response: Response, url_for_suffix: Callable[[str], str]) -> Response:
-    response.headers["Link"] = alternates(url_for_suffix)
+    links = alternates(url_for_suffix)
+    if links:
+        response.headers["Link"] = links
     return vary_accept(response)
 
 

@@ -10,12 +10,12 @@ from flask import Blueprint, Response, abort, current_app, jsonify, render_templ
 from flask_babel import gettext as _
 
 from catalog import queries
-from catalog.access import can_fetch_files
+from catalog.cells import safe_cell
 from catalog.quality import dqi, mqa
 from catalog.quality.datapackage import datapackage
 from catalog.quality.facts import load_facts
 from catalog.quality.figures import GroupFigures, OpennessFigures
-from catalog.quality.validate import report_for
+from catalog.quality.validate import public_errors, report_for
 from catalog.quality.validation import is_tabular
 from portal.db import get_session, services
 from portal.quality import current_figures, quality_label
@@ -59,7 +59,7 @@ def openness_csv() -> Response:
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, extrasaction="ignore")
     writer.writeheader()
     for group in current_figures().groups():
-        writer.writerow(group.to_dict())
+        writer.writerow({key: safe_cell(value) for key, value in group.to_dict().items()})
     body = "\ufeff" + out.getvalue()  # a BOM, so that Excel reads the Chinese names
     return Response(
         body,
@@ -88,12 +88,13 @@ def validation(id_or_slug: str, resource_id: str) -> str:
     )
     if found is None or distribution is None or not is_tabular(distribution.format):
         abort(404)
+    report = report_for(session, distribution.id)
     return render_template(
         "validation.html",
         dataset=found,
         distribution=distribution,
-        report=report_for(session, distribution.id),
-        files_open=can_fetch_files(found),
+        report=report,
+        errors=public_errors(found, report) if report is not None else [],
     )
 
 

@@ -2,12 +2,14 @@
 
 Results: JSON, XML, CSV or TSV for SELECT and ASK (``format=`` or the Accept header),
 Turtle, N-Triples or RDF/XML for CONSTRUCT and DESCRIBE. Errors are problem JSON: a malformed
-query or an update is 400, a query past the time limit 422, a full endpoint 503.
+query, an update or a federated query (``SERVICE``) is 400, a query past the time limit 422, a
+client with too many queries in 429, a full endpoint 503 (both with ``Retry-After``).
 """
 
 from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, render_template, request
+from flask_babel import gettext as _
 
 from exports.sparql_protocol import GRAPH_TYPES, RESULT_TYPES, QueryFailed
 from portal.db import services
@@ -30,10 +32,15 @@ def endpoint() -> Response | str:
     result_key, graph_key = _choose(RESULT_TYPES, "json"), _choose(GRAPH_TYPES, "ttl")
     try:
         answer = services().sparql.query(
-            text, config["SPARQL_TIMEOUT"], config["SPARQL_MAX_ROWS"], result_key, graph_key
+            text,
+            config["SPARQL_TIMEOUT"],
+            config["SPARQL_MAX_ROWS"],
+            result_key,
+            graph_key,
+            client=client_address(config["TRUSTED_PROXIES"]),
         )
     except QueryFailed as failed:
-        return problem(failed.status, failed.code, str(failed))
+        return _failure(failed)
     types = GRAPH_TYPES if answer.kind == "graph" else RESULT_TYPES
     response = Response(answer.text, mimetype=types[answer.key])
     if answer.truncated:
@@ -68,6 +75,37 @@ def _query_text() -> tuple[str | None, Response | None]:
             400, "query-too-long", f"the query is over {MAX_QUERY_CHARS} characters"
         )
     return text, None
+
+
+def client_address(trusted_proxies: int) -> str:
+    """Who asks: the connection's address, or behind ``trusted_proxies`` reverse proxies the
+    address the outermost of them saw (``X-Forwarded-For`` is only read then)."""
+    if trusted_proxies > 0:
+        forwarded = request.headers.get("X-Forwarded-For", "").split(",")
+        hops = [hop.strip() for hop in forwarded if hop.strip()]
+        if len(hops) >= trusted_proxies:
+            return hops[-trusted_proxies]
+    return request.remote_addr or ""
+
+
+def _failure(failed: QueryFailed) -> Response:
+    details = {
+        "federated-query": _(
+            "This endpoint answers from its own data only: SERVICE (federated queries) "
+            "is not allowed."
+        ),
+        "busy": _("The SPARQL endpoint is busy. Please try again in a few seconds."),
+        "queue-timeout": _(
+            "The query waited for its turn until its time limit. Please try again later."
+        ),
+        "too-many-queries": _(
+            "You already have queries waiting or running. Please wait for them to finish."
+        ),
+    }
+    response = problem(failed.status, failed.code, details.get(failed.code, str(failed)))
+    if failed.retry_after is not None:
+        response.headers["Retry-After"] = str(failed.retry_after)
+    return response
 
 
 def _choose(types: dict[str, str], default: str) -> str:

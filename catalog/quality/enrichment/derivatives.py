@@ -29,8 +29,10 @@ import xlrd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from catalog.cells import safe_row
 from catalog.db import utcnow
 from catalog.errors import CatalogError
+from catalog.input_limits import InputLimits, check_extent, check_workbook
 from catalog.models import Dataset, Distribution
 from catalog.quality.enrichment import csvw
 from catalog.quality.enrichment.pipeline import EnrichContext, Inference, Recorded
@@ -207,10 +209,13 @@ def _write_spreadsheet(method: Method, fmt: str, path: Path, target: Path) -> No
     if header is None:
         raise ValueError("an empty sheet")
     if method.name == SPREADSHEET_CSV:
+        # The CSV copy is data, but people open it in Excel, where a text cell such as
+        # "=HYPERLINK(…)" taken from the source sheet would become a live formula again:
+        # text cells are neutralised (plain numbers such as -3.5 stay as they are).
         with target.open("w", encoding="utf-8", newline="") as out:
             writer = csv.writer(out, lineterminator="\r\n")
-            writer.writerow([_text(v) for v in header])
-            writer.writerows([_text(v) for v in row] for row in rows)
+            writer.writerow(safe_row(_text(v) for v in header))
+            writer.writerows(safe_row(_text(v) for v in row) for row in rows)
         return
     keys = _keys(header)
     with target.open("w", encoding="utf-8") as out:
@@ -222,17 +227,22 @@ def _write_spreadsheet(method: Method, fmt: str, path: Path, target: Path) -> No
 
 
 def _sheet_rows(path: Path, fmt: str) -> Iterator[list[Any]]:
-    """The rows of the first sheet, trailing empty rows dropped."""
+    """The rows of the first sheet, trailing empty rows dropped; a workbook beyond the
+    :class:`InputLimits` raises (an :class:`~catalog.input_limits.InputLimitError`, a
+    ValueError: no derivative)."""
     from openpyxl import load_workbook  # noqa: PLC0415 - openpyxl (~20 MB) only where spreadsheets are read
 
+    limits = InputLimits()
     if fmt == "XLS":
         book = xlrd.open_workbook(str(path), on_demand=True)
         sheet = book.sheet_by_index(0)
+        check_extent(sheet.nrows, sheet.ncols, limits)
         raw: Iterator[list[Any]] = (
             [_xls_value(sheet.cell(r, c), book.datemode) for c in range(sheet.ncols)]
             for r in range(sheet.nrows)
         )
     else:
+        check_workbook(path, limits)
         with path.open("rb") as handle:
             workbook = load_workbook(handle, read_only=True, data_only=True)
             raw = iter([list(r) for r in workbook.worksheets[0].iter_rows(values_only=True)])

@@ -14,6 +14,9 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 CELL_LIMIT = 200  # characters of a cell kept in a stored error
+# What of an error may be kept about a file that is not public: its type and position.
+# Messages, notes and cells quote the file's contents (a value, a row, a key).
+POSITION_KEYS = ("type", "row_number", "field_number", "field_name")
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,16 @@ class TableError:
     def from_dict(cls, data: dict[str, Any]) -> TableError:
         fields: dict[str, Any] = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
         return cls(**fields)
+
+    def redacted(self) -> TableError:
+        """The error without anything it quotes of the file: type and position only."""
+        return TableError(
+            type=self.type,
+            message=positional_message(self.type, self.row_number, self.field_number),
+            row_number=self.row_number,
+            field_number=self.field_number,
+            field_name=self.field_name,
+        )
 
     @property
     def position(self) -> tuple[str, int | None, int | None]:
@@ -72,3 +85,20 @@ def count_errors(errors: list[TableError]) -> dict[str, int]:
 def clip(cell: object) -> str:
     text = "" if cell is None else str(cell)
     return text if len(text) <= CELL_LIMIT else text[: CELL_LIMIT - 1] + "…"
+
+
+def positional_message(kind: str, row: int | None, field: int | None) -> str:
+    where = [f"row {row}"] if row is not None else []
+    where += [f"field {field}"] if field is not None else []
+    return f"{kind} at {', '.join(where)}" if where else kind
+
+
+def redact_error(error: dict[str, Any]) -> dict[str, Any]:
+    """A stored error (``TableError.to_dict``) as it may be shown for a file that is not
+    public: its type and position, a message built from them, ``redacted`` set."""
+    kept = {k: error[k] for k in POSITION_KEYS if error.get(k) is not None}
+    kind = str(kept.get("type", "error"))
+    kept["type"] = kind
+    kept["message"] = positional_message(kind, kept.get("row_number"), kept.get("field_number"))
+    kept["redacted"] = True
+    return kept

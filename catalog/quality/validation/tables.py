@@ -7,7 +7,9 @@ from a sample when the package gives none, and parses spreadsheets and JSON. CSV
 same errors as ``resource.validate()`` many times faster; ``engine="frictionless"`` runs
 Frictionless's own validation instead.
 Foreign keys point into other files of a package: they are not checked here, and the report
-says so in its warnings.
+says so in its warnings. An XLSX or ODS file is checked before any library opens it
+(:func:`catalog.input_limits.check_workbook`): a zip bomb, XML entities, or a dimension or
+merged range beyond the limits is a failed report with the limit's code as its problem.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from frictionless import Detector, FrictionlessException, Resource
 from frictionless import errors as fl_errors
 from frictionless.resources import TableResource
 
+from catalog.input_limits import InputLimitError, InputLimits, check_workbook
 from catalog.quality.validation import csvread
 from catalog.quality.validation.encoding import charset_label, detect_encoding
 from catalog.quality.validation.fast import CHUNK_ROWS, RowChecker
@@ -40,6 +43,7 @@ def validate_table(
     descriptor: Mapping[str, Any] | None = None,
     limit_errors: int = LIMIT_ERRORS,
     engine: str = "auto",
+    input_limits: InputLimits | None = None,
 ) -> TableReport:
     """Validate the table at ``path`` in catalog format ``fmt`` (CSV, XLSX, …).
 
@@ -52,6 +56,11 @@ def validate_table(
     if name is None:
         return TableReport.failed("unsupported-format", format=fmt.upper())
     started = time.perf_counter()
+    if name in ("xlsx", "ods"):
+        try:
+            check_workbook(path, input_limits or InputLimits())
+        except InputLimitError as error:
+            return TableReport.failed(error.code, note=error.message, format=fmt.upper())
     given = dict(descriptor or {})
     warnings = _drop_foreign_keys(given)
     buffer: dict[str, bytes] = {}

@@ -5,8 +5,9 @@ organization filter (``config["organization"]``); incremental with
 ``fq=metadata_modified:[<start of the last successful run> TO *]``, the ids of every current
 package then read cheaply with ``fl=id`` so that disappearances are still seen. A site that
 refuses the incremental query is searched in full (note ``incremental-unsupported``); a site
-without ``package_search`` is read with ``package_list`` and ``package_show``
-(note ``search-unavailable``).
+without ``package_search`` (refused as unknown, or answered 404) is read with
+``package_list`` and ``package_show`` (note ``search-unavailable``); a site with neither
+fails the job (``no-ckan-api``).
 
 Mapping one package: :mod:`harvesters.ckan_package`.
 """
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterator, Mapping
 from datetime import datetime
 from typing import Any
@@ -30,6 +32,8 @@ from harvesters.fetch import USER_AGENT, FetchError
 from harvesters.spool import RemoteRecord
 
 MAX_ROWS = 1000
+LISTINGS = ("package_search", "package_list")  # a 404 to these: the site lacks the action
+_STATUS = re.compile(r"^\[[^,]*, (\d{3}), ")  # the status in ckanapi's repr([url, status, body])
 SORT = "metadata_modified asc"
 
 
@@ -110,7 +114,12 @@ class CkanHarvester(BaseHarvester):
             start += len(packages)
 
     def _list_and_show(self) -> Iterator[RemoteRecord]:
-        names = self._call("package_list")
+        try:
+            names = self._call("package_list")
+        except _Refused:
+            raise SourceError(
+                "no-ckan-api", "the site answers neither package_search nor package_list"
+            ) from None
         if not isinstance(names, list):
             raise SourceError("malformed-response", "package_list gave no list")
         for name in names:
@@ -137,11 +146,18 @@ class CkanHarvester(BaseHarvester):
         except FetchError:
             raise
         except NotFound:
+            if action in LISTINGS:
+                raise _Refused(f"{action} answered 404", unknown_action=True) from None
             raise _Missing() from None
         except (SearchQueryError, NotAuthorized) as error:
             raise _Refused(str(error)) from None
         except CKANAPIError as error:
             text = str(error)
+            status = _STATUS.match(text)
+            if status is not None and status.group(1) == "404":  # a 404 page, not CKAN's JSON
+                if action in LISTINGS:
+                    raise _Refused(f"{action} answered 404", unknown_action=True) from None
+                raise _Missing() from None
             if "Action name not known" in text or "Bad request" in text:
                 raise _Refused(text, unknown_action="not known" in text) from None
             raise SourceError(

@@ -3,10 +3,13 @@
 Listing: each page is read with :mod:`exports.dcat.documents` (JSON-LD contexts resolved
 locally, never fetched) and its ``dcat:Dataset`` nodes become records, carrying their own
 description as N-Triples; Hydra paging (``hydra:next``, ``hydra:nextPage``) is followed
-until there is no next page. A page that is not valid RDF fails the job. Mapping: the
-profile's parse direction (:func:`exports.dcat.parse.dataset_draft`), the same field table
-the portal publishes with. ``config["base_url"]`` names the publishing portal when it is a
-Guangxi portal whose ``{base}/ns#`` fields should be read; by default they are recognised.
+until there is no next page, on the source's own origin only: a next page on another scheme,
+host or port is not fetched (note ``foreign-next-page:<url>``), so a catalog cannot make the
+portal harvest, under its name, what another site holds. A page that is not valid RDF fails
+the job. Mapping: the profile's parse direction (:func:`exports.dcat.parse.dataset_draft`),
+the same field table the portal publishes with. ``config["base_url"]`` names the publishing
+portal when it is a Guangxi portal whose ``{base}/ns#`` fields should be read; by default
+they are recognised.
 
 Incremental runs: DCAT has no standard way to ask a server for what changed, so every page is
 still read; but a record the portal already holds whose ``dct:modified`` (or that of its
@@ -24,11 +27,12 @@ import hashlib
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from rdflib import BNode, Graph, Literal, URIRef
 
 from catalog.drafts import DatasetDraft
-from catalog.harvest.prepare import RecordIssue
+from catalog.harvest.prepare import RecordIssue, clean_text
 from exports.dcat.documents import DocumentError, next_page, parse_document, rdf_syntax
 from exports.dcat.parse import (
     DatasetParseError,
@@ -66,7 +70,7 @@ class DcatHarvester(BaseHarvester):
                 if self._unmodified(graph, subject, remote_id):
                     unmodified += 1
                     continue
-                payload = describe(graph, subject).serialize(format="nt", encoding="utf-8")
+                payload = _ntriples(describe(graph, subject))
                 yield RemoteRecord(remote_id, payload, _literal(graph, subject, DCT.title))
         if unmodified:
             self.notes.append(f"not-modified:{unmodified}")
@@ -76,6 +80,7 @@ class DcatHarvester(BaseHarvester):
 
     def _pages(self) -> Iterator[Graph]:
         location: str | None = self.source.url
+        origin = _origin(self.source.url)
         visited: set[str] = set()
         while location:
             if location in visited:
@@ -87,6 +92,9 @@ class DcatHarvester(BaseHarvester):
             graph, address = self._page(location)
             yield graph
             location = next_page(graph, address)
+            if location is not None and _origin(location) != origin:
+                self.notes.append(f"foreign-next-page:{location[:300]}")
+                return
 
     def _unmodified(self, graph: Graph, subject: URIRef | BNode, remote_id: str) -> bool:
         """Whether the record is held, current, and last modified before ``since``."""
@@ -161,6 +169,42 @@ def _latest_moment(value: object) -> datetime | None:
     if isinstance(moment, date):
         return datetime(moment.year, moment.month, moment.day) + timedelta(days=1) + ZONE_MARGIN
     return None
+
+
+def _ntriples(graph: Graph) -> bytes:
+    """The record's N-Triples in UTF-8. A lone surrogate, which no UTF-8 holds (rdflib's
+    serializer raises), is written as an N-Triples escape (``\\ud800``) that
+    :meth:`DcatHarvester.map_record` reads back: the draft then holds it and the record is
+    rejected as ``invalid-text`` naming the field, instead of the whole listing failing."""
+    try:
+        return graph.serialize(format="nt", encoding="utf-8")
+    except UnicodeEncodeError:
+        rows = (" ".join(map(_nt_term, triple)) + " .\n" for triple in graph)
+        return clean_text("".join(rows)).encode("utf-8")
+
+
+def _nt_term(term: Any) -> str:
+    if isinstance(term, Literal):
+        text = str(term).replace("\\", "\\\\").replace('"', '\\"')
+        quoted = '"' + text.replace("\n", "\\n").replace("\r", "\\r") + '"'
+        if term.language:
+            return f"{quoted}@{term.language}"
+        return f"{quoted}^^<{term.datatype}>" if term.datatype else quoted
+    if isinstance(term, BNode):
+        return f"_:{term}"
+    return f"<{term}>"
+
+
+def _origin(location: str) -> tuple[str, str, int | None]:
+    """(scheme, host, port) of a URL, the port made explicit; ("", "", None) for a path."""
+    parts = urlsplit(location)
+    if parts.scheme not in ("http", "https"):
+        return ("", "", None) if "://" not in location else (parts.scheme, "", None)
+    try:
+        port = parts.port or {"http": 80, "https": 443}[parts.scheme]
+    except ValueError:  # a port that is no number: nothing it could be the same as
+        return (parts.scheme, "?", None)
+    return (parts.scheme, parts.hostname or "", port)
 
 
 def _remote_id(graph: Graph, subject: URIRef | BNode) -> str:

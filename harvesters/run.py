@@ -9,7 +9,7 @@ from sqlalchemy.orm import sessionmaker
 
 from catalog.db import utcnow
 from catalog.errors import NotFound
-from catalog.harvest.jobs import expire_stale_jobs
+from catalog.harvest.jobs import expire_dead_jobs, expire_stale_jobs
 from catalog.harvest.sources import due_sources, get_source
 from harvesters.base import BaseHarvester, HarvestReport, HarvestSettings, Progress, SourceInfo
 from harvesters.ckan import CkanHarvester
@@ -56,10 +56,12 @@ def run_due(
     settings: HarvestSettings,
     on_report: Callable[[str, HarvestReport], None] | None = None,
 ) -> list[tuple[str, HarvestReport]]:
-    """Run every source whose frequency says it is due (for cron); stale jobs are failed
-    first so that a job that died does not keep its source from running."""
+    """Run every source whose frequency says it is due (for cron); stale jobs and jobs whose
+    owner died are failed first, so that a job that died does not keep its source from
+    running."""
     with session_factory() as session, session.begin():
         expire_stale_jobs(session, utcnow(), settings.job_limit)
+        expire_dead_jobs(session, utcnow(), settings.lease)
         names = [source.name for source in due_sources(session, utcnow())]
     reports = []
     for name in names:

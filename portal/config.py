@@ -28,6 +28,7 @@
 | ``GXDATA_HARVEST_GRACE_DAYS`` | ``7``: days a vanished record stays before it is archived |
 | ``GXDATA_HARVEST_BATCH_SIZE`` | ``1000`` records per transaction |
 | ``GXDATA_HARVEST_KEEP_JOBS`` | ``10`` jobs of a source whose per-record log is kept; ``0`` all |
+| ``GXDATA_HARVEST_LEASE_SECONDS`` | ``30``: a running job silent for longer has died |
 """
 
 from __future__ import annotations
@@ -74,6 +75,7 @@ def load_config(instance: str, environ: Mapping[str, str] | None = None) -> dict
         "HARVEST_GRACE_DAYS": float(environ.get("GXDATA_HARVEST_GRACE_DAYS") or 7),
         "HARVEST_BATCH_SIZE": int(environ.get("GXDATA_HARVEST_BATCH_SIZE") or 1000),
         "HARVEST_KEEP_JOBS": int(environ.get("GXDATA_HARVEST_KEEP_JOBS") or 10),
+        "HARVEST_LEASE_SECONDS": float(environ.get("GXDATA_HARVEST_LEASE_SECONDS") or 30),
         "PREVIEW_ROWS": 100,
         "NETWORK": _flag(environ.get("GXDATA_NETWORK"), default=True),
         # ``gxdata demo`` stays on this machine unless GXDATA_NETWORK=1 says otherwise: its

@@ -15,6 +15,7 @@ from catalog.harvest.models import FREQUENCIES, KINDS, OUTCOMES
 from catalog.harvest.sources import add_source, get_source, list_sources
 from harvesters.base import HarvestReport
 from harvesters.run import run_due, run_source
+from portal import harvest_messages
 from portal.db import services
 from portal.harvesting import harvest_settings
 
@@ -57,7 +58,8 @@ def source_add(
             session.commit()
         except CatalogError as error:
             session.rollback()
-            raise click.ClickException(f"{error.code}: {error.message}") from None
+            explained = harvest_messages.source_error(error)
+            raise click.ClickException(f"{error.code}: {error.message}\n{explained}") from None
         click.echo(f"added source {source.name} ({source.kind}) {source.url}")
 
 

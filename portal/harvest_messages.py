@@ -80,6 +80,10 @@ def note_label(note: str) -> str:
             "The source offers no package_search; records were read one by one."
         ),
         "paging-loop": _("The pages of the source link back to an earlier page; paging stopped."),
+        "foreign-next-page": _(
+            "The next page is on another site (%(url)s); it was not read, and paging stopped.",
+            url=detail,
+        ),
         "not-modified": _(
             "%(count)s records were not modified since the last successful run (dct:modified) "
             "and were not read again.",
@@ -110,8 +114,15 @@ def _reasons() -> dict[str, str]:
             "The JSON-LD names a remote context that is not known locally; it is never fetched."
         ),
         "too-many-pages": _("The source has more pages than a job reads."),
+        "no-ckan-api": _(
+            "The site answers neither package_search nor package_list: it offers no CKAN API."
+        ),
         "too-many-records": _("The source has more records than a job reads."),
         "time-limit-exceeded": _("The job ran past its time limit and was stopped."),
+        "owner-died": _(
+            "The process running the job stopped (it was killed or its machine went away); "
+            "the job was marked failed so that the next one could start."
+        ),
         "internal-error": _("The job failed because of an error in the portal."),
         "no-catalog-header": _(
             "No sheet has a catalog header row (数据资源名称, 提供部门, 摘要 …)."
@@ -147,6 +158,13 @@ def _reasons() -> dict[str, str]:
         "malformed-record": _("The record is not in the expected shape."),
         "mapping-failed": _("The record could not be read."),
         "write-failed": _("The record could not be saved."),
+        "invalid-text": _(
+            "A text of the record holds a character no text may hold (a lone surrogate or a "
+            "control character such as NUL); the record was not harvested."
+        ),
+        "database-rejected": _(
+            "The database refused to store the record; the other records were saved."
+        ),
         "duplicate-in-source": _("The source lists this record twice."),
         "duplicate-record": _(
             "The same dataset already came from another record; it was not duplicated."
@@ -183,7 +201,10 @@ def source_error(error: CatalogError) -> str:
     """Why a source could not be added or changed."""
     messages = {
         "name-taken": _("A source already has this name."),
-        "invalid-name": _("A source needs a name of 1 to 100 characters."),
+        "invalid-name": _(
+            "A source name has 1 to 64 letters, digits, “-” or “_”, and starts with a letter "
+            "or digit (no “/”, “.”, spaces or markup)."
+        ),
         "unknown-kind": _("Choose the type of the source."),
         "unknown-frequency": _("Choose how often the source runs."),
         "invalid-url": _("The address must start with http:// or https://."),

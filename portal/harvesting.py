@@ -31,6 +31,7 @@ def harvest_settings(
         grace=timedelta(days=config["HARVEST_GRACE_DAYS"]),
         batch_size=config["HARVEST_BATCH_SIZE"],
         keep_jobs=config["HARVEST_KEEP_JOBS"],
+        lease=timedelta(seconds=config["HARVEST_LEASE_SECONDS"]),
         allow_local=allow_local,
         full=full,
     )

@@ -7,7 +7,7 @@ Chinese government service and speaks Chinese unless asked otherwise.
 
 from __future__ import annotations
 
-from flask import Flask, Response, current_app, g, request
+from flask import Flask, Response, current_app, g, has_request_context, request
 from flask_babel import Babel
 
 LANG_COOKIE = "gxdata_lang"
@@ -15,9 +15,10 @@ LANG_COOKIE = "gxdata_lang"
 
 def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
-    for candidate in (request.args.get("lang"), request.cookies.get(LANG_COOKIE)):
-        if candidate in languages:
-            return candidate
+    if has_request_context():  # the command line speaks the default language
+        for candidate in (request.args.get("lang"), request.cookies.get(LANG_COOKIE)):
+            if candidate in languages:
+                return candidate
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 

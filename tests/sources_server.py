@@ -37,6 +37,7 @@ class CkanSite:
 
     packages: list[dict[str, Any]] = field(default_factory=list)
     search: bool = True  # False: package_search is unknown, as on old or restricted sites
+    missing: tuple[str, ...] = ()  # actions answered 404 (Not Found Error), as some sites do
     fault: str | None = None  # a fault answered to package_search (see SourceServer.FAULTS)
     fault_after_pages: int = 0  # answer this many pages normally first
     max_rows: int = 1000
@@ -45,6 +46,8 @@ class CkanSite:
 
     def call(self, action: str, params: dict[str, Any]) -> tuple[int, Any]:
         handler = getattr(self, f"_{action}", None)
+        if action in self.missing:
+            return 404, _error("Not Found Error", "Not found")
         if handler is None:
             return 400, _error("Bad Request", f"Bad request - Action name not known: {action}")
         return handler(params)

@@ -1,8 +1,11 @@
 """Harvest jobs: start, record outcomes, finish or fail; expire jobs past their time limit.
 
 Service functions: they take a session and never commit. At most one job of a source runs at
-a time (a partial unique index says so to the database as well); a job still running past
-its time limit is marked failed by the next start, so a job that died never blocks a source.
+a time (a partial unique index says so to the database as well). A job holds a lease
+(:mod:`catalog.leases`): its owner renews ``heartbeat_at`` every few seconds, and the next
+start marks it failed (``owner-died``) once the heartbeat is older than the lease, or at once
+when the owner was a process of this host that is gone; a job still running past its time
+limit is marked failed too. So a job whose process was killed never blocks its source.
 
 The per-record log is pruned (:func:`prune_job_records`): a source keeps the record rows of its
 last N jobs, and always those of its latest successful job, which say what the source holds
@@ -30,8 +33,12 @@ from catalog.harvest.models import (
     HarvestJobRecord,
     HarvestSource,
 )
+from catalog.harvest.prepare import clean_text
+from catalog.leases import new_owner, owner_is_dead
 
 TIME_LIMIT_CODE = "time-limit-exceeded"
+OWNER_DIED_CODE = "owner-died"
+DEFAULT_LEASE = timedelta(seconds=30)
 
 
 class JobRunning(CatalogError):
@@ -39,16 +46,30 @@ class JobRunning(CatalogError):
 
 
 def start_job(
-    session: Session, source: HarvestSource, now: datetime, time_limit: timedelta
+    session: Session,
+    source: HarvestSource,
+    now: datetime,
+    time_limit: timedelta,
+    lease: timedelta = DEFAULT_LEASE,
+    owner: str | None = None,
 ) -> HarvestJob:
-    """A new running job of ``source``; refused while another one runs within its limit."""
+    """A new running job of ``source``, owned by ``owner`` (:func:`catalog.leases.new_owner`);
+    refused while another one runs within its time limit and its owner is alive."""
     expire_stale_jobs(session, now, time_limit, source.id)
+    expire_dead_jobs(session, now, lease, source.id)
     running = session.scalar(
         select(HarvestJob.id).where(HarvestJob.source_id == source.id, HarvestJob.status == RUNNING)
     )
     if running is not None:
         raise JobRunning(f"job {running} of {source.name} is still running")
-    job = HarvestJob(source_id=source.id, status=RUNNING, started_at=now, notes=[])
+    job = HarvestJob(
+        source_id=source.id,
+        status=RUNNING,
+        started_at=now,
+        notes=[],
+        owner=owner or new_owner(),
+        heartbeat_at=now,
+    )
     session.add(job)
     try:
         session.flush()
@@ -77,6 +98,53 @@ def expire_stale_jobs(
     return session.execute(stmt).rowcount or 0  # type: ignore[attr-defined]
 
 
+def expire_dead_jobs(
+    session: Session, now: datetime, lease: timedelta, source_id: int | None = None
+) -> int:
+    """Mark failed (``owner-died``) every running job whose owner is gone: its heartbeat is
+    older than ``lease``, or its owner was a process of this host that no longer runs. The
+    number marked."""
+    stmt = select(HarvestJob.id, HarvestJob.owner, HarvestJob.heartbeat_at, HarvestJob.started_at)
+    stmt = stmt.where(HarvestJob.status == RUNNING)
+    if source_id is not None:
+        stmt = stmt.where(HarvestJob.source_id == source_id)
+    marked = 0
+    for job_id, owner, heartbeat_at, started_at in session.execute(stmt).all():
+        last_sign = heartbeat_at or started_at
+        if owner_is_dead(owner):
+            why = f"its owner {owner} is no longer running"
+        elif last_sign < now - lease:
+            why = f"its owner {owner or '-'} gave no sign of life since {last_sign:%H:%M:%S}"
+        else:
+            continue
+        died = (
+            update(HarvestJob)
+            .where(HarvestJob.id == job_id, HarvestJob.status == RUNNING)
+            .where(HarvestJob.owner.is_(None) if owner is None else HarvestJob.owner == owner)
+            .values(
+                status=FAILED,
+                finished_at=now,
+                error_code=OWNER_DIED_CODE,
+                error_message=f"{why}; marked failed",
+            )
+            .execution_options(synchronize_session="fetch")
+        )
+        marked += session.execute(died).rowcount or 0  # type: ignore[attr-defined]
+    return marked
+
+
+def renew_lease(session: Session, job_id: int, owner: str, now: datetime) -> bool:
+    """Say that ``owner`` still runs the job; False when the job is no longer its own (it was
+    marked failed, by a start that took the owner for dead)."""
+    result = session.execute(
+        update(HarvestJob)
+        .where(HarvestJob.id == job_id, HarvestJob.owner == owner, HarvestJob.status == RUNNING)
+        .values(heartbeat_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return (result.rowcount or 0) == 1  # type: ignore[attr-defined]
+
+
 def finish_job(session: Session, job: HarvestJob, now: datetime) -> HarvestJob:
     job.status = SUCCEEDED
     job.finished_at = now
@@ -90,14 +158,16 @@ def fail_job(
     job.status = FAILED
     job.finished_at = now
     job.error_code = code
-    job.error_message = message[:2000]
+    job.error_message = clean_text(message)[:2000]
+    job.notes = [clean_text(note) for note in job.notes or []]
     session.flush()
     return job
 
 
 def record_outcomes(session: Session, job: HarvestJob, rows: Sequence[dict[str, Any]]) -> None:
     """Store one row per record (remote_id, title, dataset_id, outcome, errors, warnings) in
-    one statement, and add them to the job's counts."""
+    one statement, and add them to the job's counts. Text the database cannot hold (a record
+    rejected for ``invalid-text`` brings it) is stored with escapes (:func:`clean_text`)."""
     unknown = {row["outcome"] for row in rows} - set(OUTCOMES)
     if unknown:
         raise ValueError(f"unknown outcomes {sorted(unknown)}")
@@ -108,12 +178,12 @@ def record_outcomes(session: Session, job: HarvestJob, rows: Sequence[dict[str, 
         [
             {
                 "job_id": job.id,
-                "remote_id": row["remote_id"][:500],
-                "title": (row.get("title") or None) and str(row["title"])[:500],
+                "remote_id": clean_text(row["remote_id"])[:500],
+                "title": (row.get("title") or None) and clean_text(str(row["title"]))[:500],
                 "dataset_id": row.get("dataset_id"),
                 "outcome": row["outcome"],
-                "errors": row.get("errors") or [],
-                "warnings": row.get("warnings") or [],
+                "errors": _clean_issues(row.get("errors")),
+                "warnings": _clean_issues(row.get("warnings")),
             }
             for row in rows
         ],
@@ -121,6 +191,13 @@ def record_outcomes(session: Session, job: HarvestJob, rows: Sequence[dict[str, 
     for row in rows:  # the job's count columns are named after the outcomes
         outcome = row["outcome"]
         setattr(job, outcome, getattr(job, outcome) + 1)
+
+
+def _clean_issues(issues: Sequence[dict[str, Any]] | None) -> list[dict[str, Any]]:
+    return [
+        {k: clean_text(v) if isinstance(v, str) else v for k, v in issue.items()}
+        for issue in issues or []
+    ]
 
 
 def last_success_started(session: Session, source_id: int) -> datetime | None:

@@ -105,6 +105,8 @@ class HarvestJob(Base):
     error_code: Mapped[str | None] = mapped_column(String(60))  # why the job failed
     error_message: Mapped[str | None] = mapped_column(Text)
     notes: Mapped[list[str]] = mapped_column(default=list)  # e.g. "incremental-unsupported"
+    owner: Mapped[str | None] = mapped_column(String(200))  # host:pid:token (catalog.leases)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime)  # the owner's last sign
 
     source: Mapped[HarvestSource] = relationship()
 

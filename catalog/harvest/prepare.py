@@ -18,8 +18,20 @@ said; a record that states none is 有条件开放 (``missing-open-type``): list
 links withheld. A source known to publish only open data says so once, in its configuration
 (``config["open_type"]``, applied by the harvester to records without a value).
 
+Text the catalog cannot store or publish rejects the record instead (``invalid-text``, naming
+the field): a lone surrogate (``"\\ud800"`` in JSON: no UTF-8 encodes it) or a control
+character other than tab, line feed and carriage return (NUL, which PostgreSQL refuses in
+text, and those XML 1.0 forbids). :func:`invalid_text` looks at every text of a draft: its
+fields, keywords, distributions, and the keys and values of extras and Table Schemas however
+deeply nested. Such a record is rejected rather than repaired, because a repaired value would
+differ from the source's without anyone knowing which character was lost; the job's log
+shows the text with :func:`clean_text` escapes.
+
 :func:`fingerprints` are the fingerprints of a draft: equal drafts have equal hashes whatever
 process computed them, so an unchanged record is recognised without reading the dataset.
+Every harvested record passes through it, so it is also where the text check is made (raising
+:class:`InvalidText`): the canonical JSON it hashes shows a bad character at once, and the
+walk that names the field runs only then.
 """
 
 from __future__ import annotations
@@ -27,6 +39,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from typing import Any
@@ -51,6 +64,9 @@ UNKNOWN_OPEN_TYPE = "closed"  # a value the vocabulary does not know: never show
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 LOCATION_FIELDS = ("uri", "landing_page", "extras")  # where a record lives, not what it says
 MAX_NUMBER = 10**15
+# A lone surrogate, or a C0 control character other than tab, line feed and carriage return.
+_INVALID_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -75,11 +91,41 @@ class Prepared:
     warnings: list[RecordIssue] = field(default_factory=list)
 
 
+class InvalidText(ValueError):
+    """A text of the draft is one the catalog cannot store; ``issue`` names it."""
+
+    def __init__(self, issue: RecordIssue):
+        super().__init__(issue.message)
+        self.issue = issue
+
+
 def fingerprints(draft: DatasetDraft, salt: str = "") -> tuple[str, str]:
     """(content hash, body hash): sha256 of the draft's canonical JSON (keys sorted, dates in
     ISO 8601). The body hash leaves out where the record lives (its URI, landing page, the
     distributions' URIs and the source's bookkeeping in extras), so the same dataset from
-    two sources has the same body hash; the content hash covers everything (and ``salt``)."""
+    two sources has the same body hash; the content hash covers everything (and ``salt``).
+
+    Raises :class:`InvalidText` for a draft :func:`invalid_text` refuses: the canonical JSON
+    is where such text shows, so every record is checked at almost no cost."""
+    body_text, place_text = _canonical(draft)
+    if not (_control_escape(body_text) or _control_escape(place_text)):
+        try:
+            return _hashes(salt, body_text, place_text)
+        except UnicodeEncodeError:  # a lone surrogate: no UTF-8 holds it
+            pass
+    issue = _first_invalid_text(draft)
+    if issue is not None:
+        raise InvalidText(issue)
+    return _hashes(salt, body_text, place_text)  # a literal backslash made a false alarm
+
+
+def _hashes(salt: str, body_text: str, place_text: str) -> tuple[str, str]:
+    content = hashlib.sha256(f"{salt}{body_text}\n{place_text}".encode()).hexdigest()
+    return content, hashlib.sha256(body_text.encode()).hexdigest()
+
+
+def _canonical(draft: DatasetDraft) -> tuple[str, str]:
+    """The draft as canonical JSON: (what it says, where it lives)."""
     body = dict(vars(draft))
     place = {name: body.pop(name) for name in LOCATION_FIELDS}
     distributions = [dict(vars(d)) for d in draft.distributions]
@@ -87,8 +133,15 @@ def fingerprints(draft: DatasetDraft, salt: str = "") -> tuple[str, str]:
     body["distributions"] = distributions
     body_text = json.dumps(body, default=_plain, sort_keys=True, ensure_ascii=False)
     place_text = json.dumps(place, default=_plain, sort_keys=True, ensure_ascii=False)
-    content = hashlib.sha256(f"{salt}{body_text}\n{place_text}".encode()).hexdigest()
-    return content, hashlib.sha256(body_text.encode()).hexdigest()
+    return body_text, place_text
+
+
+def _control_escape(json_text: str) -> bool:
+    """Whether JSON text may hold a control character :func:`invalid_text` refuses: JSON
+    writes them as escapes (``\\u0000``, ``\\b``, ``\\f``; tab and newlines are
+    ``\\t \\n \\r``). A literal backslash can make a false alarm, which the walk over the
+    draft then dismisses."""
+    return "\\u00" in json_text or "\\b" in json_text or "\\f" in json_text
 
 
 def _plain(value: Any) -> Any:
@@ -97,6 +150,57 @@ def _plain(value: Any) -> Any:
     if isinstance(value, datetime | date):
         return value.isoformat()
     raise TypeError(f"cannot hash a {type(value).__name__}")
+
+
+def invalid_text(draft: DatasetDraft) -> RecordIssue | None:
+    """The ``invalid-text`` error for the first text of ``draft`` the catalog cannot store,
+    naming its field (``title``, ``keywords[1]``, ``distributions[0].title``,
+    ``extras.ckan_fields.custom.deep[1]``); None when every text is clean."""
+    texts = _canonical(draft)
+    if not any(_control_escape(t) or _SURROGATE.search(t) for t in texts):
+        return None
+    return _first_invalid_text(draft)
+
+
+def _first_invalid_text(draft: DatasetDraft) -> RecordIssue | None:
+    for path, text in _texts(draft):
+        found = _INVALID_TEXT.search(text)
+        if found is not None:
+            char = found.group()
+            kind = "a lone surrogate" if "\ud800" <= char <= "\udfff" else "a control character"
+            message = f"{path} holds {kind} (U+{ord(char):04X}) at position {found.start()}"
+            return RecordIssue("invalid-text", message, path)
+    return None
+
+
+def clean_text(text: str) -> str:
+    """``text`` with every character :func:`invalid_text` refuses written as ``\\uXXXX``."""
+    return _INVALID_TEXT.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def _texts(draft: DatasetDraft) -> Iterator[tuple[str, str]]:
+    """(path, text) for every string in the draft, keys of mappings included; iterative, so
+    that a deeply nested extras value cannot exhaust the stack."""
+    stack: list[tuple[str, Any]] = [("", draft)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, str):
+            yield path or "value", value
+        elif isinstance(value, DatasetDraft | DistributionDraft):
+            names = [f.name for f in fields(value)]
+            stack.extend((_join(path, n), getattr(value, n)) for n in reversed(names))
+        elif isinstance(value, Mapping):
+            items = list(value.items())
+            for key, _item in items:
+                if isinstance(key, str):
+                    yield _join(path, clean_text(key)), key
+            stack.extend((_join(path, clean_text(str(k))), v) for k, v in reversed(items))
+        elif isinstance(value, list | tuple):
+            stack.extend((f"{path}[{i}]", item) for i, item in reversed(list(enumerate(value))))
+
+
+def _join(path: str, name: str) -> str:
+    return f"{path}.{name}" if path else name
 
 
 def prepare(draft: DatasetDraft) -> Prepared:

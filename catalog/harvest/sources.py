@@ -1,8 +1,14 @@
 """Harvest sources: add, find, list, and which are due. Service functions: they take a
-session and never commit."""
+session and never commit.
+
+A source's name is part of its addresses (``/admin/harvest/<name>``) and of the command
+line, so it is a word: 1 to 64 letters (Chinese ones too), digits, ``-`` or ``_``, starting
+with a letter or digit (``nanning``, ``qinzhou-catalog``, ``柳州``); no ``/``, ``.``, space or
+markup."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -24,6 +30,7 @@ from catalog.harvest.models import (
 from catalog.queries import get_department
 from vocab import open_types
 
+NAME = re.compile(r"[^\W_][\w-]{0,63}")
 PERIODS = {"daily": timedelta(days=1), "weekly": timedelta(days=7), "monthly": timedelta(days=30)}
 
 
@@ -42,8 +49,12 @@ def add_source(
     (the command line allows it, the web pages do not). ``department`` is a slug: the
     publisher of records that name none."""
     name = (name or "").strip()
-    if not name or len(name) > 100:
-        raise InvalidValue("a source needs a name of 1 to 100 characters", code="invalid-name")
+    if not NAME.fullmatch(name):
+        raise InvalidValue(
+            "a source name is 1 to 64 letters, digits, '-' or '_', starting with a letter or digit",
+            code="invalid-name",
+            field="name",
+        )
     if session.scalar(select(HarvestSource.id).where(HarvestSource.name == name)) is not None:
         raise InvalidValue(f"a source is already called {name!r}", code="name-taken", field="name")
     if kind not in KINDS:

@@ -8,18 +8,27 @@ for its dataset. :mod:`catalog.quality.worker` claims and runs them (``gxdata wo
 the thread ``gxdata serve`` starts). Claiming is an ``UPDATE … WHERE state = 'pending'``
 whose row count says who won, so several workers never run one job twice, on SQLite and
 PostgreSQL alike. Service functions here take a session and never commit.
+
+A claimed job is leased (:mod:`catalog.leases`): the worker renews its ``heartbeat_at``
+while it runs it, and a job whose heartbeat is older than :data:`LEASE`, or whose worker was
+a process of this host that is gone, is released for another claim (given up once it used
+its :data:`MAX_ATTEMPTS`). A job that failed for lack of disk space (``ENOSPC``, a database
+that says its disk is full) is :func:`deferred <defer>`: not counted as an attempt, held back
+until ``not_before``, and tried again then, as often as it takes.
 """
 
 from __future__ import annotations
 
+import errno
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import event, func, insert, inspect, select, update
+from sqlalchemy import case, event, func, insert, inspect, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from catalog.db import in_chunks, utcnow
+from catalog.leases import owner_is_dead
 from catalog.models import Dataset, Distribution, new_id
 from catalog.quality.models import DONE, FAILED, PENDING, RUNNING, Job
 from catalog.quality.validation import is_tabular
@@ -29,8 +38,12 @@ ENRICH = "enrich"
 CHECK_LINKS = "check-links"
 KINDS = (VALIDATE, ENRICH, CHECK_LINKS)
 MAX_ATTEMPTS = 3
-# A job left running this long was abandoned by a worker that died: it may be claimed again.
-STALE_AFTER = timedelta(hours=1)
+# A running job whose worker gave no sign of life for this long was abandoned: released.
+LEASE = timedelta(seconds=60)
+# A job that failed for lack of disk space is tried again no sooner than this.
+DISK_FULL_BACKOFF = timedelta(minutes=5)
+DISK_FULL = "disk-full"  # how the problem of a deferred job starts
+WORKER_DIED = "worker-died"
 # Set in session.info by work that must not queue more of itself (enrichment adds files).
 QUIET = "gxdata.jobs.quiet"
 _QUEUED = "gxdata.jobs.queued"  # (kind, target) queued in the current transaction
@@ -73,18 +86,19 @@ def enqueue_many(session: Session, jobs: Iterable[tuple[str, str]]) -> int:
     return len(rows)
 
 
-def claim(session: Session, worker: str, kinds: Iterable[str] = KINDS) -> Job | None:
-    """Take the oldest pending job of ``kinds`` for ``worker``; None when there is none."""
+def claim(
+    session: Session, worker: str, kinds: Iterable[str] = KINDS, lease: timedelta = LEASE
+) -> Job | None:
+    """Take the oldest pending job of ``kinds`` for ``worker``; None when there is none.
+    Jobs whose worker died are released first (:func:`release_abandoned`)."""
     kinds = list(kinds)
-    stale = utcnow() - STALE_AFTER
+    release_abandoned(session, lease)
     while True:
+        now = utcnow()
         candidate = session.scalar(
             select(Job.id)
-            .where(
-                Job.kind.in_(kinds),
-                (Job.state == PENDING) | ((Job.state == RUNNING) & (Job.started_at < stale)),
-                Job.attempts < MAX_ATTEMPTS,
-            )
+            .where(Job.kind.in_(kinds), Job.state == PENDING, Job.attempts < MAX_ATTEMPTS)
+            .where(Job.not_before.is_(None) | (Job.not_before <= now))
             .order_by(Job.id)
             .limit(1)
         )
@@ -92,15 +106,62 @@ def claim(session: Session, worker: str, kinds: Iterable[str] = KINDS) -> Job | 
             return None
         taken = session.execute(
             update(Job)
-            .where(Job.id == candidate, Job.state.in_((PENDING, RUNNING)))
-            .where((Job.state == PENDING) | (Job.started_at < stale))
-            .values(state=RUNNING, started_at=utcnow(), worker=worker, attempts=Job.attempts + 1)
+            .where(Job.id == candidate, Job.state == PENDING)
+            .values(
+                state=RUNNING,
+                started_at=now,
+                heartbeat_at=now,
+                worker=worker,
+                attempts=Job.attempts + 1,
+            )
             .execution_options(synchronize_session=False)
         )
         if taken.rowcount == 1:  # type: ignore[attr-defined]
             job = session.get(Job, candidate, populate_existing=True)
             assert job is not None
             return job
+
+
+def release_abandoned(session: Session, lease: timedelta = LEASE) -> int:
+    """Put back in the queue every running job whose worker is gone: its heartbeat is older
+    than ``lease``, or its worker was a process of this host that no longer runs. A job that
+    has used its attempts is given up instead. The number released."""
+    now = utcnow()
+    stmt = select(Job.id, Job.worker, Job.heartbeat_at, Job.started_at).where(Job.state == RUNNING)
+    released = 0
+    for job_id, worker, heartbeat_at, started_at in session.execute(stmt).all():
+        last_sign = heartbeat_at or started_at or now
+        if not (owner_is_dead(worker) or last_sign < now - lease):
+            continue
+        done = session.execute(
+            update(Job)
+            .where(Job.id == job_id, Job.state == RUNNING)
+            .where(Job.worker.is_(None) if worker is None else Job.worker == worker)
+            .values(
+                state=case((Job.attempts >= MAX_ATTEMPTS, FAILED), else_=PENDING),
+                finished_at=now,
+                problem=f"{WORKER_DIED}: {worker} stopped while running the job",
+            )
+            .execution_options(synchronize_session="fetch")
+        )
+        released += done.rowcount or 0  # type: ignore[attr-defined]
+    return released
+
+
+def renew(session: Session, job_id: int, worker: str) -> bool:
+    """Say that ``worker`` still runs the job; False when it is no longer its own."""
+    result = session.execute(
+        update(Job)
+        .where(Job.id == job_id, Job.worker == worker, Job.state == RUNNING)
+        .values(heartbeat_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    return (result.rowcount or 0) == 1  # type: ignore[attr-defined]
+
+
+def held_by(job: Job, worker: str) -> bool:
+    """Whether ``job`` (as just read) is still running for ``worker``."""
+    return job.state == RUNNING and job.worker == worker
 
 
 def finish(session: Session, job: Job, result: dict[str, Any]) -> None:
@@ -117,6 +178,38 @@ def fail(session: Session, job: Job, problem: str) -> None:
     job.finished_at = utcnow()
     job.problem = problem[:2000]
     session.flush()
+
+
+def defer(session: Session, job: Job, problem: str, until: datetime) -> None:
+    """Put back a job that failed for want of disk space: the attempt does not count, and it
+    is not claimed before ``until``. ``problem`` says why (it starts with ``disk-full``)."""
+    job.state = PENDING
+    job.attempts = max(job.attempts - 1, 0)
+    job.finished_at = utcnow()
+    job.not_before = until
+    job.problem = f"{DISK_FULL}: {problem}"[:2000]
+    session.flush()
+
+
+def is_disk_full(error: BaseException) -> bool:
+    """Whether ``error`` (or what caused it) says the disk is full: ``ENOSPC`` or ``EDQUOT``,
+    SQLite's "database or disk is full", PostgreSQL's SQLSTATE 53100 (disk_full)."""
+    seen: set[int] = set()
+    stack: list[BaseException | None] = [error]
+    while stack:
+        current = stack.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, OSError) and current.errno in (errno.ENOSPC, errno.EDQUOT):
+            return True
+        if getattr(current, "sqlstate", None) == "53100" or "disk is full" in str(current):
+            return True
+        orig = getattr(current, "orig", None)  # a DBAPIError's driver error
+        stack.extend([current.__cause__, current.__context__])
+        if isinstance(orig, BaseException):
+            stack.append(orig)
+    return False
 
 
 def pending_counts(session: Session) -> dict[str, int]:

@@ -150,6 +150,8 @@ class Job(Base):
     finished_at: Mapped[datetime | None] = mapped_column(DateTime)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     worker: Mapped[str | None] = mapped_column(String(100))
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime)  # while a worker runs it
+    not_before: Mapped[datetime | None] = mapped_column(DateTime)  # held back until then
     problem: Mapped[str | None] = mapped_column(Text)
     result: Mapped[dict[str, Any]] = mapped_column(default=dict)
 

@@ -2,9 +2,13 @@
 
 Each job runs in its own transaction, committed with its result, so a job that fails rolls
 back alone and is marked failed (tried again up to :data:`~catalog.quality.jobs.MAX_ATTEMPTS`
-times). ``gxdata worker`` runs a :class:`Worker` in the foreground; ``gxdata serve`` starts a
-:class:`BackgroundWorker` thread beside the web server, so an upload or a harvest is
-validated and enriched shortly after it is committed — never in the request that made it.
+times). While a job runs, a :class:`~catalog.leases.Heartbeat` thread renews its lease, so a
+worker that is killed releases its job within the lease; a job that failed because the disk
+was full is deferred instead (:func:`~catalog.quality.jobs.defer`), not counted, and tried
+again after ``disk_full_backoff``. ``gxdata worker`` runs a :class:`Worker` in the
+foreground; ``gxdata serve`` starts a :class:`BackgroundWorker` thread beside the web server,
+so an upload or a harvest is validated and enriched shortly after it is committed — never in
+the request that made it.
 """
 
 from __future__ import annotations
@@ -15,10 +19,13 @@ import socket
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from catalog.db import utcnow
+from catalog.leases import Heartbeat
 from catalog.models import Dataset, Distribution
 from catalog.quality import jobs
 from catalog.quality.enrichment import EnrichContext, enrich_dataset
@@ -85,34 +92,61 @@ class Worker:
         context: EnrichContext,
         kinds: Iterable[str] = jobs.KINDS,
         name: str | None = None,
+        lease: timedelta = jobs.LEASE,
+        disk_full_backoff: timedelta = jobs.DISK_FULL_BACKOFF,
     ):
         self.session_factory = session_factory
         self.context = context
         self.kinds = tuple(kinds)
         self.name = name or f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
+        self.lease = lease
+        self.disk_full_backoff = disk_full_backoff
 
     def run_one(self) -> Outcome | None:
         """Claim and run one job; None when the queue holds none of this worker's kinds."""
         with self.session_factory() as session:
             with session.begin():
-                job = jobs.claim(session, self.name, self.kinds)
+                job = jobs.claim(session, self.name, self.kinds, self.lease)
                 if job is None:
                     return None
                 job_id, kind, target = job.id, job.kind, job.target_id
+            heartbeat = Heartbeat(
+                lambda: self._renew(job_id), self.lease.total_seconds() / 3, f"job-{job_id}"
+            )
+            heartbeat.start()
             try:
-                with session.begin():
-                    result = HANDLERS[kind](session, self.context, target)
-                    job = session.get(Job, job_id)
-                    assert job is not None
-                    jobs.finish(session, job, result)
-                return Outcome(job_id, kind, target, True, result)
-            except Exception as error:  # one bad file never stops the queue
-                log.exception("job %s (%s %s) failed", job_id, kind, target)
-                with session.begin():
-                    job = session.get(Job, job_id)
-                    if job is not None:
-                        jobs.fail(session, job, f"{type(error).__name__}: {error}")
-                return Outcome(job_id, kind, target, False, {"error": str(error)})
+                return self._run(session, job_id, kind, target)
+            finally:
+                heartbeat.stop()
+
+    def _run(self, session: Session, job_id: int, kind: str, target: str) -> Outcome:
+        try:
+            with session.begin():
+                result = HANDLERS[kind](session, self.context, target)
+                job = session.get(Job, job_id, populate_existing=True)
+                if job is None or not jobs.held_by(job, self.name):
+                    raise LeaseLost(f"job {job_id} was released while it ran")
+                jobs.finish(session, job, result)
+            return Outcome(job_id, kind, target, True, result)
+        except LeaseLost as lost:
+            log.warning("%s", lost)
+            return Outcome(job_id, kind, target, False, {"error": str(lost)})
+        except Exception as error:  # one bad file never stops the queue
+            problem = f"{type(error).__name__}: {error}"
+            with session.begin():
+                job = session.get(Job, job_id, populate_existing=True)
+                if job is not None and jobs.held_by(job, self.name):
+                    if jobs.is_disk_full(error):
+                        log.warning("job %s (%s %s): disk full; deferred", job_id, kind, target)
+                        jobs.defer(session, job, problem, utcnow() + self.disk_full_backoff)
+                    else:
+                        log.exception("job %s (%s %s) failed", job_id, kind, target)
+                        jobs.fail(session, job, problem)
+            return Outcome(job_id, kind, target, False, {"error": str(error)})
+
+    def _renew(self, job_id: int) -> bool:
+        with self.session_factory() as session, session.begin():
+            return jobs.renew(session, job_id, self.name)
 
     def run(self, max_jobs: int | None = None) -> list[Outcome]:
         """Run jobs until the queue is empty (or ``max_jobs`` ran)."""
@@ -123,6 +157,10 @@ class Worker:
                 break
             done.append(outcome)
         return done
+
+
+class LeaseLost(Exception):
+    """The job was released (taken for abandoned) while this worker ran it."""
 
 
 class BackgroundWorker(threading.Thread):

@@ -8,7 +8,7 @@ heartbeat while a worker runs it, and ``not_before`` holds back a job that faile
 of disk space until there may be space again.
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 Create Date: 2026-12-01 21:15:00
 """
 from alembic import op

@@ -10,6 +10,7 @@ import json
 import time
 from collections.abc import Iterator
 
+import bombs
 import pytest
 from rdflib import Graph
 from sqlalchemy import select
@@ -27,7 +28,6 @@ from catalog.services.distributions import store_file
 from exports.dcat.documents import DocumentError, parse_document, refuse_remote_contexts
 from harvesters.sheets import SheetError, counted_rows, read_tables
 from portal.quality import enrich_context
-from tests import bombs
 
 JSONLD = "application/ld+json"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 
 from catalog.errors import CatalogError
 from portal.i18n import current_language
+from portal.quality_messages import INPUT_LIMITS
 from vocab import catalog_headers
 
 
@@ -137,14 +138,7 @@ def _reasons() -> dict[str, str]:
             "The record states no open type; it was kept as open on conditions (有条件开放): "
             "listed, its files and links withheld."
         ),
-        "archive-too-large": _("The file unpacks to more than the size limit allows."),
-        "compression-ratio": _(
-            "A part of the file is compressed far more than real data is; it is not read."
-        ),
-        "xml-entities": _("The XML declares entities, which the portal never expands."),
-        "sheet-too-large": _("A sheet or a merged range reaches beyond the row or column limit."),
-        "too-many-rows": _("A sheet has more rows than the limit."),
-        "document-too-deep": _("The document is nested too deeply to be read."),
+        **{code: str(sentence) for code, sentence in INPUT_LIMITS.items()},
         "not-a-data-package": _("The file is not a data package (no list of resources)."),
         "job-already-running": _("A job of this source is still running."),
         "job-not-started": _(

@@ -80,6 +80,18 @@ REDACTED_SENTENCES = {
 REDACTED_OTHER = _(
     "Row %(row)s, column %(field)s: %(kind)s. The file is not public: its contents are not shown."
 )
+# The limits checked before a file is parsed (catalog.input_limits): a harvest, a validation
+# and a preview explain them alike.
+INPUT_LIMITS = {
+    "archive-too-large": _("The file unpacks to more than the size limit allows."),
+    "compression-ratio": _(
+        "A part of the file is compressed far more than real data is; it is not read."
+    ),
+    "xml-entities": _("The XML declares entities, which the portal never expands."),
+    "sheet-too-large": _("A sheet or a merged range reaches beyond the row or column limit."),
+    "too-many-rows": _("A sheet has more rows than the limit."),
+    "document-too-deep": _("The document is nested too deeply to be read."),
+}
 PROBLEMS = {
     "unsupported-format": _("This format is not a table."),
     "file-missing": _("The stored file is missing."),
@@ -91,13 +103,7 @@ PROBLEMS = {
     "tls-error": _("The secure connection failed."),
     "file-too-large": _("The file is larger than the portal accepts."),
     "fetch-failed": _("The file could not be fetched."),
-    "archive-too-large": _("The file unpacks to more than the size limit allows."),
-    "compression-ratio": _(
-        "A part of the file is compressed far more than real data is; it is not read."
-    ),
-    "xml-entities": _("The XML declares entities, which the portal never expands."),
-    "sheet-too-large": _("A sheet or a merged range reaches beyond the row or column limit."),
-    "too-many-rows": _("A sheet has more rows than the limit."),
+    **INPUT_LIMITS,
 }
 CRITERIA = {
     "keywords": _("Keywords"),

@@ -24,7 +24,6 @@ def test_the_demo_is_off_the_network_unless_told(tmp_path, value, serve, demo):
 def _run_demo(app, monkeypatch) -> tuple[str, list[bool]]:
     served: list[bool] = []
     monkeypatch.setattr(commands, "_load_demo", lambda force: None)
-    monkeypatch.setattr(commands, "_ensure_index", lambda: None)
     monkeypatch.setattr(commands, "_serve", lambda a, h, p: served.append(a.config["NETWORK"]))
     result = app.test_cli_runner().invoke(args=["demo"])
     assert result.exit_code == 0, result.output

@@ -135,6 +135,7 @@ def test_the_terms_page_in_chinese_and_english(client):
     zh = client.get("/terms").get_data(as_text=True)
     assert "广西公共数据开放平台数据使用协议" in zh and "来源：广西公共数据开放平台" in zh
     assert "有条件开放" in zh
+    assert 'href="/terms" rel="license"' in client.get("/about").get_data(as_text=True)
     en = client.get("/terms?lang=en").get_data(as_text=True)
     assert "Terms of use of the Guangxi Public Data Platform" in en
     assert "No warranty" in en

@@ -12,8 +12,10 @@ from rdflib import Graph, Namespace, URIRef
 from rdflib.namespace import RDF
 
 from catalog import migrate
+from catalog.changes import log_head
 from catalog.licensing import effective_licence, licence_sources
 from catalog.models import Department
+from catalog.queries import get_public_dataset
 from exports.schema_org import dataset_jsonld
 from tests.factories import full_dataset
 from vocab import licences
@@ -114,8 +116,6 @@ def test_rest_api_schema_org_and_datapackage_name_the_terms(client, session, unl
             "path": f"{BASE}/terms",
         }
     ]
-    from catalog.queries import get_public_dataset
-
     node = dataset_jsonld(get_public_dataset(session, dataset_id), BASE)
     assert node["license"] == f"{BASE}/terms"
 
@@ -153,12 +153,15 @@ def test_the_licence_uri_dereferences_to_rdf(client, path, accept):
 
 def test_cli_sets_and_clears_a_department_s_licence(runner, services, unlicensed):
     dataset_id, _, department = unlicensed
+    with services.session_factory() as session:
+        head = log_head(session)
     done = runner.invoke(args=["department", "set-licence", department, "cc-by"])
     assert done.exit_code == 0 and "CC-BY-4.0" in done.output
     with services.session_factory() as session:
         found = session.scalar(sa.select(Department).where(Department.slug == department))
         assert found.default_licence == "CC-BY-4.0"
         assert licence_sources(session)["department"] == 1
+        assert log_head(session) > head  # the search index and SPARQL store follow
     unknown = runner.invoke(args=["department", "set-licence", department, "WTFPL"])
     assert unknown.exit_code == 1 and "unknown licence" in unknown.output
     missing = runner.invoke(args=["department", "set-licence", "no-such", "CC0-1.0"])

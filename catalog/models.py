@@ -60,6 +60,8 @@ class Department(Base):
     email: Mapped[str | None] = mapped_column(String(200))
     address: Mapped[str | None] = mapped_column(String(300))
     homepage: Mapped[str | None] = mapped_column(String(500))
+    # the licence of its datasets that name none (a licences notation); None: the platform's
+    default_licence: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     parent: Mapped[Department | None] = relationship(remote_side=[id], back_populates="children")

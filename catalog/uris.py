@@ -16,6 +16,7 @@ dataset page, which answers with RDF when asked (content negotiation).
 | a data service | ``{base}/api/v1``, ``{base}/sparql``, ``{base}/api/3`` |
 | a vocabulary concept | ``{base}/vocab/{path}`` (``vocab.skos.vocab_uri``) |
 | the portal's ontology | ``{base}/ns#`` (``vocab.namespaces.gx_namespace``) |
+| the platform's terms of use (a ``dct:LicenseDocument``) | ``{base}/terms`` |
 
 Structured values without a page of their own (contact point, period of time, checksum,
 quality measurement) are blank nodes, not URIs: minting ``…/dataset/<id>#contact`` for each of
@@ -114,6 +115,11 @@ def operator_uri(base_url: str) -> str:
 def ontology_uri(base_url: str) -> str:
     """The portal's own vocabulary; its terms are ``{base}/ns#<name>``."""
     return f"{_base(base_url)}/ns"
+
+
+def terms_uri(base_url: str) -> str:
+    """The platform's terms of use (平台数据使用协议): its page and its licence document."""
+    return f"{_base(base_url)}/terms"
 
 
 def catalog_page_url(base_url: str, suffix: str, query: str = "") -> str:

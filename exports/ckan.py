@@ -26,6 +26,7 @@ from operator import attrgetter
 from typing import Any
 
 from catalog.access import can_fetch_files, public_distribution
+from catalog.licensing import Licence, effective_licence
 from catalog.models import Dataset, Department, Distribution
 from vocab import (
     categories,
@@ -258,6 +259,16 @@ def resource_dict(distribution: Distribution, dataset: Dataset, ctx: CkanContext
     }
 
 
+def licence_fields(licence: Licence, ctx: CkanContext) -> dict[str, str]:
+    """CKAN's ``license_id``/``license_title``/``license_url`` of an effective licence (the ids
+    are the notations of ``vocab/licences``, which ``license_list`` lists)."""
+    return {
+        "license_id": licence.notation,
+        "license_title": licence.title(ctx.lang),
+        "license_url": licence.page_url(ctx.base_url) or "",
+    }
+
+
 def package_dict(dataset: Dataset, ctx: CkanContext) -> dict[str, Any]:
     """A public dataset as CKAN's package_show result."""
     department = dataset.department
@@ -279,8 +290,7 @@ def package_dict(dataset: Dataset, ctx: CkanContext) -> dict[str, Any]:
         "author_email": dataset.contact_email,
         "maintainer": dataset.contact_name,
         "maintainer_email": dataset.contact_email,
-        "license_id": dataset.licence or "notspecified",
-        "license_title": dataset.licence or NO_LICENCE.get(ctx.lang, NO_LICENCE["zh"]),
+        **licence_fields(effective_licence(dataset), ctx),
         "isopen": can_fetch_files(dataset),
         "metadata_created": _iso(dataset.created_at),
         "metadata_modified": _iso(dataset.metadata_modified),

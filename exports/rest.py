@@ -14,6 +14,7 @@ from typing import Any
 
 from catalog import uris
 from catalog.access import can_fetch_files
+from catalog.licensing import Licence, effective_licence
 from catalog.models import Dataset, Department, Distribution
 from exports.dcat.write import distribution_values
 from vocab import (
@@ -21,7 +22,6 @@ from vocab import (
     delivery_channels,
     divisions,
     frequencies,
-    licences,
     open_types,
     sensitivity,
     share_types,
@@ -40,6 +40,17 @@ def coded(
         return None
     concept = scheme().by_notation(code) or scheme().lookup(code)
     return {"code": code, "label": concept.label(lang) if concept else code}
+
+
+def licence_dict(licence: Licence, base: str, lang: str) -> dict[str, Any]:
+    """The effective licence: code, label, its page, and where it comes from (``dataset``,
+    ``department`` or ``platform``: the platform's terms of use)."""
+    return {
+        "code": licence.notation,
+        "label": licence.title(lang),
+        "url": licence.page_url(base),
+        "source": licence.source,
+    }
 
 
 def department_ref(department: Department | None, base: str) -> dict[str, Any] | None:
@@ -85,7 +96,7 @@ def dataset_detail(dataset: Dataset, base: str, lang: str) -> dict[str, Any]:
             "identifier": dataset.identifier,
             "version": dataset.version,
             "landing_page": dataset.landing_page,
-            "licence": coded(licences.scheme, dataset.licence, lang),
+            "licence": licence_dict(effective_licence(dataset), base, lang),
             "spatial": coded(divisions.scheme, dataset.spatial, lang),
             "temporal": {"start": _iso(dataset.temporal_start), "end": _iso(dataset.temporal_end)},
             "access_conditions": dataset.access_conditions,

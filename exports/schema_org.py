@@ -6,9 +6,10 @@ from typing import Any
 
 from catalog import uris
 from catalog.access import can_fetch_files
+from catalog.licensing import effective_licence
 from catalog.models import Dataset
 from exports.dcat.write import distribution_values
-from vocab import divisions, licences
+from vocab import divisions
 
 CATALOG_NAME = "广西公共数据开放平台"
 
@@ -37,7 +38,7 @@ def dataset_jsonld(dataset: Dataset, base_url: str) -> dict[str, Any]:
         node["keywords"] = list(dataset.keywords)
     if dataset.version:
         node["version"] = dataset.version
-    licence = _licence(dataset.licence)
+    licence = effective_licence(dataset).page_url(base)
     if licence:
         node["license"] = licence
     if dataset.department is not None:
@@ -75,13 +76,3 @@ def _download(dataset: Dataset, distribution: Any, base: str) -> dict[str, Any]:
     if distribution.byte_size is not None:
         item["contentSize"] = f"{distribution.byte_size} B"
     return item
-
-
-def _licence(value: str | None) -> str | None:
-    if not value:
-        return None
-    concept = licences.licence(value)
-    if concept is not None:
-        pages = [uri for uri in concept.close_match if uri.startswith("https://")]
-        return pages[0] if pages else concept.exact_match[0]
-    return value if uris.is_valid_iri(value) else None

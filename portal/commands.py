@@ -14,6 +14,8 @@ from catalog import migrate
 from catalog.changes import log_bounds, positions, prune_log
 from catalog.demo.loader import demo_loaded, load_demo
 from catalog.drift import Drift, index_drift, repair
+from catalog.errors import CatalogError
+from catalog.licensing import set_department_licence
 from catalog.search.base import SearchQuery
 from catalog.watch import CatchUp, Following, StoreBusy
 from exports.dcat.dump import catalog_document
@@ -22,6 +24,7 @@ from exports.sparql import sparql_drift
 from portal import quality
 from portal.db import services
 from portal.harvest_commands import harvest_group
+from vocab.licences import PLATFORM_TERMS
 
 NETWORK_OFF = (
     "演示不访问外部网络：不下载远程文件，不检查链接（设置 GXDATA_NETWORK=1 可开启）。\n"
@@ -37,6 +40,7 @@ db_group = AppGroup("db", help="Database schema (alembic migrations).")
 index_group = AppGroup("index", help="The search index.")
 export_group = AppGroup("export", help="Export the catalog.")
 sparql_group = AppGroup("sparql", help="The SPARQL endpoint's store.")
+department_group = AppGroup("department", help="Departments (publishers).")
 SERVER_THREADS = 8
 PAGE_THREADS = 3  # threads SPARQL queries can never take
 
@@ -93,6 +97,23 @@ def _rebuild(follower: Following) -> CatchUp:
         return follower.watcher.rebuild(follower)  # type: ignore[arg-type]
     except StoreBusy as busy:
         raise click.ClickException(f"{follower.name} is held by another process: {busy}") from busy
+
+
+@department_group.command("set-licence")
+@click.argument("slug")
+@click.argument("licence", required=False)
+@click.option("--clear", is_flag=True, help="Remove the default: the platform's terms apply.")
+def department_set_licence(slug: str, licence: str | None, clear: bool) -> None:
+    """Set the licence of a department's datasets that name none (e.g. CC-BY-4.0)."""
+    if bool(licence) == clear:
+        raise click.UsageError("give a LICENCE or --clear (not both)")
+    try:
+        with services().session_factory() as session, session.begin():
+            department = set_department_licence(session, slug, None if clear else licence)
+            chosen = department.default_licence
+    except CatalogError as error:
+        raise click.ClickException(error.message) from error
+    click.echo(f"{slug}: {chosen or 'platform terms of use (' + PLATFORM_TERMS + ')'}")
 
 
 @click.command("check")
@@ -218,7 +239,8 @@ def server_threads(app: Flask) -> int:
 
 
 def register(cli: click.Group) -> None:
-    commands = (db_group, index_group, export_group, sparql_group, load_demo_command)
+    commands = (db_group, index_group, export_group, sparql_group, load_demo_command,
+                department_group)  # fmt: skip
     for command in (*commands, demo_command, serve_command, check_command):
         cli.add_command(command)
     cli.add_command(harvest_group)

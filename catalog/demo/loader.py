@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from catalog.demo import guangxi, packages, samples
+from catalog.licensing import licence_sources
 from catalog.models import Dataset, Department
 from catalog.services.datasets import create_dataset, publish_dataset
 from catalog.services.departments import get_or_create_department
@@ -43,6 +44,7 @@ class LoadReport:
     uncategorised_topics: dict[str, int] = field(default_factory=dict)
     packages: int = 0
     samples: int = 0
+    licence_sources: dict[str, int] = field(default_factory=dict)  # catalog.licensing
 
     def lines(self) -> list[str]:
         return [
@@ -58,6 +60,9 @@ class LoadReport:
             f"sample conditional datasets: {self.samples}",
             "topics without a category:   "
             + ", ".join(f"{k} ({v})" for k, v in sorted(self.uncategorised_topics.items())),
+            "licences (public datasets):  "
+            + ", ".join(f"{k} {v}" for k, v in self.licence_sources.items())
+            + " (platform: only the platform's terms of use, /terms)",
         ]
 
 
@@ -74,6 +79,7 @@ def load_demo(session: Session, store: FileStore, max_bytes: int) -> LoadReport:
     report.packages += packages.load_catalog_table(session, store, max_bytes)
     report.samples = samples.load_samples(session, store, max_bytes)
     report.departments = session.scalar(select(func.count(Department.id))) or 0
+    report.licence_sources = licence_sources(session)
     return report
 
 

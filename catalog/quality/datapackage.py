@@ -16,13 +16,14 @@ from typing import Any
 
 from catalog import uris
 from catalog.access import public_distribution
+from catalog.licensing import Licence, effective_licence
 from catalog.models import Dataset, Distribution
 from catalog.quality.enrichment.derivatives import distribution_download_url
 from catalog.quality.facts import DatasetFacts, DistributionFacts
 from catalog.quality.validate import package_descriptor
 from catalog.quality.validation import is_tabular
 from catalog.slugs import slugify
-from vocab import formats, licences
+from vocab import formats
 
 PROFILE = "data-package"
 _NAME = re.compile(r"[^a-z0-9._-]+")
@@ -49,8 +50,7 @@ def datapackage(facts: DatasetFacts, base_url: str) -> dict[str, Any]:
         descriptor["version"] = dataset.version
     if dataset.issued:
         descriptor["created"] = dataset.issued.isoformat(timespec="seconds") + "Z"
-    if dataset.licence:
-        descriptor["licenses"] = [_licence(dataset.licence)]
+    descriptor["licenses"] = [_licence(effective_licence(dataset), base_url)]
     if dataset.department is not None:
         descriptor["contributors"] = [{"title": dataset.department.name, "role": "publisher"}]
     resources: list[dict[str, Any]] = []
@@ -68,11 +68,16 @@ def datapackage(facts: DatasetFacts, base_url: str) -> dict[str, Any]:
     return descriptor
 
 
-def _licence(value: str) -> dict[str, str]:
-    known = licences.licence(value)
+def _licence(licence: Licence, base_url: str) -> dict[str, str]:
+    """The effective licence (catalog.licensing) as a data package ``licenses`` entry."""
+    known = licence.concept
     if known is None:
-        return {"title": value, "name": package_name(value, "licence")}
-    return {"name": known.notation, "title": known.label("en"), "path": known.exact_match[0]}
+        return {"title": licence.value, "name": package_name(licence.value, "licence")}
+    entry = {"name": known.notation, "title": known.label("en")}
+    path = licence.page_url(base_url)
+    if path:
+        entry["path"] = path
+    return entry
 
 
 def _resource(dataset: Dataset, item: DistributionFacts, base_url: str) -> dict[str, Any] | None:

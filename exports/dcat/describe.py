@@ -23,7 +23,7 @@ from exports.dcat.context import DCT_, FOAF_, SKOS_, PublishContext
 from exports.rdf.terms import IRI, A, BNode, Chunk, Lit, Node, text
 from vocab import divisions, eu_authority
 from vocab.formats import FileFormat
-from vocab.namespaces import EU_FILE_TYPE, SKOS, VOCAB_SENTINEL_BASE
+from vocab.namespaces import EU_FILE_TYPE, RDFS, SKOS, VOCAB_SENTINEL_BASE
 from vocab.skos import Concept, ConceptScheme, parse_file
 
 SENTINEL_ROOT = VOCAB_SENTINEL_BASE.removesuffix("vocab/")
@@ -36,6 +36,10 @@ SKOS_SCHEME = SKOS_.ConceptScheme
 PREF_LABEL = SKOS_.prefLabel
 IN_SCHEME = SKOS_.inScheme
 DCT_TITLE = DCT_.title
+RDFS_LABEL = IRI(str(RDFS.label))
+# ADMS licence type of a licence that asks attribution (DCAT-AP's dct:type of a licence).
+ATTRIBUTION_LICENCE = "http://purl.org/adms/licencetype/Attribution"
+LICENCE_TYPES = "http://purl.org/adms/licencetype/1.0"
 
 
 def rebase(iri: str, base_url: str) -> str:
@@ -167,6 +171,21 @@ def plan_triples(ctx: PublishContext) -> Chunk:
     subject = URIRef(SENTINEL_ROOT + "ns#" + PLAN)
     s = plan_iri(ctx.base_url)
     return [(s, IRI(p), from_rdflib(o, ctx.base_url)) for p, o in graph.predicate_objects(subject)]
+
+
+def licence_document_triples(iri: str, concept: Concept) -> Chunk:
+    """The platform's terms of use as a ``dct:LicenseDocument`` (titles, labels, definition)."""
+    s = IRI(iri)
+    out: Chunk = [(s, A, DCT_.LicenseDocument)]
+    for lang, value in sorted(concept.labels.items()):
+        out += [(s, DCT_TITLE, text(value, lang)), (s, RDFS_LABEL, text(value, lang))]
+    out += [(s, DCT_.description, text(v, lang)) for lang, v in sorted(concept.definition.items())]
+    out.append((s, DCT_.identifier, Lit(concept.notation)))
+    out.append((s, DCT_.type, IRI(ATTRIBUTION_LICENCE)))
+    out.append((IRI(ATTRIBUTION_LICENCE), A, SKOS_CONCEPT))
+    out.append((IRI(ATTRIBUTION_LICENCE), PREF_LABEL, text("Attribution", "en")))
+    out.append((IRI(ATTRIBUTION_LICENCE), IN_SCHEME, IRI(LICENCE_TYPES)))
+    return out
 
 
 def document_triples(iri: str, *types: IRI) -> Chunk:

@@ -22,6 +22,7 @@ from rdflib import Graph
 
 from catalog import uris
 from catalog.access import public_distribution
+from catalog.licensing import Licence, distribution_licence, effective_licence
 from catalog.models import Dataset, Distribution
 from catalog.tabular import table_schema
 from exports.dcat import describe
@@ -62,7 +63,7 @@ from exports.rdf.terms import (
     typed,
     xsd_date,
 )
-from vocab import categories, eu_authority, formats
+from vocab import categories, eu_authority, formats, licences
 from vocab.namespaces import (
     DCT,
     EU_ACCESS_RIGHT,
@@ -102,6 +103,10 @@ def dataset_chunk(dataset: Dataset, ctx: PublishContext) -> Chunk:
     s = IRI(uris.dataset_uri(ctx.base_url, dataset.id))
     out: Chunk = [(s, A, DATASET)]
     for row, predicate in rows_for(ctx.base_url):
+        if row.attribute == "licence":  # the effective one (catalog.licensing)
+            nodes = licence_values(row, predicate, effective_licence(dataset), ctx, out)
+            out.extend((s, predicate, node) for node in nodes)
+            continue
         value = getattr(dataset, row.attribute, None)
         if not value and row.attribute in MANDATORY_STAND_INS:
             value = getattr(dataset, MANDATORY_STAND_INS[row.attribute])
@@ -158,6 +163,20 @@ def field_values(
         yield from _mapped_value(row, predicate, str(value), ctx, out)
     else:  # a kind added to the table without a writer is a bug, not a data problem
         raise ValueError(f"no writer for kind {kind!r} ({row.attribute})")
+
+
+def licence_values(
+    row: Field, predicate: IRI, licence: Licence, ctx: PublishContext, out: Chunk
+) -> Iterator[Node]:
+    """``dct:license``: the platform's terms are the portal's own ``dct:LicenseDocument``
+    (``/terms``); any other licence goes through its table row (the EU licence table)."""
+    concept = licence.concept
+    if concept is None or not licences.portal_page(concept):
+        yield from field_values(row, predicate, licence.value, ctx, out)
+        return
+    iri = uris.terms_uri(ctx.base_url)
+    ctx.describe(iri, out, lambda: describe.licence_document_triples(iri, concept))
+    yield IRI(iri)
 
 
 def _concept_value(
@@ -339,7 +358,8 @@ def distribution_values(dataset: Dataset, distribution: Distribution, base_url: 
     of a dataset that is not unconditionally open has no downloadURL and, for accessURL
     (mandatory), the dataset's page on the portal, where its conditions are. Otherwise
     accessURL is the source's or the file's page; a stored file the public may fetch has the
-    portal's download address; the licence is the dataset's.
+    portal's download address; the licence is the file's own, else the dataset's effective one
+    (a :class:`catalog.licensing.Licence`).
     """
     values = {
         row.attribute: getattr(distribution, row.attribute, None) for row in DISTRIBUTION_FIELDS
@@ -355,7 +375,7 @@ def distribution_values(dataset: Dataset, distribution: Distribution, base_url: 
         values["download_url"] = uris.download_url(
             base_url, dataset.id, distribution.id, distribution.file_name or distribution.title
         )
-    values["licence"] = values.get("licence") or dataset.licence
+    values["licence"] = distribution_licence(dataset, distribution)
     if table_schema(dataset, distribution) is not None:
         values["conforms_to"] = uris.table_schema_url(base_url, dataset.id, distribution.id)
     return values
@@ -367,6 +387,10 @@ def _distribution(
     out.append((d, A, DISTRIBUTION))
     values = distribution_values(dataset, distribution, ctx.base_url)
     for row, predicate in rows_for(ctx.base_url, distribution=True):
+        if row.attribute == "licence":
+            nodes = licence_values(row, predicate, values["licence"], ctx, out)
+            out.extend((d, predicate, node) for node in nodes)
+            continue
         for value in field_values(row, predicate, values.get(row.attribute), ctx, out):
             out.append((d, predicate, value))
             if predicate == DCT_.conformsTo and isinstance(value, IRI):

@@ -28,6 +28,15 @@ def _obj(properties: dict[str, Any], required: list[str] | None = None) -> dict[
 
 SCHEMAS: dict[str, Any] = {
     "Coded": _obj({"code": STR, "label": STR}),
+    # The effective licence (catalog.licensing): source is dataset, department or platform.
+    "Licence": _obj(
+        {
+            "code": STR,
+            "label": STR,
+            "url": NSTR,
+            "source": {"enum": ["dataset", "department", "platform"]},
+        }
+    ),
     "DepartmentRef": _obj({"slug": STR, "name": STR, "uri": STR}),
     "DatasetSummary": _obj(
         {
@@ -130,7 +139,7 @@ SCHEMAS["Dataset"] = {
                 "identifier": NSTR,
                 "version": NSTR,
                 "landing_page": NSTR,
-                "licence": CODED,
+                "licence": {"$ref": "#/components/schemas/Licence"},
                 "spatial": CODED,
                 "temporal": _obj({"start": NSTR, "end": NSTR}),
                 "access_conditions": NSTR,

@@ -11,6 +11,7 @@ from catalog.access import public_distribution
 from catalog.browse import build_query, search_catalog
 from catalog.harvest.conflicts import open_conflicts
 from catalog.harvest.provenance import provenance
+from catalog.licensing import effective_licence
 from catalog.preview import PREVIEWABLE, preview_table
 from catalog.search.base import FACET_FIELDS, MAX_QUERY_CHARS
 from exports import schema_org
@@ -81,6 +82,7 @@ def dataset(id_or_slug: str) -> Response:
         schema_org=schema_org.dataset_jsonld(found, current_app.config["BASE_URL"]),
         harvested_from=provenance(get_session(), found.id),  # "provenance" names a global
         conflicts=open_conflicts(get_session(), found.id),
+        licence=effective_licence(found),
     )
     return linked_data.dataset_alternates(Response(page), found)
 

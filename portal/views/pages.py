@@ -1,11 +1,16 @@
-"""Home and about pages."""
+"""Home, about and the terms of use (平台数据使用协议: also a licence document in RDF)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, Response, current_app, render_template
 
-from catalog import queries
+from catalog import queries, uris
+from exports.dcat.describe import licence_document_triples
+from exports.formats import BY_SUFFIX
 from portal.db import get_session
+from portal.negotiation import negotiate
+from portal.views.linked_data import SUFFIXES, rdf_response, with_alternates
+from vocab import licences
 
 bp = Blueprint("pages", __name__)
 
@@ -25,3 +30,22 @@ def home() -> str:
 @bp.get("/about")
 def about() -> str:
     return render_template("about.html")
+
+
+@bp.get("/terms")
+def terms() -> Response:
+    """The platform's terms of use: the page, or its ``dct:LicenseDocument`` in RDF."""
+    iri = uris.terms_uri(current_app.config["BASE_URL"])
+    fmt = negotiate()
+    if fmt is not None:
+        return terms_rdf(fmt.suffix)
+    page = render_template("terms.html", iri=iri, notation=licences.PLATFORM_TERMS)
+    return with_alternates(Response(page), lambda s: f"{iri}.{s}")
+
+
+@bp.get(f"/terms.<{SUFFIXES}:suffix>")
+def terms_rdf(suffix: str) -> Response:
+    iri = uris.terms_uri(current_app.config["BASE_URL"])
+    concept = licences.scheme().require(licences.PLATFORM_TERMS)
+    chunk = licence_document_triples(iri, concept)
+    return rdf_response(BY_SUFFIX[suffix], [chunk], f"{iri}.{suffix}")

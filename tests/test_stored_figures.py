@@ -64,3 +64,13 @@ def test_first_request_without_stored_figures_computes_once(app, client, session
     assert client.get("/stats/openness.csv").status_code == 200
     assert len(calls) == 1
     assert refresher.path.exists()
+
+
+def test_echarts_is_the_common_build_and_only_on_the_stats_page(client):
+    from pathlib import Path
+
+    vendor = Path(__file__).parents[1] / "portal" / "static" / "vendor" / "echarts"
+    assert [p.name for p in vendor.glob("*.js")] == ["echarts.common.min.js"]
+    assert (vendor / "echarts.common.min.js").stat().st_size < 750_000  # the full build: 1.1 MB
+    for page in ("/", "/dataset", "/organization", "/about"):
+        assert "echarts" not in client.get(page).get_data(as_text=True), page

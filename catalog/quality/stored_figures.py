@@ -4,8 +4,8 @@ Computing the figures reads every public dataset's facts (seconds on the demo ca
 page computes them: ``/stats/openness`` reads the stored file, and a :class:`FiguresRefresher`
 (called by the background thread :class:`FiguresThread`, by ``gxdata worker`` after each round
 and at start) computes them again when what they are computed from has changed: the change
-log (a dataset added, edited, withdrawn), the jobs finished (validation reports, link checks,
-enrichment) and the quarterly snapshots. It waits until that state has been still for
+log (a dataset added, edited, withdrawn), the jobs finished, the validation reports and link
+checks written, and the quarterly snapshots. It waits until that state has been still for
 ``debounce`` seconds, so a harvest of a thousand datasets is followed by one computation, not a
 thousand. The file is written atomically (a temporary file renamed over it), so a reader sees
 the old figures or the new ones, never half of either. No table is needed, hence no migration.
@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from catalog.changes import log_head
 from catalog.quality.figures import GroupFigures, OpennessFigures, QuarterFigures
-from catalog.quality.models import Job, QualitySnapshot
+from catalog.quality.models import Job, LinkCheck, QualitySnapshot, ValidationReport
 from catalog.quality.ratios import Ratios
 
 log = logging.getLogger(__name__)
@@ -47,10 +47,18 @@ class StoredFigures:
 
 
 def source_state(session: Session) -> str:
-    """What the figures depend on, as one comparable string."""
-    finished = session.scalar(select(func.max(Job.finished_at)))
-    snapshots = session.scalar(select(func.count(QualitySnapshot.id))) or 0
-    return f"{log_head(session)}|{finished.isoformat() if finished else ''}|{snapshots}"
+    """What the figures depend on, as one comparable string: the change log's head, the last
+    job finished, report written and link checked (``gxdata validate`` and ``check-links``
+    write them without a job), and the number of snapshots."""
+    latest = session.execute(
+        select(
+            select(func.max(Job.finished_at)).scalar_subquery(),
+            select(func.max(ValidationReport.id)).scalar_subquery(),
+            select(func.max(LinkCheck.checked_at)).scalar_subquery(),
+            select(func.count(QualitySnapshot.id)).scalar_subquery(),
+        )
+    ).one()
+    return "|".join([str(log_head(session)), *(str(value or "") for value in latest)])
 
 
 def to_json(stored: StoredFigures) -> str:

@@ -19,8 +19,15 @@ from catalog.models import Dataset
 from catalog.queries import public_datasets
 from catalog.search.base import SearchDocument, SearchEngine
 from catalog.watch import Following
+from vocab import topics
 
 log = logging.getLogger(__name__)
+
+
+def topic_notation(name: str | None) -> str | None:
+    """The topic (主题) a dataset names, as its notation in ``vocab.topics``; None if unknown."""
+    concept = topics.topic(name) if name else None
+    return concept.notation if concept is not None else None
 
 
 def to_document(dataset: Dataset) -> SearchDocument:
@@ -39,6 +46,7 @@ def to_document(dataset: Dataset) -> SearchDocument:
         formats=formats,
         open_type=dataset.open_type,
         frequency=dataset.update_frequency,
+        topic=topic_notation(dataset.topic),
         distribution_titles=tuple(d.title for d in dataset.distributions),
         modified=dataset.modified or dataset.issued,
         downloads=dataset.download_count,

@@ -23,7 +23,7 @@ from portal import (
 from portal import config as config_module
 from portal.api import v1 as rest_api
 from portal.api.ckan import bp as ckan_api
-from portal.views import admin, catalog_pages, downloads, linked_data, pages, sparql
+from portal.views import admin, catalog_pages, downloads, feeds, linked_data, pages, sparql
 from portal.views import quality as quality_views
 
 
@@ -52,6 +52,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         downloads.bp,
         quality_views.bp,
         admin.bp,
+        feeds.bp,
     ):
         app.register_blueprint(blueprint)
     app.register_blueprint(ckan_api)

@@ -21,6 +21,7 @@
 | ``GXDATA_FETCH_TIMEOUT`` | ``60`` seconds for one remote file |
 | ``GXDATA_LINK_TIMEOUT`` | ``10`` seconds for one link check |
 | ``GXDATA_WORKER_THREADS`` | ``1`` background worker beside ``gxdata serve``; ``0`` none |
+| ``GXDATA_FIGURES_DEBOUNCE`` | ``30`` s of a still catalog before the figures are redone |
 | ``GXDATA_ADMIN_TOKEN`` | unset: the administration pages are disabled |
 | ``GXDATA_HARVEST_TIMEOUT`` | ``30`` seconds per request to a source |
 | ``GXDATA_HARVEST_MAX_MB`` | ``50`` per response of a source |
@@ -84,6 +85,7 @@ def load_config(instance: str, environ: Mapping[str, str] | None = None) -> dict
         "FETCH_TIMEOUT": float(environ.get("GXDATA_FETCH_TIMEOUT") or 60),
         "LINK_TIMEOUT": float(environ.get("GXDATA_LINK_TIMEOUT") or 10),
         "WORKER_THREADS": int(environ.get("GXDATA_WORKER_THREADS") or 1),
+        "FIGURES_DEBOUNCE": float(environ.get("GXDATA_FIGURES_DEBOUNCE") or 30),
         "BABEL_DEFAULT_LOCALE": "zh",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
         "LANGUAGES": ("zh", "en"),

@@ -9,9 +9,8 @@ run nothing behind its back.
 
 from __future__ import annotations
 
-import threading
-import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from flask import Flask, current_app
 
@@ -22,26 +21,39 @@ from catalog.quality.facts import public_facts
 from catalog.quality.figures import OpennessFigures, openness_figures
 from catalog.quality.jobs import JobTrigger
 from catalog.quality.remote import Limits
+from catalog.quality.stored_figures import (
+    FILE_NAME,
+    FiguresRefresher,
+    FiguresThread,
+    StoredFigures,
+    load,
+)
 from catalog.quality.worker import BackgroundWorker, Worker
 from exports.dcat.quality import Measurement, QualityProvider
 from portal import quality_messages as messages
 from portal.db import get_session, services
 from vocab.namespaces import gx_namespace
 
-FIGURES_TTL = 60.0  # seconds a computed set of figures is served before it is computed again
-
 
 @dataclass
 class QualityServices:
     trigger: JobTrigger
-    figures: OpennessFigures | None = None
-    figures_at: float = 0.0
-    lock: threading.Lock = field(default_factory=threading.Lock)
+    refresher: FiguresRefresher
     workers: list[BackgroundWorker] = field(default_factory=list)
+    figures_thread: FiguresThread | None = None
 
 
 def init_app(app: Flask) -> QualityServices:
-    quality = QualityServices(trigger=JobTrigger(app.extensions["gxdata"].session_factory))
+    factory, files = app.extensions["gxdata"].session_factory, app.extensions["gxdata"].files
+
+    def compute() -> OpennessFigures:
+        with factory() as session:
+            return openness_figures(session, public_facts(session, files))
+
+    refresher = FiguresRefresher(
+        factory, Path(app.instance_path) / FILE_NAME, compute, app.config["FIGURES_DEBOUNCE"]
+    )
+    quality = QualityServices(trigger=JobTrigger(factory), refresher=refresher)
     app.extensions["gxdata_quality"] = quality
     app.extensions[DQV_PROVIDER] = dqv_provider(app)
     app.jinja_env.globals.update(
@@ -130,19 +142,24 @@ def compute_figures() -> OpennessFigures:
         return openness_figures(session, public_facts(session, services().files))
 
 
-def current_figures(fresh: bool = False) -> OpennessFigures:
-    """The catalog's figures, computed at most once a minute (the page reads stored results)."""
-    quality: QualityServices = current_app.extensions["gxdata_quality"]
-    with quality.lock:
-        if fresh or quality.figures is None or time.monotonic() - quality.figures_at > FIGURES_TTL:
-            quality.figures = compute_figures()
-            quality.figures_at = time.monotonic()
-        return quality.figures
+def current_figures() -> StoredFigures:
+    """The stored figures, which the background thread keeps current; no page computes them,
+    except once, under the refresher's lock, when none have been stored yet."""
+    refresher: FiguresRefresher = current_app.extensions["gxdata_quality"].refresher
+    stored = load(refresher.path)
+    if stored is None:
+        refresher.refresh()
+        stored = load(refresher.path)
+    assert stored is not None
+    return stored
 
 
 def start_background_workers(app: Flask) -> list[BackgroundWorker]:
-    """Start ``WORKER_THREADS`` worker threads for this server process."""
+    """Start ``WORKER_THREADS`` worker threads for this server process, and the thread that
+    keeps the openness figures current (computing them at once if none are stored)."""
     quality: QualityServices = app.extensions["gxdata_quality"]
+    quality.figures_thread = FiguresThread(quality.refresher)
+    quality.figures_thread.start()
     for _ in range(app.config["WORKER_THREADS"]):
         worker = Worker(app.extensions["gxdata"].session_factory, enrich_context(app))
         thread = BackgroundWorker(worker)
@@ -156,3 +173,6 @@ def stop_background_workers(app: Flask) -> None:
     for thread in quality.workers:
         thread.stop()
     quality.workers.clear()
+    if quality.figures_thread is not None:
+        quality.figures_thread.stop()
+        quality.figures_thread = None

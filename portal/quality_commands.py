@@ -16,6 +16,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import click
+from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
@@ -281,6 +282,8 @@ def worker_command(once: bool, kinds: tuple[str, ...], poll: float, no_network: 
             for kind, count in sorted(Counter(o.kind for o in outcomes).items()):
                 failed = sum(1 for o in outcomes if o.kind == kind and not o.ok)
                 click.echo(f"{kind}: {count} run, {failed} failed")
+            if current_app.extensions["gxdata_quality"].refresher.refresh(force=once and total > 0):
+                click.echo("openness figures recomputed")
             if once:
                 break
             time.sleep(poll)

@@ -9,6 +9,7 @@ from flask import Flask, request, url_for
 from flask_babel import format_datetime
 
 from catalog.access import public_distribution
+from catalog.directory import page_numbers
 from portal.i18n import current_language
 from vocab import (
     categories,
@@ -31,6 +32,7 @@ SCHEMES: dict[str, Callable[[], ConceptScheme]] = {
     "frequency": frequencies.scheme,
     "delivery_channel": delivery_channels.scheme,
     "division": divisions.scheme,
+    "topic": topics.scheme,
 }
 
 
@@ -95,6 +97,7 @@ def init_app(app: Flask) -> None:
     topics.scheme()
     app.jinja_env.globals.update(
         vocab_label=vocab_label,
+        page_numbers=page_numbers,
         url_with=url_with,
         public_file=public_distribution,
         all_categories=lambda: list(categories.scheme()),

@@ -93,3 +93,23 @@ def test_load_demo_is_idempotent_and_keeps_real_values(session, services, app):
         select(func.count(Distribution.id)).where(Distribution.stored_file.is_not(None))
     )
     assert stored >= 8
+
+
+def test_world_datasets_claim_no_guangxi_place_and_are_issued_by_their_source(demo_app):
+    """The reprinted world packages cover the world, not 广西壮族自治区, and were issued on the
+    source's own date (never the load time, never after 最近更新)."""
+    from datetime import datetime
+
+    from catalog.demo.packages import PACKAGES
+
+    titles = [spec.title for spec in PACKAGES]
+    with demo_app.extensions["gxdata"].session_factory() as session:
+        world = session.scalars(select(Dataset).where(Dataset.title.in_(titles))).all()
+        assert len(world) == len(titles)
+        for dataset in world:
+            assert dataset.spatial is None, dataset.title
+            assert dataset.issued is not None and dataset.modified is not None
+            assert dataset.issued <= dataset.modified, dataset.title
+            assert dataset.issued < datetime(2026, 6, 1), dataset.title  # not the load time
+        later = session.scalars(select(Dataset).where(Dataset.issued > Dataset.modified)).all()
+        assert [d.title for d in later] == []

@@ -76,3 +76,25 @@ def test_unknown_resource_is_404(demo_app, demo_client):
     url, *_ = _distribution(demo_app, "世界各国和地区人口数", "CSV")
     broken = url.split("/resource/")[0] + "/resource/nope/download/x.csv"
     assert demo_client.get(broken).status_code == 404
+
+
+def test_redirected_download_counts_get_not_head_or_resumed_range(app, client, session):
+    """A file kept at its source is a redirect: HEAD and a resumed range are not downloads,
+    a plain GET and a range from byte 0 are."""
+    from tests.factories import full_dataset
+
+    with session.begin():
+        dataset = full_dataset(session)
+        dist_id, slug = dataset.distributions[0].id, dataset.slug
+    url = f"/dataset/{slug}/resource/{dist_id}/download"
+
+    def count():
+        session.expire_all()
+        return session.get(Distribution, dist_id).download_count
+
+    assert client.head(url).status_code == 302
+    assert client.get(url, headers={"Range": "bytes=100-"}).status_code == 302
+    assert count() == 0
+    assert client.get(url).status_code == 302
+    assert client.get(url, headers={"Range": "bytes=0-"}).status_code == 302
+    assert count() == 2

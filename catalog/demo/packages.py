@@ -89,11 +89,12 @@ def load_packages(session: Session, store: FileStore, root: Path, max_bytes: int
             open_type="unconditional",
             update_frequency="annual",
             licence=licences[0].get("name"),
+            issued=updated,  # the source's own date: publishing here does not make it newer
             modified=updated,
             version=str(descriptor.get("version") or "") or None,
             identifier=identifier,
             delivery_channel="download",
-            spatial="450000",
+            spatial=None,  # the world, which the Guangxi division codes cannot name
             contact_name=PUBLISHER,
             extras={
                 "source": "datapackage",

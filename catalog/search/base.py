@@ -21,6 +21,7 @@ FACET_FIELDS: tuple[str, ...] = (
     "format",
     "open_type",
     "frequency",
+    "topic",
 )
 SORTS: tuple[str, ...] = ("relevance", "modified", "title")
 
@@ -64,6 +65,7 @@ class SearchDocument:
     formats: tuple[str, ...] = ()  # facet values, multi-valued (e.g. "CSV", "XLS")
     open_type: str = ""  # facet value ("unconditional" / "conditional")
     frequency: str | None = None  # facet value ("annual", ...)
+    topic: str | None = None  # facet value (a topic notation like "market-regulation")
     distribution_titles: tuple[str, ...] = ()
     modified: datetime | None = None
     downloads: int = 0

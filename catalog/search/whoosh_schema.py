@@ -39,6 +39,7 @@ def build_schema() -> fields.Schema:
         format=fields.KEYWORD(commas=True),
         open_type=fields.ID(),
         frequency=fields.ID(),
+        topic=fields.ID(),
         **{MODIFIED_FIELD: fields.COLUMN(columns.NumericColumn("q", default=MODIFIED_MISSING))},
         **{TITLE_SORT_FIELD: fields.COLUMN(columns.VarBytesColumn())},
         **text,
@@ -88,6 +89,7 @@ def _facet_values(doc: SearchDocument) -> dict[str, str]:
         "format": _FORMAT_SEPARATOR.join(fmt for fmt in formats if fmt),
         "open_type": doc.open_type,
         "frequency": doc.frequency,
+        "topic": doc.topic,
     }
     return {name: value for name, value in values.items() if value}
 

@@ -9,6 +9,7 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 from catalog import queries, uris
 from catalog.access import public_distribution
 from catalog.browse import build_query, search_catalog
+from catalog.directory import group_by_division
 from catalog.harvest.conflicts import open_conflicts
 from catalog.harvest.provenance import provenance
 from catalog.licensing import effective_licence
@@ -18,7 +19,7 @@ from exports import schema_org
 from portal.db import get_session, services
 from portal.negotiation import negotiate
 from portal.views import linked_data
-from vocab import categories
+from vocab import categories, topics
 
 bp = Blueprint("catalog", __name__)
 
@@ -110,7 +111,9 @@ def resource(id_or_slug: str, resource_id: str) -> str:
 @bp.get("/organization")
 def departments() -> str:
     rows = [(d, n) for d, n in queries.departments_with_counts(get_session()) if n > 0]
-    return render_template("departments.html", rows=rows)
+    text = (request.args.get("q") or "").strip()[:50]
+    groups = group_by_division(rows, text)
+    return render_template("departments.html", rows=rows, groups=groups, text=text)
 
 
 @bp.get("/organization/<slug>")
@@ -119,7 +122,7 @@ def department(slug: str) -> Response:
     if found is None:
         abort(404)
     fixed = {"department": [found.slug]}
-    html = render_template("department.html", department=found, page=_search(fixed))
+    html = render_template("department.html", department=found, page=_search(fixed), within=fixed)
     return _with_catalog_links(html, fixed)
 
 
@@ -134,5 +137,25 @@ def category(notation: str) -> Response:
     if concept is None:
         abort(404)
     fixed = {"category": [notation]}
-    html = render_template("category.html", concept=concept, page=_search(fixed))
+    html = render_template("category.html", concept=concept, page=_search(fixed), within=fixed)
+    return _with_catalog_links(html, fixed)
+
+
+@bp.get("/topic")
+def topic_list() -> str:
+    """The topics (主题) departments file their datasets under, with the public counts: the
+    way to the datasets outside the ten categories."""
+    query = build_query(None, {}, per_page=1)
+    query.facets, query.facet_limit = ("topic",), 100
+    counts = dict(search_catalog(get_session(), services().search, query).result.facets["topic"])
+    return render_template("topics.html", scheme=topics.scheme(), counts=counts)
+
+
+@bp.get("/topic/<notation>")
+def topic(notation: str) -> Response:
+    concept = topics.scheme().by_notation(notation)
+    if concept is None:
+        abort(404)
+    fixed = {"topic": [notation]}
+    html = render_template("topic.html", concept=concept, page=_search(fixed), within=fixed)
     return _with_catalog_links(html, fixed)

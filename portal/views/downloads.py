@@ -30,7 +30,8 @@ def download(id_or_slug: str, resource_id: str, file_name: str | None = None) ->
         abort(403)
     if not public.stored_file:
         if public.download_url:
-            _count(distribution.id)
+            if _counts_as_download():
+                _count(distribution.id)
             return redirect(public.download_url)
         abort(404)
     try:
@@ -47,7 +48,7 @@ def download(id_or_slug: str, resource_id: str, file_name: str | None = None) ->
         etag=distribution.sha256 or True,
         max_age=3600,
     )
-    if _is_first_fetch(response):
+    if _counts_as_download(response):
         _count(distribution.id)
     return response
 
@@ -64,10 +65,18 @@ def _clamp_suffix_range(size: int) -> None:
         request.environ["HTTP_RANGE"] = f"bytes=-{size}"
 
 
-def _is_first_fetch(response: Response) -> bool:
-    """A whole download, or the first piece of a ranged one (not every resumed chunk)."""
+def _counts_as_download(response: Response | None = None) -> bool:
+    """The one counting rule: a completed download is counted once. A GET without ``Range``
+    counts, and a ranged GET only when its range starts at byte 0 (the first piece of a
+    download, not every resumed chunk); HEAD, 304 and 416 never count. For a redirect to the
+    source (``response`` None) the request's own ``Range`` header decides."""
     if request.method != "GET":
         return False
+    ranges = parse_range_header(request.headers.get("Range"))
+    if response is None:
+        return request.headers.get("Range") is None or (
+            ranges is not None and len(ranges.ranges) == 1 and ranges.ranges[0][0] == 0
+        )
     if response.status_code == 200:
         return True
     content_range = response.content_range

@@ -36,10 +36,12 @@ CHART_KINDS = (("mr", "machine_readable"), ("np", "non_proprietary"), ("rdf", "r
 
 @bp.get("/stats/openness")
 def openness() -> str:
-    figures = current_figures()
+    stored = current_figures()
+    figures = stored.figures
     return render_template(
         "stats_openness.html",
         figures=figures,
+        seconds=stored.seconds,
         departments=sorted(figures.departments, key=_by_index),
         target=dqi.TARGET,
         max_points=mqa.MAX_POINTS,
@@ -50,7 +52,7 @@ def openness() -> str:
 
 @bp.get("/stats/openness.json")
 def openness_json() -> Response:
-    return jsonify(current_figures().to_dict())
+    return jsonify(current_figures().figures.to_dict())
 
 
 @bp.get("/stats/openness.csv")
@@ -58,7 +60,7 @@ def openness_csv() -> Response:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, extrasaction="ignore")
     writer.writeheader()
-    for group in current_figures().groups():
+    for group in current_figures().figures.groups():
         writer.writerow({key: safe_cell(value) for key, value in group.to_dict().items()})
     body = "\ufeff" + out.getvalue()  # a BOM, so that Excel reads the Chinese names
     return Response(

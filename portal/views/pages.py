@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, Response, render_template
 
 from catalog import queries
 from portal.db import get_session
+from portal.negotiation import negotiate
+from portal.views import linked_data
 
 bp = Blueprint("pages", __name__)
 
@@ -23,5 +25,9 @@ def home() -> str:
 
 
 @bp.get("/about")
-def about() -> str:
-    return render_template("about.html")
+def about() -> Response:
+    """The about page, which describes the portal's operator (``/about#operator``)."""
+    fmt = negotiate()
+    if fmt is not None:
+        return linked_data.operator_response(fmt)
+    return linked_data.operator_alternates(Response(render_template("about.html")))

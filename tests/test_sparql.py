@@ -642,3 +642,20 @@ def test_a_cors_preflight_is_answered(demo_client):
     assert "content-type" in response.headers["Access-Control-Allow-Headers"].lower()
     error = demo_client.get("/sparql", query_string={"query": "SELEKT"})
     assert error.status_code == 400 and error.headers["Access-Control-Allow-Origin"] == "*"
+
+
+def test_a_query_with_no_fitting_result_format_is_a_406(demo_client):
+    refused = demo_client.get(
+        "/sparql", query_string={"query": COUNT}, headers={"Accept": "image/png"}
+    )
+    assert (
+        refused.status_code == 406
+        and "application/ld+json" in refused.get_json(force=True)["detail"]
+    )
+    for accept in ("*/*", "application/json", "text/html,*/*;q=0.8"):
+        fine = demo_client.get("/sparql", query_string={"query": COUNT}, headers={"Accept": accept})
+        assert fine.status_code == 200, accept
+    by_format = demo_client.get(
+        "/sparql", query_string={"query": COUNT, "format": "csv"}, headers={"Accept": "image/png"}
+    )
+    assert by_format.status_code == 200

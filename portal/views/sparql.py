@@ -64,6 +64,13 @@ def endpoint() -> Response | str:
         page = Response(render_template("sparql.html", examples=EXAMPLES))
         return linked_data.service_alternates(page, SPARQL)
     config = current_app.config
+    if not _acceptable():
+        return problem(
+            406,
+            "not-acceptable",
+            "no result format fits the Accept header; available: "
+            + ", ".join((*RESULT_TYPES.values(), *GRAPH_TYPES.values())),
+        )
     result_key, graph_key = _choose(RESULT_TYPES, "json"), _choose(GRAPH_TYPES, "ttl")
     try:
         answer = services().sparql.query(
@@ -158,6 +165,15 @@ def _failure(failed: QueryFailed) -> Response:
     if failed.retry_after is not None:
         response.headers["Retry-After"] = str(failed.retry_after)
     return response
+
+
+def _acceptable() -> bool:
+    """Whether a result format fits: ``format=``, no Accept header, or one it allows."""
+    accept = request.accept_mimetypes
+    if request.values.get("format", "").lower() in {*RESULT_TYPES, *GRAPH_TYPES}:
+        return True
+    offered = [*RESULT_TYPES.values(), *GRAPH_TYPES.values(), "application/json"]
+    return not accept.provided or accept.best_match(offered) is not None
 
 
 def _choose(types: dict[str, str], default: str) -> str:

@@ -161,6 +161,15 @@ def catalog_summary(session: Session) -> CatalogSummary:
     return CatalogSummary(list(departments), issued, modified, total, harvest_sources(session))
 
 
+def latest_change(session: Session, department_id: int | None = None) -> datetime | None:
+    """The latest ``metadata_modified`` of any record (of a department's, if given): the
+    ``Last-Modified`` of pages and documents that list records."""
+    stmt = select(func.max(Dataset.metadata_modified))
+    if department_id is not None:
+        stmt = stmt.where(Dataset.department_id == department_id)
+    return session.scalar(stmt)
+
+
 def harvest_sources(session: Session) -> list[HarvestSource]:
     """The harvest sources that hold at least one public dataset (each a sub-catalog)."""
     stmt = _sub_catalog_sources().options(selectinload(HarvestSource.department))

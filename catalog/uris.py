@@ -88,6 +88,11 @@ def sparql_uri(base_url: str) -> str:
     return f"{_base(base_url)}/sparql"
 
 
+def sparql_shared_graph_uri(base_url: str) -> str:
+    """The SPARQL store's graph of what datasets share (catalog record, vocabularies)."""
+    return f"{catalog_uri(base_url)}#graph"
+
+
 def ckan_api_uri(base_url: str) -> str:
     return f"{_base(base_url)}/api/3"
 

@@ -2,7 +2,8 @@
 
 Each public dataset lives in its own named graph (its URI), so a change replaces exactly
 that graph; the catalog record, services, vocabularies and the descriptions records point to
-(concepts, departments) live in a shared graph. Queries see the union of all graphs.
+(concepts, departments) live in a shared graph. Queries see the union of all graphs, unless
+the request names its own (``default-graph-uri``, ``named-graph-uri``).
 :class:`StoreSync` follows the change log as the search index does (:mod:`catalog.watch`):
 the datasets each commit touched are re-published or removed, and the store keeps the
 position it reached in ``gxdata-position.json`` inside its folder (so a deleted store, or
@@ -51,7 +52,7 @@ from exports.rdf.terms import IRI, BNode, Chunk, Node
 from exports.rdf.writers import nquads
 from exports.sparql_federation import refuse_federation
 from exports.sparql_gate import QueryGate
-from exports.sparql_protocol import Answer, QueryFailed
+from exports.sparql_protocol import Answer, QueryDataset, QueryFailed
 from exports.vocabularies import all_vocabulary_chunks
 
 log = logging.getLogger(__name__)
@@ -209,7 +210,7 @@ class CatalogStore:
         self.backend: Backend = WorkerBackend(path) if path else LocalBackend()
         self.gate = gate or QueryGate()
         self.base_url = base_url.rstrip("/")
-        self.shared = f"{self.base_url}/catalog#graph"
+        self.shared = uris.sparql_shared_graph_uri(self.base_url)
         self._position: tuple[int, str] | None = None  # an in-memory store's
 
     def position(self) -> tuple[int, str] | None:
@@ -310,8 +311,10 @@ class CatalogStore:
         result_key: str,
         graph_key: str,
         client: str = "",
+        dataset: QueryDataset | None = None,
     ) -> Answer:
-        """Answer a read query within ``timeout`` seconds from now, waiting included.
+        """Answer a read query within ``timeout`` seconds from now, waiting included, over
+        the union of the graphs or the ``dataset`` the protocol request named.
 
         Raises :class:`QueryFailed`: 400 for a federated query (before anything runs), 429
         when ``client`` has too many queries in, 503 when the queue is full or the time
@@ -322,7 +325,7 @@ class CatalogStore:
         with self.gate.admitted(client, deadline, retry_after=timeout):
             left = deadline - time.monotonic()
             answer: Answer = self.backend.call(
-                "query", text, max_rows, left, result_key, graph_key, timeout=left
+                "query", text, max_rows, left, result_key, graph_key, dataset, timeout=left
             )
         return answer
 

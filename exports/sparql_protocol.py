@@ -37,4 +37,17 @@ RESULT_TYPES = {
     "csv": "text/csv",
     "tsv": "text/tab-separated-values",
 }
-GRAPH_TYPES = {"ttl": "text/turtle", "nt": "application/n-triples", "rdf": "application/rdf+xml"}
+GRAPH_TYPES = {
+    "ttl": "text/turtle",
+    "nt": "application/n-triples",
+    "rdf": "application/rdf+xml",
+    "jsonld": "application/ld+json",
+}
+
+
+@dataclass(frozen=True)
+class QueryDataset:
+    """The RDF dataset a protocol request names (``default-graph-uri``, ``named-graph-uri``)."""
+
+    default_graphs: tuple[str, ...]
+    named_graphs: tuple[str, ...]

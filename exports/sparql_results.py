@@ -1,7 +1,10 @@
 """Evaluate a SPARQL query on a pyoxigraph store and write the results.
 
 SELECT and ASK results in the four standard formats (JSON, XML, CSV, TSV), CONSTRUCT and
-DESCRIBE results as Turtle, N-Triples or RDF/XML. Written here rather than by pyoxigraph
+DESCRIBE results as Turtle, N-Triples, RDF/XML or JSON-LD. The RDF dataset of a query is the
+union of the store's graphs, unless the protocol's ``default-graph-uri``/``named-graph-uri``
+name one (:class:`exports.sparql_protocol.QueryDataset`): then exactly those graphs, and a
+graph the store does not hold is empty. Written here rather than by pyoxigraph
 because the endpoint stops at a row limit. This module imports nothing of the project but
 :mod:`exports.sparql_protocol`, so the store's worker process (:mod:`exports.sparql_worker`)
 loads it cheaply.
@@ -21,7 +24,7 @@ from xml.sax.saxutils import escape, quoteattr
 import pyoxigraph as ox
 
 from catalog.cells import safe_row
-from exports.sparql_protocol import GRAPH_TYPES, RESULT_TYPES, Answer, QueryFailed
+from exports.sparql_protocol import GRAPH_TYPES, RESULT_TYPES, Answer, QueryDataset, QueryFailed
 
 __all__ = ["GRAPH_TYPES", "RESULT_TYPES", "Answer", "QueryFailed", "QueryOutcome", "answer"]
 
@@ -35,11 +38,21 @@ class QueryOutcome:
     truncated: bool
 
 
-def evaluate(store: ox.Store, text: str, max_rows: int, deadline: float) -> QueryOutcome:
-    """Run a read query over the union of the store's graphs, at most ``max_rows`` rows."""
+def evaluate(
+    store: ox.Store, text: str, max_rows: int, deadline: float, dataset: QueryDataset | None = None
+) -> QueryOutcome:
+    """Run a read query over the union of the store's graphs (or the protocol's dataset), at
+    most ``max_rows`` rows."""
     try:
-        answer = store.query(text, use_default_graph_as_union=True)
-    except SyntaxError as error:
+        if dataset is None:
+            answer = store.query(text, use_default_graph_as_union=True)
+        else:
+            answer = store.query(
+                text,
+                default_graph=[ox.NamedNode(iri) for iri in dataset.default_graphs],
+                named_graphs=[ox.NamedNode(iri) for iri in dataset.named_graphs],
+            )
+    except (SyntaxError, ValueError) as error:  # ValueError: a graph name that is no IRI
         raise QueryFailed("malformed-query", f"the query is not SPARQL 1.1: {error}") from error
     except OSError as error:
         raise QueryFailed("query-failed", f"the query failed: {error}") from error
@@ -70,9 +83,15 @@ def _until(items: Iterable[Any], deadline: float) -> Iterator[Any]:
 
 
 def answer(
-    store: ox.Store, text: str, max_rows: int, deadline: float, result_key: str, graph_key: str
+    store: ox.Store,
+    text: str,
+    max_rows: int,
+    deadline: float,
+    result_key: str,
+    graph_key: str,
+    dataset: QueryDataset | None = None,
 ) -> Answer:
-    outcome = evaluate(store, text, max_rows, deadline)
+    outcome = evaluate(store, text, max_rows, deadline, dataset)
     if outcome.kind == "graph":
         return Answer("graph", graph_text(outcome, graph_key), graph_key, outcome.truncated)
     return Answer(outcome.kind, WRITERS[result_key](outcome), result_key, outcome.truncated)
@@ -159,7 +178,12 @@ def to_tsv(outcome: QueryOutcome) -> str:
 
 
 def graph_text(outcome: QueryOutcome, key: str) -> str:
-    fmt = {"ttl": ox.RdfFormat.TURTLE, "nt": ox.RdfFormat.N_TRIPLES, "rdf": ox.RdfFormat.RDF_XML}
+    fmt = {
+        "ttl": ox.RdfFormat.TURTLE,
+        "nt": ox.RdfFormat.N_TRIPLES,
+        "rdf": ox.RdfFormat.RDF_XML,
+        "jsonld": ox.RdfFormat.JSON_LD,
+    }
     triples = [ox.Triple(*row) for row in outcome.rows]
     return ox.serialize(triples, format=fmt[key]).decode("utf-8")  # type: ignore[union-attr]
 

@@ -78,8 +78,9 @@ def handle(store: ox.Store, request: tuple[Any, ...]) -> Any:
     elif op == "graph_digests":
         return graph_digests(store, args[0])
     elif op == "query":
-        text, max_rows, timeout, result_key, graph_key = args
-        return answer(store, text, max_rows, time.monotonic() + timeout, result_key, graph_key)
+        text, max_rows, timeout, result_key, graph_key, *dataset = args
+        deadline = time.monotonic() + timeout
+        return answer(store, text, max_rows, deadline, result_key, graph_key, *dataset)
     else:
         raise ValueError(f"unknown operation {op!r}")
     return None

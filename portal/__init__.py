@@ -11,6 +11,7 @@ from flask_wtf.csrf import CSRFProtect
 
 from portal import (
     commands,
+    compression,
     db,
     errors,
     following,
@@ -62,6 +63,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         csrf.exempt(api)
 
     app.after_request(_security_headers)
+    compression.init_app(app)  # runs first of the app's hooks: headers are set on the result
     commands.register(app.cli)
     quality_commands.register(app.cli)
     return app

@@ -8,6 +8,7 @@ import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from factories import full_dataset
 from rdflib import Graph, Literal, URIRef
 from sqlalchemy import select
 
@@ -15,7 +16,7 @@ from catalog.models import Dataset
 from catalog.queries import public_datasets
 from catalog.services.datasets import create_dataset, publish_dataset
 from exports.formats import FORMATS
-from vocab.namespaces import DCAT, DCT, HYDRA, RDF, SKOS
+from vocab.namespaces import DCAT, DCT, FOAF, HYDRA, RDF, SKOS
 
 RDFLIB = {"ttl": "turtle", "rdf": "xml", "jsonld": "json-ld", "nt": "nt"}
 BASE = "http://gxdata.test"
@@ -259,3 +260,178 @@ def test_sub_catalog_uris_dereference(demo_client):
     datasets = set(page.objects(URIRef(f"{BASE}/catalog"), DCAT.dataset))
     assert datasets and datasets == set(page.objects(part, DCAT.dataset))
     assert demo_client.get("/catalog/department/no-such-department").status_code == 404
+
+
+# -- dereferencing distributions, departments, the operator and the services -------------------
+
+
+def _a_distribution(demo_app, open_type="unconditional"):
+    """(dataset id, distribution id, stored file name) of a public file of that open type."""
+    services = demo_app.extensions["gxdata"]
+    with services.session_factory() as session:
+        rows = session.scalars(public_datasets().where(Dataset.open_type == open_type))
+        for dataset in rows:
+            for distribution in dataset.distributions:
+                if distribution.stored_file:
+                    return dataset.id, distribution.id, distribution.file_name
+    raise AssertionError(f"the demo has no stored file of a {open_type} dataset")
+
+
+@pytest.mark.parametrize("fmt", FORMATS, ids=lambda f: f.suffix)
+def test_distribution_uris_dereference_to_rdf(demo_app, demo_client, fmt):
+    dataset_id, distribution_id, _name = _a_distribution(demo_app)
+    path = f"/dataset/{dataset_id}/resource/{distribution_id}"
+    iri = URIRef(BASE + path)
+    for response in (
+        demo_client.get(path, headers={"Accept": fmt.accepts[0]}),
+        demo_client.get(f"{path}.{fmt.suffix}"),
+    ):
+        assert response.status_code == 200 and response.mimetype == fmt.accepts[0]
+        graph = _parse(response, fmt.suffix)
+        assert (iri, RDF.type, DCAT.Distribution) in graph
+        assert (URIRef(f"{BASE}/dataset/{dataset_id}"), DCAT.distribution, iri) in graph
+        assert graph.value(iri, DCAT.downloadURL) is not None
+    html = demo_client.get(path)
+    assert html.mimetype == "text/html" and "Accept" in html.headers["Vary"]
+    assert f'<{BASE}{path}.ttl>; rel="alternate"; type="text/turtle"' in html.headers["Link"]
+
+
+def test_a_conditional_files_rdf_names_no_file_address(demo_app, demo_client):
+    dataset_id, distribution_id, name = _a_distribution(demo_app, "conditional")
+    path = f"/dataset/{dataset_id}/resource/{distribution_id}"
+    response = demo_client.get(path, headers={"Accept": "text/turtle"})
+    graph = _parse(response, "ttl")
+    iri = URIRef(BASE + path)
+    assert (iri, RDF.type, DCAT.Distribution) in graph
+    assert graph.value(iri, DCAT.downloadURL) is None
+    assert "/download" not in response.get_data(as_text=True)
+
+
+def _a_department(demo_app):
+    services = demo_app.extensions["gxdata"]
+    with services.session_factory() as session:
+        return session.scalars(public_datasets()).first().department.slug
+
+
+@pytest.mark.parametrize("fmt", FORMATS, ids=lambda f: f.suffix)
+def test_department_uris_dereference_to_rdf(demo_app, demo_client, fmt):
+    slug = _a_department(demo_app)
+    iri = URIRef(f"{BASE}/organization/{slug}")
+    for response in (
+        demo_client.get(f"/organization/{slug}", headers={"Accept": fmt.accepts[0]}),
+        demo_client.get(f"/organization/{slug}.{fmt.suffix}"),
+    ):
+        assert response.status_code == 200, response.get_data(as_text=True)
+        graph = _parse(response, fmt.suffix)
+        assert (iri, RDF.type, FOAF.Agent) in graph and graph.value(iri, FOAF.name) is not None
+    html = demo_client.get(f"/organization/{slug}")
+    assert f"<{iri}.ttl>" in html.headers["Link"]
+    assert demo_client.get("/organization/no-such.ttl").status_code == 404
+
+
+def test_the_operator_dereferences_to_rdf(demo_client):
+    for response in (
+        demo_client.get("/about", headers={"Accept": "text/turtle"}),
+        demo_client.get("/about.ttl"),
+    ):
+        graph = _parse(response, "ttl")
+        operator = URIRef(f"{BASE}/about#operator")
+        assert (operator, RDF.type, FOAF.Agent) in graph
+        assert graph.value(operator, FOAF.name) is not None
+    assert demo_client.get("/about").mimetype == "text/html"
+
+
+@pytest.mark.parametrize("path", ["/api/v1/", "/api/3", "/sparql"])
+def test_the_services_dereference_to_rdf(demo_client, path):
+    response = demo_client.get(path, headers={"Accept": "text/turtle"})
+    assert response.status_code == 200 and response.mimetype == "text/turtle"
+    graph = _parse(response, "ttl")
+    service = URIRef(BASE + path.rstrip("/"))
+    assert (service, RDF.type, DCAT.DataService) in graph
+    assert graph.value(service, DCAT.endpointURL) == service
+    suffixed = demo_client.get(f"{path.rstrip('/')}.jsonld")
+    assert (service, RDF.type, DCAT.DataService) in _parse(suffixed, "jsonld")
+    assert "Accept" in response.headers["Vary"]
+
+
+def test_apis_still_answer_json_by_default(demo_client):
+    for path in ("/api/v1/", "/api/3"):
+        for accept in (None, "application/json", "*/*"):
+            headers = {"Accept": accept} if accept else {}
+            response = demo_client.get(path, headers=headers)
+            assert response.status_code == 200 and response.is_json
+
+
+NEGOTIATED = ["/catalog", "/ns", "/vocab/categories", "/about", "/sparql", "/api/3"]
+
+
+@pytest.mark.parametrize("accept", ["image/png", "text/turtle;q=0", "text/html;q=0, */*;q=0"])
+def test_no_fitting_representation_is_a_406(demo_app, demo_client, demo_ids, accept):
+    dataset_id, distribution_id, _name = _a_distribution(demo_app)
+    paths = [
+        *NEGOTIATED,
+        f"/dataset/{dataset_id}",
+        f"/dataset/{dataset_id}/resource/{distribution_id}",
+        f"/organization/{_a_department(demo_app)}",
+    ]
+    for path in paths:
+        response = demo_client.get(path, headers={"Accept": accept})
+        assert response.status_code == 406, path
+        body = response.get_data(as_text=True)
+        assert "可用格式" in body and "text/turtle" in body and "application/ld+json" in body
+        assert "Accept" in response.headers["Vary"]
+
+
+# -- validators: ETag, Last-Modified and 304 -----------------------------------------------------
+
+
+def _validated_paths(demo_app, demo_ids):
+    dataset_id = next(iter(demo_ids.values()))
+    file_dataset, distribution_id, _name = _a_distribution(demo_app)
+    resource = f"/dataset/{file_dataset}/resource/{distribution_id}"
+    slug = _a_department(demo_app)
+    return [
+        f"/dataset/{dataset_id}",
+        f"/dataset/{dataset_id}.ttl",
+        resource,
+        f"{resource}.jsonld",
+        f"/organization/{slug}",
+        f"/organization/{slug}.ttl",
+        "/catalog",
+        "/catalog.ttl",
+        "/category/health",
+    ]
+
+
+def test_pages_and_documents_answer_304_to_their_validators(demo_app, demo_client, demo_ids):
+    for path in _validated_paths(demo_app, demo_ids):
+        first = demo_client.get(path)
+        assert first.status_code == 200, path
+        etag, modified = first.headers["ETag"], first.headers["Last-Modified"]
+        assert etag.startswith('W/"'), path
+        again = demo_client.get(path, headers={"If-None-Match": etag})
+        assert again.status_code == 304 and not again.get_data(), path
+        assert demo_client.get(path, headers={"If-Modified-Since": modified}).status_code == 304
+        changed = demo_client.get(path, headers={"If-None-Match": 'W/"other"'})
+        assert changed.status_code == 200 and changed.get_data() == first.get_data()
+
+
+def test_the_etag_follows_the_language(demo_client, demo_ids):
+    path = f"/dataset/{next(iter(demo_ids.values()))}"
+    zh = demo_client.get(f"{path}?lang=zh")
+    en = demo_client.get(f"{path}?lang=en")
+    assert zh.headers["ETag"] != en.headers["ETag"]
+    assert "Cookie" in zh.headers["Vary"]
+    stale = demo_client.get(f"{path}?lang=en", headers={"If-None-Match": zh.headers["ETag"]})
+    assert stale.status_code == 200
+
+
+def test_an_edit_changes_the_validators(app, client, session):
+    with session.begin():
+        dataset_id = full_dataset(session).id
+    path = f"/dataset/{dataset_id}.ttl"
+    first = client.get(path)
+    with session.begin():
+        session.get(Dataset, dataset_id).title = "测试数据集（改）"
+    second = client.get(path, headers={"If-None-Match": first.headers["ETag"]})
+    assert second.status_code == 200 and "（改）" in second.get_data(as_text=True)

@@ -18,7 +18,7 @@ from urllib.parse import quote
 
 import pyoxigraph as ox
 import pytest
-from rdflib import Graph
+from rdflib import RDF, Graph, URIRef
 from waitress.server import create_server
 
 from catalog.services.datasets import (
@@ -548,3 +548,114 @@ def test_heavy_queries_leave_the_pages_their_threads(demo_app):
     assert greedy[0].result()[:1] == (422,)  # the one that ran, stopped at its limit
     admitted = [greedy[1].result()] + [a for a in answers if a not in busy]
     assert all(status in (422, 503) and seconds < 4.0 + 3 for status, _, seconds in admitted)
+
+
+# -- issue 10: JSON-LD graphs, the service description, the protocol's dataset, CORS ----------
+
+
+DESCRIBE_ONE = """DESCRIBE ?d WHERE { ?d a <http://www.w3.org/ns/dcat#Dataset> } LIMIT 1"""
+
+
+@pytest.mark.parametrize("query", [CONSTRUCT, DESCRIBE_ONE], ids=["construct", "describe"])
+def test_graph_results_in_json_ld(demo_client, query):
+    by_accept = demo_client.get(
+        "/sparql", query_string={"query": query}, headers={"Accept": "application/ld+json"}
+    )
+    by_format = demo_client.get("/sparql", query_string={"query": query, "format": "jsonld"})
+    for response in (by_accept, by_format):
+        assert response.status_code == 200 and response.mimetype == "application/ld+json"
+        graph = Graph().parse(data=response.get_data(as_text=True), format="json-ld")
+        assert len(graph) > 0
+
+
+SD = "http://www.w3.org/ns/sparql-service-description#"
+
+
+@pytest.mark.parametrize(
+    "accept, syntax",
+    [("text/turtle", "turtle"), ("application/ld+json", "json-ld"), ("application/rdf+xml", "xml")],
+)
+def test_a_get_without_a_query_describes_the_service(demo_client, accept, syntax):
+    response = demo_client.get("/sparql", headers={"Accept": accept})
+    assert response.status_code == 200 and response.mimetype == accept
+    graph = Graph().parse(data=response.get_data(as_text=True), format=syntax)
+    endpoint = URIRef("http://gxdata.test/sparql")
+    assert (endpoint, RDF.type, URIRef(SD + "Service")) in graph
+    assert graph.value(endpoint, URIRef(SD + "endpoint")) == endpoint
+    assert (endpoint, URIRef(SD + "supportedLanguage"), URIRef(SD + "SPARQL11Query")) in graph
+    assert graph.value(endpoint, URIRef(SD + "defaultDataset")) is not None
+    formats = set(graph.objects(endpoint, URIRef(SD + "resultFormat")))
+    assert URIRef("http://www.w3.org/ns/formats/SPARQL_Results_JSON") in formats
+    assert demo_client.get("/sparql").mimetype == "text/html"
+
+
+def _count_in(client, **dataset) -> int:
+    query = {"query": COUNT, **dataset}
+    body = client.get("/sparql", query_string=query).get_json(force=True)
+    return int(body["results"]["bindings"][0]["n"]["value"])
+
+
+def test_default_graph_uri_names_the_querys_dataset(demo_client, demo_app):
+    unknown = {"default-graph-uri": "http://gxdata.test/no-such-graph"}
+    assert _count_in(demo_client, **unknown) == 0
+    posted = demo_client.post("/sparql", data={"query": COUNT, **unknown})
+    assert int(posted.get_json(force=True)["results"]["bindings"][0]["n"]["value"]) == 0
+    first = _first_dataset(demo_client)
+    assert _count_in(demo_client, **{"default-graph-uri": first}) == 1
+    named = {"named-graph-uri": first}  # a named graph only: the default graph is empty
+    assert _count_in(demo_client, **named) == 0
+    in_graph = """SELECT (COUNT(DISTINCT ?d) AS ?n) WHERE { GRAPH ?g {
+        ?d a <http://www.w3.org/ns/dcat#Dataset> } }"""
+    body = demo_client.get("/sparql", query_string={"query": in_graph, **named}).get_json(
+        force=True
+    )
+    assert body["results"]["bindings"][0]["n"]["value"] == "1"
+    assert _count(demo_client) == 1055  # without them: the union of every graph
+
+
+def _first_dataset(client) -> str:
+    body = client.get("/sparql", query_string={"query": TITLES}).get_json(force=True)
+    return body["results"]["bindings"][0]["d"]["value"]
+
+
+def test_two_query_parameters_are_a_400(demo_client):
+    twice = demo_client.get(f"/sparql?query={quote(COUNT)}&query={quote(TITLES)}")
+    assert twice.status_code == 400 and twice.get_json(force=True)["type"].endswith(
+        "multiple-queries"
+    )
+    posted = demo_client.post("/sparql", data={"query": [COUNT, TITLES]})
+    assert posted.status_code == 400
+
+
+def test_a_cors_preflight_is_answered(demo_client):
+    response = demo_client.options(
+        "/sparql",
+        headers={
+            "Origin": "https://example.org",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "Content-Type",
+        },
+    )
+    assert response.status_code == 204
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    assert "POST" in response.headers["Access-Control-Allow-Methods"]
+    assert "content-type" in response.headers["Access-Control-Allow-Headers"].lower()
+    error = demo_client.get("/sparql", query_string={"query": "SELEKT"})
+    assert error.status_code == 400 and error.headers["Access-Control-Allow-Origin"] == "*"
+
+
+def test_a_query_with_no_fitting_result_format_is_a_406(demo_client):
+    refused = demo_client.get(
+        "/sparql", query_string={"query": COUNT}, headers={"Accept": "image/png"}
+    )
+    assert (
+        refused.status_code == 406
+        and "application/ld+json" in refused.get_json(force=True)["detail"]
+    )
+    for accept in ("*/*", "application/json", "text/html,*/*;q=0.8"):
+        fine = demo_client.get("/sparql", query_string={"query": COUNT}, headers={"Accept": accept})
+        assert fine.status_code == 200, accept
+    by_format = demo_client.get(
+        "/sparql", query_string={"query": COUNT, "format": "csv"}, headers={"Accept": "image/png"}
+    )
+    assert by_format.status_code == 200

@@ -35,6 +35,8 @@ SCHEMA = Namespace("http://schema.org/")
 HYDRA = Namespace("http://www.w3.org/ns/hydra/core#")
 DQV = Namespace("http://www.w3.org/ns/dqv#")
 LOCN = Namespace("http://www.w3.org/ns/locn#")
+SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
+W3C_FORMATS = Namespace("http://www.w3.org/ns/formats/")
 
 # EU Publications Office authority tables (concept URIs, not ontologies).
 EU_AUTHORITY = "http://publications.europa.eu/resource/authority/"

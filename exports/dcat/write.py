@@ -120,6 +120,17 @@ def dataset_chunk(dataset: Dataset, ctx: PublishContext) -> Chunk:
     return out
 
 
+def distribution_chunk(dataset: Dataset, distribution: Distribution, ctx: PublishContext) -> Chunk:
+    """The triples of one distribution (its own document), with the link from its dataset;
+    what it publishes of the file is what :func:`catalog.access.public_distribution` allows,
+    as in the dataset's document."""
+    s = IRI(uris.dataset_uri(ctx.base_url, dataset.id))
+    d = IRI(uris.distribution_uri(ctx.base_url, dataset.id, distribution.id))
+    out: Chunk = [(s, DCAT_.distribution, d)]
+    _distribution(dataset, distribution, d, ctx, out)
+    return out
+
+
 def dataset_graph(dataset: Dataset, base_url: str) -> Graph:
     """One dataset as a self-contained DCAT-AP 3 graph (everything it points to described)."""
     ctx = PublishContext(base_url)

@@ -62,9 +62,12 @@ from exports.ckan import (
     status_dict,
     tag_dicts,
 )
+from exports.dcat.services import CKAN_API
 from portal.db import get_session, services
 from portal.i18n import current_language
+from portal.negotiation import JSON_TYPES, negotiate, vary_accept
 from portal.params import MAX_BODY_BYTES, InvalidParameter, check_data, decode_json_body
+from portal.views import linked_data as ld_views
 from vocab import categories
 
 bp = Blueprint("ckan_api", __name__)
@@ -102,7 +105,10 @@ class BadRequestData(ValueError):
 @bp.get("/api/3")
 @bp.get("/api/3/")
 def api_version() -> Response:
-    return _json({"version": 3})
+    fmt = negotiate(JSON_TYPES)
+    if fmt is not None:  # the service's own description (dcat:DataService)
+        return ld_views.service_response(CKAN_API, fmt)
+    return vary_accept(_json({"version": 3}))
 
 
 @bp.route("/api/3/action/<name>", methods=["GET", "POST"])

@@ -19,13 +19,16 @@ from catalog.cursors import CursorError, decode_cursor, encode_cursor
 from catalog.models import Dataset
 from catalog.search.base import FACET_FIELDS, SearchQuery
 from exports import rest
+from exports.dcat.services import REST_API
 from exports.vocabularies import schemes
 from portal.api.openapi import openapi_document
 from portal.db import get_session, services
 from portal.errors import with_error_headers
 from portal.i18n import current_language
+from portal.negotiation import JSON_TYPES, negotiate, vary_accept
 from portal.params import InvalidParameter
 from portal.problems import problem
+from portal.views import linked_data as ld_views
 from vocab import categories
 
 bp = Blueprint("rest_api", __name__, url_prefix="/api/v1")
@@ -83,17 +86,22 @@ def _cors(response: Response) -> Response:
 
 @bp.get("/")
 def root() -> Response:
+    fmt = negotiate(JSON_TYPES)
+    if fmt is not None:  # the service's own description (dcat:DataService)
+        return ld_views.service_response(REST_API, fmt)
     api = uris.rest_api_uri(_base())
-    return _json(
-        {
-            "title": "广西公共数据开放平台 REST 接口",
-            "openapi": f"{api}/openapi.json",
-            "docs": f"{api}/docs",
-            "links": {
-                name: f"{api}/{name}"
-                for name in ("datasets", "departments", "categories", "vocabularies")
-            },
-        }
+    return vary_accept(
+        _json(
+            {
+                "title": "广西公共数据开放平台 REST 接口",
+                "openapi": f"{api}/openapi.json",
+                "docs": f"{api}/docs",
+                "links": {
+                    name: f"{api}/{name}"
+                    for name in ("datasets", "departments", "categories", "vocabularies")
+                },
+            }
+        )
     )
 
 

@@ -13,6 +13,7 @@ from catalog.directory import group_by_division
 from catalog.harvest.conflicts import open_conflicts
 from catalog.harvest.provenance import provenance
 from catalog.licensing import effective_licence
+from catalog.linked_data import latest_change
 from catalog.preview import PREVIEWABLE, preview_table
 from catalog.search.base import FACET_FIELDS, MAX_QUERY_CHARS
 from exports import schema_org
@@ -57,7 +58,9 @@ def _with_catalog_links(html: str, fixed: dict[str, list[str]] | None = None) ->
     query = urlencode(args)
     base = current_app.config["BASE_URL"]
     return linked_data.with_alternates(
-        Response(html), lambda suffix: uris.catalog_page_url(base, suffix, query)
+        Response(html),
+        lambda suffix: uris.catalog_page_url(base, suffix, query),
+        latest_change(get_session()),
     )
 
 
@@ -89,23 +92,27 @@ def dataset(id_or_slug: str) -> Response:
 
 
 @bp.get("/dataset/<id_or_slug>/resource/<resource_id>")
-def resource(id_or_slug: str, resource_id: str) -> str:
+def resource(id_or_slug: str, resource_id: str) -> Response:
     found = queries.get_public_dataset(get_session(), id_or_slug)
     distribution = (
         next((d for d in found.distributions if d.id == resource_id), None) if found else None
     )
-    if distribution is None:
+    if found is None or distribution is None:
         abort(404)
+    fmt = negotiate()
+    if fmt is not None:
+        return linked_data.distribution_response(found, distribution, fmt)
     preview = None
     if public_distribution(found, distribution).preview and distribution.format in PREVIEWABLE:
         path = services().files.path(distribution.stored_file)
         preview = preview_table(path, distribution.format, current_app.config["PREVIEW_ROWS"])
-    return render_template(
+    page = render_template(
         "resource.html",
         dataset=found,
         distribution=distribution,
         preview=preview,
     )
+    return linked_data.distribution_alternates(Response(page), found, distribution)
 
 
 @bp.get("/organization")
@@ -121,9 +128,12 @@ def department(slug: str) -> Response:
     found = queries.get_department(get_session(), slug)
     if found is None:
         abort(404)
+    fmt = negotiate()
+    if fmt is not None:
+        return linked_data.department_response(found, fmt)
     fixed = {"department": [found.slug]}
     html = render_template("department.html", department=found, page=_search(fixed), within=fixed)
-    return _with_catalog_links(html, fixed)
+    return linked_data.department_alternates(Response(html), found)
 
 
 @bp.get("/category")

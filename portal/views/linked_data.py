@@ -10,6 +10,7 @@ from __future__ import annotations
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
+from datetime import datetime
 
 from flask import (
     Blueprint,
@@ -24,15 +25,19 @@ from flask import (
 )
 
 from catalog import linked_data, queries, uris
-from catalog.models import Dataset
+from catalog.models import Dataset, Department, Distribution
 from catalog.tabular import table_schema
 from exports.dcat.catalog import catalog_chunks
 from exports.dcat.context import PublishContext
+from exports.dcat.describe import agent_triples, operator_triples
 from exports.dcat.dump import catalog_document
-from exports.dcat.write import dataset_chunk
+from exports.dcat.services import CKAN_API, REST_API, SPARQL, describe_service
+from exports.dcat.write import dataset_chunk, distribution_chunk
 from exports.formats import BY_SUFFIX, FORMATS, RdfFormat
 from exports.rdf.terms import Chunk, Lit
+from exports.sparql_description import service_description
 from exports.vocabularies import concept_chunk, ontology_chunk, schemes
+from portal.conditional import conditional
 from portal.db import get_session, services
 from portal.i18n import current_language
 from portal.negotiation import alternates, negotiate, vary_accept
@@ -57,19 +62,30 @@ def _context(with_quality: bool = False) -> PublishContext:
     return PublishContext(_base(), quality=quality)
 
 
-def rdf_response(fmt: RdfFormat, chunks: Iterable[Chunk], canonical: str | None = None) -> Response:
+def rdf_response(
+    fmt: RdfFormat,
+    chunks: Iterable[Chunk],
+    canonical: str | None = None,
+    modified: datetime | None = None,
+) -> Response:
+    """An RDF document with its validators (``ETag``, ``Last-Modified``; 304 when they match)."""
     response = Response("".join(fmt.write(chunks, _base())), content_type=fmt.media_type)
     if canonical:
         response.headers["Content-Location"] = canonical
     response.headers["Access-Control-Allow-Origin"] = "*"
-    return vary_accept(response)
+    return conditional(vary_accept(response), modified)
 
 
-def with_alternates(response: Response, url_for_suffix: Callable[[str], str]) -> Response:
+def with_alternates(
+    response: Response,
+    url_for_suffix: Callable[[str], str],
+    modified: datetime | None = None,
+) -> Response:
+    """An HTML page with ``Link`` headers to its RDF and its validators."""
     links = alternates(url_for_suffix)
     if links:
         response.headers["Link"] = links
-    return vary_accept(response)
+    return conditional(vary_accept(response), modified)
 
 
 # -- the catalog -------------------------------------------------------------------------------
@@ -82,7 +98,8 @@ def catalog() -> Response:
         return _catalog_page(fmt)
     totals = queries.catalog_totals(get_session())
     page = Response(render_template("data_catalog.html", totals=totals, formats=FORMATS))
-    return with_alternates(page, lambda s: uris.catalog_page_url(_base(), s))
+    modified = linked_data.latest_change(get_session())
+    return with_alternates(page, lambda s: uris.catalog_page_url(_base(), s), modified)
 
 
 @bp.get(f"/catalog.<{SUFFIXES}:suffix>")
@@ -105,7 +122,7 @@ def _catalog_page(fmt: RdfFormat) -> Response:
     summary = replace(linked_data.catalog_summary(session), total=total)
     datasets = linked_data.page_of(session, stmt, number)
     chunks = catalog_chunks(summary, datasets, _context(), links)
-    return rdf_response(fmt, chunks, links.this)
+    return rdf_response(fmt, chunks, links.this, summary.modified)
 
 
 @bp.get("/catalog/dump.nt.gz")
@@ -164,11 +181,113 @@ def dataset_rdf(id_or_slug: str, suffix: str) -> Response:
 
 def dataset_response(dataset: Dataset, fmt: RdfFormat) -> Response:
     canonical = f"{uris.dataset_uri(_base(), dataset.id)}.{fmt.suffix}"
-    return rdf_response(fmt, [dataset_chunk(dataset, _context(with_quality=True))], canonical)
+    chunk = dataset_chunk(dataset, _context(with_quality=True))
+    return rdf_response(fmt, [chunk], canonical, dataset.metadata_modified)
 
 
 def dataset_alternates(response: Response, dataset: Dataset) -> Response:
-    return with_alternates(response, lambda s: f"{uris.dataset_uri(_base(), dataset.id)}.{s}")
+    iri = uris.dataset_uri(_base(), dataset.id)
+    return with_alternates(response, lambda s: f"{iri}.{s}", dataset.metadata_modified)
+
+
+# -- distributions, departments, the operator and the services ----------------------------------
+
+
+@bp.get(f"/dataset/<id_or_slug>/resource/<resource_id>.<{SUFFIXES}:suffix>")
+def distribution_rdf(id_or_slug: str, resource_id: str, suffix: str) -> Response:
+    found = queries.get_public_dataset(get_session(), id_or_slug)
+    distribution = (
+        next((d for d in found.distributions if d.id == resource_id), None) if found else None
+    )
+    if found is None or distribution is None:
+        abort(404)
+    return distribution_response(found, distribution, BY_SUFFIX[suffix])
+
+
+def distribution_response(dataset: Dataset, distribution: Distribution, fmt: RdfFormat) -> Response:
+    """A distribution's own document: only what :mod:`catalog.access` makes public of it."""
+    iri = uris.distribution_uri(_base(), dataset.id, distribution.id)
+    chunk = distribution_chunk(dataset, distribution, _context())
+    return rdf_response(fmt, [chunk], f"{iri}.{fmt.suffix}", dataset.metadata_modified)
+
+
+def distribution_alternates(
+    response: Response, dataset: Dataset, distribution: Distribution
+) -> Response:
+    iri = uris.distribution_uri(_base(), dataset.id, distribution.id)
+    return with_alternates(response, lambda s: f"{iri}.{s}", dataset.metadata_modified)
+
+
+@bp.get(f"/organization/<slug>.<{SUFFIXES}:suffix>")
+def department_rdf(slug: str, suffix: str) -> Response:
+    found = queries.get_department(get_session(), slug)
+    if found is None:
+        abort(404)
+    return department_response(found, BY_SUFFIX[suffix])
+
+
+def department_response(department: Department, fmt: RdfFormat) -> Response:
+    iri = uris.department_uri(_base(), department.slug)
+    chunk = agent_triples(department, _context())
+    modified = linked_data.latest_change(get_session(), department.id)
+    return rdf_response(fmt, [chunk], f"{iri}.{fmt.suffix}", modified)
+
+
+def department_alternates(response: Response, department: Department) -> Response:
+    iri = uris.department_uri(_base(), department.slug)
+    modified = linked_data.latest_change(get_session(), department.id)
+    return with_alternates(response, lambda s: f"{iri}.{s}", modified)
+
+
+def _about_iri() -> str:
+    return uris.page_url(_base(), "/about")
+
+
+@bp.get(f"/about.<{SUFFIXES}:suffix>")
+def operator_rdf(suffix: str) -> Response:
+    return operator_response(BY_SUFFIX[suffix])
+
+
+def operator_response(fmt: RdfFormat) -> Response:
+    """The portal's operator (``{base}/about#operator``), described by the about page."""
+    return rdf_response(fmt, [operator_triples(_context())], f"{_about_iri()}.{fmt.suffix}")
+
+
+def operator_alternates(response: Response) -> Response:
+    return with_alternates(response, lambda s: f"{_about_iri()}.{s}")
+
+
+SERVICE_PATHS = {"/api/v1": REST_API, "/sparql": SPARQL, "/api/3": CKAN_API}  # path -> key
+
+
+def service_response(key: str, fmt: RdfFormat) -> Response:
+    """A data service's description; the SPARQL endpoint's with its Service Description."""
+    path = next(p for p, k in SERVICE_PATHS.items() if k == key)
+    out: Chunk = []
+    describe_service(key, _context(), out)
+    chunks = [out]
+    if key == SPARQL:
+        chunks.append(service_description(_base(), uris.sparql_shared_graph_uri(_base())))
+    return rdf_response(fmt, chunks, f"{uris.page_url(_base(), path)}.{fmt.suffix}")
+
+
+def service_alternates(response: Response, key: str) -> Response:
+    path = next(p for p, k in SERVICE_PATHS.items() if k == key)
+    return with_alternates(response, lambda s: f"{uris.page_url(_base(), path)}.{s}")
+
+
+def _service_rdf(suffix: str, key: str) -> Response:
+    return service_response(key, BY_SUFFIX[suffix])
+
+
+for _path, _key in SERVICE_PATHS.items():
+    bp.add_url_rule(
+        f"{_path}.<{SUFFIXES}:suffix>",
+        f"service_rdf_{_key}",
+        _service_rdf,
+        methods=["GET"],
+        defaults={"key": _key},
+    )
 
 
 @bp.get("/dataset/<id_or_slug>/resource/<resource_id>/schema.json")

@@ -9,6 +9,7 @@ from exports.dcat.describe import licence_document_triples
 from exports.formats import BY_SUFFIX
 from portal.db import get_session
 from portal.negotiation import negotiate
+from portal.views import linked_data
 from portal.views.linked_data import SUFFIXES, rdf_response, with_alternates
 from vocab import licences
 
@@ -28,8 +29,12 @@ def home() -> str:
 
 
 @bp.get("/about")
-def about() -> str:
-    return render_template("about.html")
+def about() -> Response:
+    """The about page, which describes the portal's operator (``/about#operator``)."""
+    fmt = negotiate()
+    if fmt is not None:
+        return linked_data.operator_response(fmt)
+    return linked_data.operator_alternates(Response(render_template("about.html")))
 
 
 @bp.get("/terms")

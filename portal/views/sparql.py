@@ -1,9 +1,14 @@
 """The read-only SPARQL 1.1 endpoint (protocol: GET and POST), with a small HTML form.
 
 Results: JSON, XML, CSV or TSV for SELECT and ASK (``format=`` or the Accept header),
-Turtle, N-Triples or RDF/XML for CONSTRUCT and DESCRIBE. Errors are problem JSON: a malformed
-query, an update or a federated query (``SERVICE``) is 400, a query past the time limit 422, a
-client with too many queries in 429, a full endpoint 503 (both with ``Retry-After``).
+Turtle, N-Triples, RDF/XML or JSON-LD for CONSTRUCT and DESCRIBE. ``default-graph-uri`` and
+``named-graph-uri`` name the query's RDF dataset (SPARQL 1.1 Protocol §2.1.4); without them it
+is the union of all graphs. A ``GET`` without a query answers the HTML form, or with an RDF
+Accept header the endpoint's description (``dcat:DataService`` and a SPARQL 1.1 Service
+Description). Every response allows any origin (CORS), and ``OPTIONS`` answers a preflight.
+Errors are problem JSON: a malformed query, two queries, an update or a federated query
+(``SERVICE``) is 400, a query past the time limit 422, a client with too many queries in 429,
+a full endpoint 503 (both with ``Retry-After``).
 """
 
 from __future__ import annotations
@@ -11,9 +16,12 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, render_template, request
 from flask_babel import gettext as _
 
-from exports.sparql_protocol import GRAPH_TYPES, RESULT_TYPES, QueryFailed
+from exports.dcat.services import SPARQL
+from exports.sparql_protocol import GRAPH_TYPES, RESULT_TYPES, QueryDataset, QueryFailed
 from portal.db import services
+from portal.negotiation import negotiate
 from portal.problems import problem
+from portal.views import linked_data
 
 bp = Blueprint("sparql", __name__)
 QUERY_TYPE = "application/sparql-query"
@@ -21,14 +29,48 @@ UPDATE_TYPE = "application/sparql-update"
 MAX_QUERY_CHARS = 20_000
 
 
-@bp.route("/sparql", methods=["GET", "POST"])
+CORS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
+    "Access-Control-Allow-Headers": "Accept, Content-Type",
+    "Access-Control-Max-Age": "86400",
+}
+
+
+@bp.after_request
+def _cors(response: Response) -> Response:
+    """Any origin may query (a read-only endpoint that trusts no cookie)."""
+    response.headers["Access-Control-Allow-Origin"] = CORS["Access-Control-Allow-Origin"]
+    return response
+
+
+@bp.route("/sparql", methods=["OPTIONS"])
+def preflight() -> Response:
+    response = Response(status=204)
+    response.headers.update(CORS)
+    response.headers["Allow"] = "GET, POST, OPTIONS"
+    return response
+
+
+@bp.route("/sparql", methods=["GET", "POST"], provide_automatic_options=False)
 def endpoint() -> Response | str:
     text, error = _query_text()
     if error is not None:
         return error
     if text is None:
-        return render_template("sparql.html", examples=EXAMPLES)
+        fmt = negotiate()
+        if fmt is not None:
+            return linked_data.service_response(SPARQL, fmt)
+        page = Response(render_template("sparql.html", examples=EXAMPLES))
+        return linked_data.service_alternates(page, SPARQL)
     config = current_app.config
+    if not _acceptable():
+        return problem(
+            406,
+            "not-acceptable",
+            "no result format fits the Accept header; available: "
+            + ", ".join((*RESULT_TYPES.values(), *GRAPH_TYPES.values())),
+        )
     result_key, graph_key = _choose(RESULT_TYPES, "json"), _choose(GRAPH_TYPES, "ttl")
     try:
         answer = services().sparql.query(
@@ -38,6 +80,7 @@ def endpoint() -> Response | str:
             result_key,
             graph_key,
             client=client_address(config["TRUSTED_PROXIES"]),
+            dataset=_dataset(),
         )
     except QueryFailed as failed:
         return _failure(failed)
@@ -45,9 +88,17 @@ def endpoint() -> Response | str:
     response = Response(answer.text, mimetype=types[answer.key])
     if answer.truncated:
         response.headers["X-SPARQL-MaxRows"] = str(config["SPARQL_MAX_ROWS"])
-    response.headers["Access-Control-Allow-Origin"] = "*"
     response.vary.add("Accept")
     return response
+
+
+def _dataset() -> QueryDataset | None:
+    """The RDF dataset the request names, from the URL (GET) and the form (POST)."""
+    defaults = request.args.getlist("default-graph-uri") + request.form.getlist("default-graph-uri")
+    named = request.args.getlist("named-graph-uri") + request.form.getlist("named-graph-uri")
+    if not defaults and not named:
+        return None
+    return QueryDataset(tuple(defaults), tuple(named))
 
 
 def _query_text() -> tuple[str | None, Response | None]:
@@ -59,6 +110,8 @@ def _query_text() -> tuple[str | None, Response | None]:
         if mimetype == QUERY_TYPE:
             text = request.get_data(as_text=True)
         elif mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            if len(request.form.getlist("query")) > 1:
+                return None, _two_queries()
             text = request.form.get("query", "")
         else:
             return None, problem(415, "unsupported-media-type", f"cannot read a {mimetype} body")
@@ -67,6 +120,8 @@ def _query_text() -> tuple[str | None, Response | None]:
             return None, problem(403, "read-only", "this endpoint does not accept updates")
         if "query" not in request.args:
             return None, None
+        if len(request.args.getlist("query")) > 1:
+            return None, _two_queries()
         text = request.args.get("query", "")
     if not text.strip():
         return None, problem(400, "empty-query", "the query is empty")
@@ -75,6 +130,10 @@ def _query_text() -> tuple[str | None, Response | None]:
             400, "query-too-long", f"the query is over {MAX_QUERY_CHARS} characters"
         )
     return text, None
+
+
+def _two_queries() -> Response:
+    return problem(400, "multiple-queries", "the request carries more than one query parameter")
 
 
 def client_address(trusted_proxies: int) -> str:
@@ -106,6 +165,15 @@ def _failure(failed: QueryFailed) -> Response:
     if failed.retry_after is not None:
         response.headers["Retry-After"] = str(failed.retry_after)
     return response
+
+
+def _acceptable() -> bool:
+    """Whether a result format fits: ``format=``, no Accept header, or one it allows."""
+    accept = request.accept_mimetypes
+    if request.values.get("format", "").lower() in {*RESULT_TYPES, *GRAPH_TYPES}:
+        return True
+    offered = [*RESULT_TYPES.values(), *GRAPH_TYPES.values(), "application/json"]
+    return not accept.provided or accept.best_match(offered) is not None
 
 
 def _choose(types: dict[str, str], default: str) -> str:

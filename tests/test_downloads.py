@@ -81,7 +81,7 @@ def test_unknown_resource_is_404(demo_app, demo_client):
 def test_redirected_download_counts_get_not_head_or_resumed_range(app, client, session):
     """A file kept at its source is a redirect: HEAD and a resumed range are not downloads,
     a plain GET and a range from byte 0 are."""
-    from tests.factories import full_dataset
+    from factories import full_dataset
 
     with session.begin():
         dataset = full_dataset(session)

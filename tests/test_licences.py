@@ -8,6 +8,7 @@ import json
 import pytest
 import sqlalchemy as sa
 from alembic import command
+from factories import full_dataset
 from rdflib import Graph, Namespace, URIRef
 from rdflib.namespace import RDF
 
@@ -17,7 +18,6 @@ from catalog.licensing import effective_licence, licence_sources
 from catalog.models import Department
 from catalog.queries import get_public_dataset
 from exports.schema_org import dataset_jsonld
-from tests.factories import full_dataset
 from vocab import licences
 
 BASE = "http://gxdata.test"

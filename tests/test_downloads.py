@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
+from factories import full_dataset
 from sqlalchemy import select
 
 from catalog.models import Dataset, Distribution
@@ -81,8 +82,6 @@ def test_unknown_resource_is_404(demo_app, demo_client):
 def test_redirected_download_counts_get_not_head_or_resumed_range(app, client, session):
     """A file kept at its source is a redirect: HEAD and a resumed range are not downloads,
     a plain GET and a range from byte 0 are."""
-    from factories import full_dataset
-
     with session.begin():
         dataset = full_dataset(session)
         dist_id, slug = dataset.distributions[0].id, dataset.slug

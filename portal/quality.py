@@ -49,6 +49,7 @@ def init_app(app: Flask) -> QualityServices:
         quality_label=quality_label,
         error_title=messages.error_title,
         explain_error=messages.explain_error,
+        field_type=messages.field_type,
         problem_text=messages.problem_text,
         criterion_label=messages.criterion_label,
         advice_text=messages.advice_text,

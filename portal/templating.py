@@ -75,6 +75,17 @@ def local_time(value: datetime | None, seconds: bool = False) -> str:
     return gettext("%(time)s (Beijing time, UTC+8)", time=shown)
 
 
+BILINGUAL = " · "  # "中文 · English", as the OpenAPI description writes its texts
+
+
+def in_language(text: str | None) -> str:
+    """The current language's half of a bilingual "中文 · English" text (else all of it)."""
+    if not text or BILINGUAL not in text:
+        return text or ""
+    chinese, english = text.split(BILINGUAL, 1)
+    return chinese if current_language() == "zh" else english
+
+
 def format_bytes(size: int | None) -> str:
     if size is None:
         return ""
@@ -111,6 +122,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["bytes"] = format_bytes
     app.jinja_env.filters["local_time"] = local_time
+    app.jinja_env.filters["in_language"] = in_language
     app.jinja_env.filters["format_name"] = format_name
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

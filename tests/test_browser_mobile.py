@@ -3,8 +3,10 @@ scrolling of the whole page (wide tables scroll inside their own box)."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
-from browsers import BROWSER_MARKS, launch_chromium, screenshot
+from browsers import ARTIFACTS, BROWSER_MARKS, launch_chromium, screenshot
 
 pytestmark = BROWSER_MARKS
 
@@ -92,3 +94,14 @@ def test_the_search_filters_come_before_the_results_on_a_phone(phone, live_serve
     )
     filters.locator("summary").click()
     assert phone.locator('details.filters [data-facet="format"]').first.is_visible()
+
+
+def test_the_chart_legends_sit_below_the_charts_on_a_phone(phone, live_server):
+    phone.goto(live_server + "/stats/openness")
+    phone.wait_for_selector("#chart-quarters[data-drawn]")
+    legend = phone.evaluate(
+        "echarts.getInstanceByDom(document.getElementById('chart-quarters')).getOption().legend[0]"
+    )
+    assert legend["bottom"] == 0 and legend["type"] == "scroll"
+    if os.environ.get("GXDATA_SCREENSHOTS"):
+        phone.locator("#chart-quarters").screenshot(path=str(ARTIFACTS / "phone-chart.png"))

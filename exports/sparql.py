@@ -225,7 +225,7 @@ class CatalogStore:
         try:
             kept = json.loads(Path(self.path, POSITION_FILE).read_text(encoding="utf-8"))
             change_id, store = kept["change_id"], kept["store"]
-            if kept.get("base", self.base_url) != self.base_url:
+            if kept.get("base") != self.base_url:
                 return None  # its URIs were minted under another base URL
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return None

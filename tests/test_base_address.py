@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from exports.sparql import CatalogStore
 from portal import commands, create_app
 from portal.config import load_config
 
@@ -72,3 +73,15 @@ def test_the_catalog_page_links_resolve(client):
     page = client.get("/catalog").get_data(as_text=True)
     assert 'href="/api/3/action/"' in page
     assert client.get("/api/3/action/").status_code == 200
+
+
+def test_a_store_kept_under_another_base_is_rebuilt(tmp_path):
+    store = CatalogStore(str(tmp_path / "sparql"), "http://127.0.0.1:5000")
+    try:
+        store.position()  # opens (creates) the store's folder
+        store.set_position(7, "abc")
+        assert store.position() == (7, "abc")
+        store.rebase("http://127.0.0.1:5301")
+        assert store.position() is None  # its URIs name port 5000: rebuilt at the next start
+    finally:
+        store.close()

@@ -209,6 +209,11 @@ class CatalogStore:
         self.path = path
         self.backend: Backend = WorkerBackend(path) if path else LocalBackend()
         self.gate = gate or QueryGate()
+        self.rebase(base_url)
+        self._position: tuple[int, str] | None = None  # an in-memory store's
+
+    def rebase(self, base_url: str) -> None:
+        """Mint URIs under ``base_url`` (a store kept under another base is then rebuilt)."""
         self.base_url = base_url.rstrip("/")
         self.shared = uris.sparql_shared_graph_uri(self.base_url)
         self._position: tuple[int, str] | None = None  # an in-memory store's
@@ -222,7 +227,9 @@ class CatalogStore:
         try:
             kept = json.loads(Path(self.path, POSITION_FILE).read_text(encoding="utf-8"))
             change_id, store = kept["change_id"], kept["store"]
-        except (OSError, ValueError, KeyError, TypeError):
+            if kept.get("base") != self.base_url:
+                return None  # its URIs were minted under another base URL
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return None
         return (change_id, str(store)) if isinstance(change_id, int) else None
 
@@ -236,7 +243,7 @@ class CatalogStore:
         path = Path(self.path, POSITION_FILE)
         temporary = path.with_name(f"{POSITION_FILE}.{os.getpid()}.tmp")
         with open(temporary, "w", encoding="utf-8") as handle:
-            json.dump({"change_id": change_id, "store": store}, handle)
+            json.dump({"change_id": change_id, "store": store, "base": self.base_url}, handle)
         os.replace(temporary, path)
         return store
 

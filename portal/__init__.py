@@ -36,6 +36,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_path=instance)
     app.config.update(config_module.load_config(instance))
     app.config.update(overrides)
+    if "BASE_URL" in overrides:
+        app.config["BASE_URL_FIXED"] = True
 
     i18n.init_app(app)
     templating.init_app(app)

@@ -180,7 +180,9 @@ def demo_command(host: str, port: int) -> None:
     click.echo(NETWORK_ON if current_app.config["NETWORK"] else NETWORK_OFF)
     migrate.upgrade(services().engine)
     _load_demo(force=False)
-    _serve(current_app._get_current_object(), host, port)  # type: ignore[attr-defined]
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    follow_address(app, host, port)
+    _serve(app, host, port)
 
 
 @click.command("serve")
@@ -189,7 +191,22 @@ def demo_command(host: str, port: int) -> None:
 @with_appcontext
 def serve_command(host: str, port: int) -> None:
     """Serve the portal with waitress (a production WSGI server)."""
-    _serve(current_app._get_current_object(), host, port)  # type: ignore[attr-defined]
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    follow_address(app, host, port)
+    _serve(app, host, port)
+
+
+def follow_address(app: Flask, host: str, port: int) -> None:
+    """Unless GXDATA_BASE_URL names the public address, URIs and links are minted on the
+    host and port served (a wildcard host is reached on 127.0.0.1)."""
+    if app.config.get("BASE_URL_FIXED"):
+        return
+    shown = "127.0.0.1" if host in ("", "0.0.0.0") else "[::1]" if host == "::" else host
+    if ":" in shown and not shown.startswith("["):
+        shown = f"[{shown}]"
+    base = f"http://{shown}:{port}"
+    app.config["BASE_URL"] = base
+    app.extensions["gxdata"].sparql.rebase(base)
 
 
 def _load_demo(force: bool) -> None:

@@ -4,7 +4,7 @@
 |---|---|
 | ``GXDATA_INSTANCE_PATH`` | ``./instance`` (the current directory) |
 | ``GXDATA_DATABASE_URL`` | ``sqlite:///<instance>/gxdata.db`` |
-| ``GXDATA_BASE_URL`` | ``http://127.0.0.1:5000`` (used to mint URIs) |
+| ``GXDATA_BASE_URL`` | the host and port served (``http://127.0.0.1:5000``); mints URIs |
 | ``GXDATA_SECRET_KEY`` | generated once and kept in ``<instance>/secret_key`` |
 | ``GXDATA_SEARCH_INDEX`` | ``<instance>/index`` |
 | ``GXDATA_FILES`` | ``<instance>/files`` |
@@ -56,6 +56,8 @@ def load_config(instance: str, environ: Mapping[str, str] | None = None) -> dict
     return {
         "DATABASE_URL": environ.get("GXDATA_DATABASE_URL") or f"sqlite:///{root / 'gxdata.db'}",
         "BASE_URL": (environ.get("GXDATA_BASE_URL") or DEFAULT_BASE_URL).rstrip("/"),
+        # unset, `gxdata demo`/`gxdata serve` mint on the host and port they serve
+        "BASE_URL_FIXED": bool(environ.get("GXDATA_BASE_URL")),
         "SECRET_KEY": environ.get("GXDATA_SECRET_KEY") or _kept_secret(root / "secret_key"),
         "SEARCH_INDEX": environ.get("GXDATA_SEARCH_INDEX") or str(root / "index"),
         "SEARCH_ENGINE": environ.get("GXDATA_SEARCH_ENGINE") or "whoosh",

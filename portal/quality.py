@@ -61,6 +61,7 @@ def init_app(app: Flask) -> QualityServices:
         quality_label=quality_label,
         error_title=messages.error_title,
         explain_error=messages.explain_error,
+        field_type=messages.field_type,
         problem_text=messages.problem_text,
         criterion_label=messages.criterion_label,
         advice_text=messages.advice_text,
@@ -85,9 +86,9 @@ def dqv_provider(app: Flask) -> QualityProvider:
     quality score, its five dimensions and the plan's data quality index (a percentage).
     It opens its own session, so it needs no request."""
     factory, files = app.extensions["gxdata"].session_factory, app.extensions["gxdata"].files
-    ns = gx_namespace(app.config["BASE_URL"])
 
     def measurements(dataset: Dataset) -> list[Measurement]:
+        ns = gx_namespace(app.config["BASE_URL"])  # the served address may set it late
         with factory() as session:
             scores = dataset_quality(session, dataset, files)
         found = [Measurement(str(ns.mqaScore), round(scores.mqa.points, 2))]

@@ -211,8 +211,35 @@ RULES = {
     "largest-table": _("rows of the dataset's largest table"),
     "derivation": _("derived file"),
 }
+# Table Schema field types (https://specs.frictionlessdata.io/table-schema/#types-and-formats)
+FIELD_TYPES = {
+    "string": _("text"),
+    "integer": _("whole number"),
+    "number": _("number"),
+    "boolean": _("yes/no value"),
+    "date": _("date"),
+    "time": _("time of day"),
+    "datetime": _("date and time"),
+    "year": _("year"),
+    "yearmonth": _("year and month"),
+    "duration": _("duration"),
+    "geopoint": _("geographic point"),
+    "geojson": _("GeoJSON geometry"),
+    "object": _("JSON object"),
+    "array": _("JSON list"),
+    "list": _("list"),
+    "any": _("any value"),
+}
 _QUOTED = re.compile(r'"([^"]*)"')
 _POSITION = re.compile(r"position (\d+)")
+
+
+def field_type(code: str | None) -> str:
+    """A Table Schema type (``integer``, or ``type/format`` as Frictionless notes it) in words;
+    a format other than ``default`` follows in brackets."""
+    kind, _sep, form = (code or "").partition("/")
+    label = str(FIELD_TYPES.get(kind, kind))
+    return f"{label} ({form})" if form and form not in ("default", "any") else label
 
 
 def error_title(kind: str) -> str:
@@ -231,6 +258,8 @@ def explain_error(error: Mapping[str, Any]) -> str:
     quoted = _QUOTED.findall(note)
     other = _POSITION.search(note)
     expected = " = ".join(quoted[:2]) if kind == "constraint-error" else (quoted or [""])[0]
+    if kind == "type-error":
+        expected = field_type(expected)
     return str(sentence) % {
         "row": error.get("row_number", "?"),
         "field": error.get("field_number", "?"),

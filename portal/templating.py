@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
 
 from flask import Flask, request, url_for
-from flask_babel import format_datetime
+from flask_babel import gettext
 
 from catalog.access import public_distribution
 from catalog.directory import page_numbers
@@ -53,19 +53,39 @@ def format_name(notation: str | None) -> str:
     return fmt.extensions[0].upper() if fmt and fmt.extensions else notation
 
 
+BEIJING = timezone(timedelta(hours=8), "UTC+8")  # China keeps no daylight saving time
+
+
 def format_date(value: date | datetime | None, with_time: bool = False) -> str:
+    """A day; ``with_time``: the moment in Beijing time, labelled (see :func:`local_time`)."""
     if value is None:
         return ""
     if with_time and isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M")
+        return local_time(value)
     return value.strftime("%Y-%m-%d")
 
 
-def format_utc(value: datetime | None) -> str:
-    """A moment the portal recorded (naive UTC, e.g. a harvest job's start) in local time."""
+def local_time(value: datetime | None, seconds: bool = False) -> str:
+    """The one way a moment is shown to people: a stored naive-UTC time (an aware one is
+    converted as it is) in Beijing time, labelled: "2026-12-01 18:50（北京时间）"."""
     if value is None:
         return ""
-    return format_datetime(value, "yyyy-MM-dd HH:mm:ss")
+    moment = value.replace(tzinfo=UTC) if value.tzinfo is None else value
+    shown = moment.astimezone(BEIJING).strftime(
+        "%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M"
+    )
+    return gettext("%(time)s (Beijing time, UTC+8)", time=shown)
+
+
+BILINGUAL = " · "  # "中文 · English", as the OpenAPI description writes its texts
+
+
+def in_language(text: str | None) -> str:
+    """The current language's half of a bilingual "中文 · English" text (else all of it)."""
+    if not text or BILINGUAL not in text:
+        return text or ""
+    chinese, english = text.split(BILINGUAL, 1)
+    return chinese if current_language() == "zh" else english
 
 
 def format_bytes(size: int | None) -> str:
@@ -104,7 +124,8 @@ def init_app(app: Flask) -> None:
     )
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["bytes"] = format_bytes
-    app.jinja_env.filters["utc"] = format_utc
+    app.jinja_env.filters["local_time"] = local_time
+    app.jinja_env.filters["in_language"] = in_language
     app.jinja_env.filters["format_name"] = format_name
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

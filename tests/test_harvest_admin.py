@@ -113,10 +113,12 @@ def test_run_a_job_and_read_its_rejected_records(admin, source_server, new_sourc
     job = _wait_for(admin, started.headers["Location"])
     assert "成功" in job and "记录缺少名称" in job  # the rejected record, with its reason
     assert "missing-title" in job
+    assert "the package has no title" not in job  # the harvester's English detail: not in zh
     added = admin.get(started.headers["Location"] + "?outcome=added").text
     assert "玉林市水质监测数据（第1期）" in added and "不提供链接" in added  # the ftp warning
     english = admin.get(started.headers["Location"] + "?lang=en").text
     assert "The record has no title." in english
+    assert "the package has no title" in english
 
     dataset_link = re.search(r'href="(/dataset/[^"]+)">玉林市水质监测数据（第1期）', added).group(1)
     dataset_page = client.get(dataset_link + "?lang=zh").text

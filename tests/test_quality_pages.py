@@ -105,10 +105,10 @@ def test_dataset_page_shows_validation_scores_and_inferred_metadata(client, cata
 def test_validation_report_page_explains_errors_in_chinese(client, catalog):
     url = f"/dataset/{catalog['dataset'].slug}/resource/{catalog['table'].id}/validation"
     html = client.get(url).get_data(as_text=True)
-    assert "第 112 行第 3 列（人口）：“暂无”不是 integer/default 类型。" in html
+    assert "第 112 行第 3 列（人口）：“暂无”不是整数类型。" in html
     assert "类型不符" in html and "根据前若干行推断" in html
     english = client.get(url + "?lang=en").get_data(as_text=True)
-    assert "Row 112, column 3 (人口): “暂无” is not of type integer/default." in english
+    assert "Row 112, column 3 (人口): “暂无” is not of type whole number." in english
     client.get("/?lang=zh")
     pdf = next(d for d in catalog["dataset"].distributions if d.format == "PDF")
     assert (

@@ -23,6 +23,7 @@ from catalog.services.datasets import create_dataset, publish_dataset
 from catalog.services.departments import get_or_create_department
 from catalog.services.distributions import store_file
 from catalog.storage import FileStore
+from vocab import frequencies
 
 PUBLISHER = "广西壮族自治区大数据发展局"
 _NAMESPACE = uuid.UUID("0d6c1d7e-2a55-4f0f-8a57-5a1f7f3b8c21")
@@ -175,6 +176,12 @@ def load_catalog_table(session: Session, store: FileStore, max_bytes: int) -> bo
     return True
 
 
+def _frequency_label(code: str | None) -> str:
+    """更新频率 as people read it (每年, 不定期), not the vocabulary's notation."""
+    concept = frequencies.scheme().by_notation(code) if code else None
+    return concept.label("zh") if concept else (code or "")
+
+
 def _catalog_rows(session: Session) -> list[list[object]]:
     stmt = (
         select(Dataset)
@@ -189,7 +196,7 @@ def _catalog_rows(session: Session) -> list[list[object]]:
                 d.department.name if d.department else "",
                 d.topic or "",
                 d.industry or "",
-                d.update_frequency or "",
+                _frequency_label(d.update_frequency),
                 d.record_count if d.record_count is not None else "",
                 d.issued.isoformat(sep=" ") if d.issued else "",
                 d.modified.isoformat(sep=" ") if d.modified else "",

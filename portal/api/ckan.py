@@ -111,6 +111,16 @@ def api_version() -> Response:
     return vary_accept(_json({"version": 3}))
 
 
+@bp.get("/api/3/action")
+@bp.get("/api/3/action/")
+@bp.get("/api/action/")
+def action_index() -> Response:
+    """The actions offered, each with its address (CKAN itself answers 404 here)."""
+    base = current_app.config["BASE_URL"].rstrip("/")
+    actions = {name: f"{base}/api/3/action/{name}" for name in sorted(ACTIONS)}
+    return _json({"help": _help_url("help_show"), "success": True, "result": actions})
+
+
 @bp.route("/api/3/action/<name>", methods=["GET", "POST"])
 @bp.route("/api/action/<name>", methods=["GET", "POST"])
 def call_action(name: str) -> Response:

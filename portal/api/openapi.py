@@ -227,7 +227,11 @@ DATASET_PARAMS = [
     _query("q", "全文检索 · full-text search (Chinese word segmentation)"),
     _query("modified_since", "元数据在此时间之后有变化 · metadata changed since (ISO 8601)"),
     *[
-        _query(f, f"分面筛选 · facet filter ({f}); repeat for OR", {"type": "array", "items": STR})
+        _query(
+            f,
+            f"分面筛选，可重复（任一匹配） · facet filter ({f}); repeat for OR",
+            {"type": "array", "items": STR},
+        )
         for f in FACET_FIELDS
     ],
     _query(
@@ -260,8 +264,9 @@ def openapi_document(base_url: str) -> dict[str, Any]:
         "info": {
             "title": "广西公共数据开放平台 REST 接口 · Guangxi Public Data Portal REST API",
             "version": "1.0.0",
-            "description": "只读接口：数据集（检索、分面、游标分页）、数据资源、部门、类别和词表。"
-            "Read-only: datasets with search, facets and cursor paging; distributions, "
+            "description": "只读接口：数据集（检索、分面、游标分页）、数据资源、部门、类别和词表；"
+            "每个 GET 都带 ETag、Cache-Control 和 CORS，错误以 RFC 9457 问题详情（JSON）返回。"
+            " · Read-only: datasets with search, facets and cursor paging; distributions, "
             "departments, categories and vocabularies. ETags, Cache-Control and CORS on every "
             "GET; errors as RFC 9457 problem JSON.",
             "license": {"name": "CC-BY-4.0", "identifier": "CC-BY-4.0"},
@@ -278,19 +283,19 @@ def openapi_document(base_url: str) -> dict[str, Any]:
                 "数据集详情 · one dataset",
                 "datasets",
                 _ok(_ref("Dataset"), "the dataset"),
-                [_path_param("dataset_id", "UUID or slug")],
+                [_path_param("dataset_id", "UUID 或短名 · UUID or slug")],
             ),
             "/datasets/{dataset_id}/distributions": op(
                 "数据集的数据资源 · a dataset's distributions",
                 "distributions",
                 _ok(_list_of("Distribution"), "its distributions"),
-                [_path_param("dataset_id", "UUID or slug")],
+                [_path_param("dataset_id", "UUID 或短名 · UUID or slug")],
             ),
             "/distributions/{distribution_id}": op(
                 "数据资源详情 · one distribution",
                 "distributions",
                 _ok(_ref("Distribution"), "the distribution"),
-                [_path_param("distribution_id", "UUID")],
+                [_path_param("distribution_id", "数据资源的 UUID · UUID")],
             ),
             "/departments": op(
                 "部门列表 · departments with public datasets",
@@ -301,7 +306,7 @@ def openapi_document(base_url: str) -> dict[str, Any]:
                 "部门详情 · one department",
                 "departments",
                 _ok(_ref("Department"), "the department"),
-                [_path_param("slug", "department slug")],
+                [_path_param("slug", "部门短名 · department slug")],
             ),
             "/categories": op(
                 "十大类高价值数据 · the ten high-value categories",
@@ -312,7 +317,7 @@ def openapi_document(base_url: str) -> dict[str, Any]:
                 "类别详情 · one category",
                 "categories",
                 _ok(_ref("Category"), "the category"),
-                [_path_param("code", "category code")],
+                [_path_param("code", "类别代码 · category code")],
             ),
             "/vocabularies": op(
                 "词表列表 · vocabularies",
@@ -323,7 +328,7 @@ def openapi_document(base_url: str) -> dict[str, Any]:
                 "词表及其概念 · a vocabulary with its concepts",
                 "vocabularies",
                 _ok(_ref("Vocabulary"), "the vocabulary"),
-                [_path_param("name", "vocabulary name")],
+                [_path_param("name", "词表名称 · vocabulary name")],
             ),
         },
         "components": {"schemas": SCHEMAS},

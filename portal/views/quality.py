@@ -61,7 +61,8 @@ def openness_csv() -> Response:
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, extrasaction="ignore")
     writer.writeheader()
     for group in current_figures().figures.groups():
-        writer.writerow({key: safe_cell(value) for key, value in group.to_dict().items()})
+        row = group.to_dict() | {"name": str(group_name(group))}  # a label beside the code
+        writer.writerow({key: safe_cell(value) for key, value in row.items()})
     body = "\ufeff" + out.getvalue()  # a BOM, so that Excel reads the Chinese names
     return Response(
         body,

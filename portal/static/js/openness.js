@@ -10,9 +10,20 @@
   var colours = ["#0b5cab", "#1a7f37", "#6f42c1"];
   var charts = [];
 
+  // a phone: the legend goes below the chart and scrolls, instead of covering it
+  var narrow = window.matchMedia("(max-width: 600px)").matches;
+
+  function placeLegend(option) {
+    if (!option.legend || !narrow) { return; }
+    option.legend = { type: "scroll", bottom: 0, left: 0, right: 0 };
+    option.grid.top = 24;
+    option.grid.bottom += 40;
+  }
+
   function draw(id, option) {
     var element = document.getElementById(id);
     if (!element) { return; }
+    placeLegend(option);
     var chart = window.echarts.init(element, null, { renderer: "canvas" });
     option.color = option.color || colours;
     option.textStyle = { fontFamily: "Noto Sans CJK SC, WenQuanYi Micro Hei, sans-serif" };

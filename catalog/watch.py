@@ -33,7 +33,7 @@ from functools import partial
 from typing import Protocol, TypeVar
 
 from sqlalchemy import event
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
 from catalog.changes import (
     changed_since,
@@ -184,7 +184,11 @@ class CommitWatcher:
             log_changes(session.connection(), sorted(dataset_ids), sorted(department_ids))
             session.info[_LOGGED] = True
 
-    def _after_rollback(self, session: Session, _previous: object) -> None:
+    def _after_rollback(self, session: Session, previous: SessionTransaction) -> None:
+        if previous.parent is not None:
+            # a savepoint (a harvest writes a refused batch record by record in savepoints):
+            # what the transaction touched before it is still to be logged at its commit
+            return
         for key in (_DATASETS, _DEPARTMENTS, _LOGGED):
             session.info.pop(key, None)
 

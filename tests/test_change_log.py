@@ -277,3 +277,22 @@ def test_a_search_counts_no_dataset_closed_by_a_process_that_could_not_write_the
         other.extensions["gxdata"].close()
     assert count() == 1  # the server caught up before searching
     assert _indexed(services) == _ids(kept)
+
+
+def test_a_savepoint_rolled_back_keeps_the_log_of_the_transaction(services, session):
+    """A harvest batch writes each record in a savepoint when the batch failed: a record the
+    database refuses rolls back its savepoint only, and the records written before it in the
+    same transaction are still logged (and so reach the index and the SPARQL store)."""
+    first = _published(session, "保存点之前的数据集")
+    session.flush()
+    try:
+        with session.begin_nested():
+            _published(session, "保存点里的数据集")
+            session.flush()
+            raise RuntimeError("the database refused the record")
+    except RuntimeError:
+        pass
+    session.commit()
+    logged = set(session.scalars(select(Change.dataset_id)))
+    assert first.id in logged
+    assert first.id in _indexed(services)

@@ -176,6 +176,8 @@ class CommitWatcher:
 
     def _before_commit(self, session: Session) -> None:
         """Flush, then append what the transaction touched to the log, in one INSERT."""
+        if session.in_nested_transaction():  # a savepoint's release: the commit comes later
+            return
         if session.new or session.dirty or session.deleted:
             session.flush()
         dataset_ids = session.info.pop(_DATASETS, set())
@@ -193,6 +195,8 @@ class CommitWatcher:
             session.info.pop(key, None)
 
     def _after_commit(self, session: Session) -> None:
+        if session.in_nested_transaction():  # a savepoint released: nothing committed yet
+            return
         if session.info.pop(_LOGGED, False) and self.followers:
             self.catch_up()
 

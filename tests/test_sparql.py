@@ -548,3 +548,19 @@ def test_heavy_queries_leave_the_pages_their_threads(demo_app):
     assert greedy[0].result()[:1] == (422,)  # the one that ran, stopped at its limit
     admitted = [greedy[1].result()] + [a for a in answers if a not in busy]
     assert all(status in (422, 503) and seconds < 4.0 + 3 for status, _, seconds in admitted)
+
+
+def test_a_store_held_by_another_process_answers_503_not_500(tmp_path):
+    """The worker cannot open a store another process holds (``gxdata sparql rebuild`` or a
+    harvest that took it while the server's worker restarted): a query is told to retry."""
+    path = str(tmp_path / "sparql")
+    store = CatalogStore(path, "http://gxdata.test")
+    holder = ox.Store(path)  # this process holds the RocksDB lock; the worker is another
+    try:
+        with pytest.raises(QueryFailed) as busy:
+            store.query("ASK { ?s ?p ?o }", 30.0, 10, "json", "ttl")
+        assert (busy.value.status, busy.value.code) == (503, "busy")
+        assert busy.value.retry_after is not None and busy.value.retry_after >= 1
+    finally:
+        store.close()
+        del holder

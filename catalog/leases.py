@@ -17,6 +17,7 @@ import secrets
 import socket
 import threading
 from collections.abc import Callable
+from datetime import datetime, timedelta
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +25,22 @@ log = logging.getLogger(__name__)
 def new_owner() -> str:
     """A name for an owner that no other process, now or later, has: ``host:pid:token``."""
     return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+
+
+class LeaseLost(Exception):
+    """The job was taken for abandoned (its row no longer names this owner): stop writing."""
+
+
+def abandoned(
+    owner: str | None, last_sign: datetime | None, now: datetime, lease: timedelta
+) -> str | None:
+    """Why the owner of a running job is taken for gone (its process on this host no longer
+    runs, or ``last_sign``, its heartbeat, is older than ``lease``), or None while it lives."""
+    if owner_is_dead(owner):
+        return f"its owner {owner} is no longer running"
+    if last_sign is not None and last_sign < now - lease:
+        return f"its owner {owner or '-'} gave no sign of life since {last_sign:%H:%M:%S}"
+    return None
 
 
 def owner_is_dead(owner: str | None) -> bool:

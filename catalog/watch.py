@@ -33,7 +33,7 @@ from functools import partial
 from typing import Protocol, TypeVar
 
 from sqlalchemy import event
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
 from catalog.changes import (
     changed_since,
@@ -176,6 +176,8 @@ class CommitWatcher:
 
     def _before_commit(self, session: Session) -> None:
         """Flush, then append what the transaction touched to the log, in one INSERT."""
+        if session.in_nested_transaction():  # a savepoint's release: the commit comes later
+            return
         if session.new or session.dirty or session.deleted:
             session.flush()
         dataset_ids = session.info.pop(_DATASETS, set())
@@ -184,11 +186,17 @@ class CommitWatcher:
             log_changes(session.connection(), sorted(dataset_ids), sorted(department_ids))
             session.info[_LOGGED] = True
 
-    def _after_rollback(self, session: Session, _previous: object) -> None:
+    def _after_rollback(self, session: Session, previous: SessionTransaction) -> None:
+        if previous.parent is not None:
+            # a savepoint (a harvest writes a refused batch record by record in savepoints):
+            # what the transaction touched before it is still to be logged at its commit
+            return
         for key in (_DATASETS, _DEPARTMENTS, _LOGGED):
             session.info.pop(key, None)
 
     def _after_commit(self, session: Session) -> None:
+        if session.in_nested_transaction():  # a savepoint released: nothing committed yet
+            return
         if session.info.pop(_LOGGED, False) and self.followers:
             self.catch_up()
 

@@ -324,16 +324,24 @@ class CatalogStore:
         the union of the graphs or the ``dataset`` the protocol request named.
 
         Raises :class:`QueryFailed`: 400 for a federated query (before anything runs), 429
-        when ``client`` has too many queries in, 503 when the queue is full or the time
-        passed in it, 422 when the query ran out of time.
+        when ``client`` has too many queries in, 503 when the queue is full, the time passed
+        in it or another process holds the store, 422 when the query ran out of time.
         """
         refuse_federation(text)
         deadline = time.monotonic() + timeout
         with self.gate.admitted(client, deadline, retry_after=timeout):
             left = deadline - time.monotonic()
-            answer: Answer = self.backend.call(
-                "query", text, max_rows, left, result_key, graph_key, dataset, timeout=left
-            )
+            try:
+                answer: Answer = self.backend.call(
+                    "query", text, max_rows, left, result_key, graph_key, dataset, timeout=left
+                )
+            except StoreBusy:  # another process (a rebuild, a harvest) holds the store now
+                raise QueryFailed(
+                    "busy",
+                    "the SPARQL store is being updated; try again shortly",
+                    503,
+                    retry_after=max(1, math.ceil(BUSY_SECONDS)),
+                ) from None
         return answer
 
     def graph_digests(self) -> dict[str, str]:

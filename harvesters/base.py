@@ -64,7 +64,7 @@ from catalog.harvest.models import (
 from catalog.harvest.prepare import InvalidText, RecordIssue, clean_text, fingerprints
 from catalog.harvest.sync import CatalogSync, Harvested
 from catalog.input_limits import Deadline, InputLimits
-from catalog.leases import Heartbeat, new_owner
+from catalog.leases import Heartbeat, LeaseLost, new_owner
 from harvesters.fetch import Fetcher, FetchError, FetchLimits
 from harvesters.spool import RemoteRecord, Spool, SpoolFull
 
@@ -126,10 +126,6 @@ class RecordError(Exception):
 
 class JobTimeLimit(Exception):
     pass
-
-
-class LeaseLost(Exception):
-    """The job was taken for dead (another start marked it failed): stop writing."""
 
 
 @dataclass(frozen=True)

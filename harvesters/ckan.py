@@ -145,6 +145,10 @@ class CkanHarvester(BaseHarvester):
             return self.api.call_action(action, params)
         except FetchError:
             raise
+        except RecursionError:  # ckanapi parses the answer: JSON nested past the stack
+            raise SourceError(
+                "document-too-deep", f"{action} answered JSON nested too deeply"
+            ) from None
         except NotFound:
             if action in LISTINGS:
                 raise _Refused(f"{action} answered 404", unknown_action=True) from None

@@ -65,7 +65,9 @@ class DataPackageHarvester(BaseHarvester):
         """A referenced Table Schema, or why it could not be read (the record warns)."""
         location = urljoin(base, reference) if is_url(base) else _beside(base, reference)
         try:
-            schema = json.loads(self.fetcher.get(location).content.decode("utf-8-sig"))
+            content = self.fetcher.get(location).content
+            check_json_depth(content, self.input_limits())  # a ValueError (InputLimitError)
+            schema = json.loads(content.decode("utf-8-sig"))
         except (FetchError, UnicodeDecodeError, ValueError) as error:
             return f"{location}: {getattr(error, 'message', error)}"
         return schema if isinstance(schema, dict) else f"{location}: not a JSON object"

@@ -14,6 +14,7 @@ from portal.problems import problem
 
 log = logging.getLogger(__name__)
 RETRY_AFTER_SECONDS = 10  # a restart of PostgreSQL takes a few seconds
+MAX_LOGGED_PATH = 200  # characters of a request's path written to the log
 
 
 def _wants_json() -> bool:
@@ -62,7 +63,7 @@ def handle_database_error(error: DBAPIError | SQLAlchemyTimeout) -> Response:
     with ``Retry-After``, in the format and language of the address, without a traceback."""
     if isinstance(error, DBAPIError) and not _is_outage(error):
         return handle_unexpected(error)
-    log.warning("database unavailable on %s: %s", request.path, type(error).__name__)
+    log.warning("database unavailable on %s: %s", _logged_path(), type(error).__name__)
     unavailable = ServiceUnavailable(
         _("The database is unavailable at the moment. Please try again in a few seconds."),
         retry_after=RETRY_AFTER_SECONDS,
@@ -74,8 +75,15 @@ def _is_outage(error: DBAPIError) -> bool:
     return error.connection_invalidated or isinstance(error, OperationalError | InterfaceError)
 
 
+def _logged_path() -> str:
+    """The request's path as logged: bounded, and with no line break to forge log lines."""
+    path = request.path
+    shown = path[:MAX_LOGGED_PATH] + ("…" if len(path) > MAX_LOGGED_PATH else "")
+    return shown.encode("unicode_escape").decode("ascii") if not shown.isprintable() else shown
+
+
 def handle_unexpected(error: Exception) -> Response:
-    log.exception("unhandled error on %s", request.path, exc_info=error)
+    log.exception("unhandled error on %s", _logged_path(), exc_info=error)
     return handle_http_error(InternalServerError())
 
 

@@ -19,6 +19,7 @@ from flask import Flask, request
 from werkzeug.exceptions import BadRequest
 
 from catalog.browse import MAX_INPUT_CHARS
+from catalog.input_limits import json_depth
 from portal.errors import handle_http_error
 
 MAX_PARAM_CHARS = MAX_INPUT_CHARS  # a query argument or path part (10,000); search reads 200
@@ -26,8 +27,6 @@ MAX_NAME_CHARS = 200  # a query argument's name
 MAX_BODY_BYTES = 1024 * 1024  # a CKAN action's JSON body
 MAX_DEPTH = 20  # nesting of a JSON body: CKAN actions read flat parameters
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
-# JSON strings (escapes included) and the brackets outside them, for the depth pre-check
-_JSON_TOKENS = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]')
 
 
 class InvalidParameter(ValueError):
@@ -87,15 +86,8 @@ def decode_json_body(body: bytes | str) -> object:
 
 
 def _check_depth(raw: bytes) -> None:
-    depth = 0
-    for match in _JSON_TOKENS.finditer(raw):
-        token = match.group()
-        if token in (b"[", b"{"):
-            depth += 1
-            if depth > MAX_DEPTH + 1:  # the outer object itself is a level
-                raise InvalidParameter("body", f"is nested more than {MAX_DEPTH} levels deep")
-        elif token in (b"]", b"}"):
-            depth -= 1
+    if json_depth(raw) > MAX_DEPTH + 1:  # the outer object itself is a level
+        raise InvalidParameter("body", f"is nested more than {MAX_DEPTH} levels deep")
 
 
 def _printable(field: str) -> str:

@@ -277,3 +277,47 @@ def test_a_search_counts_no_dataset_closed_by_a_process_that_could_not_write_the
         other.extensions["gxdata"].close()
     assert count() == 1  # the server caught up before searching
     assert _indexed(services) == _ids(kept)
+
+
+def test_a_savepoint_rolled_back_keeps_the_log_of_the_transaction(services, session):
+    """A harvest batch writes each record in a savepoint when the batch failed: a record the
+    database refuses rolls back its savepoint only, and the records written before it in the
+    same transaction are still logged (and so reach the index and the SPARQL store)."""
+    first = _published(session, "保存点之前的数据集")
+    session.flush()
+    try:
+        with session.begin_nested():
+            _published(session, "保存点里的数据集")
+            session.flush()
+            raise RuntimeError("the database refused the record")
+    except RuntimeError:
+        pass
+    session.commit()
+    logged = set(session.scalars(select(Change.dataset_id)))
+    assert first.id in logged
+    assert first.id in _indexed(services)
+
+
+def test_a_released_savepoint_logs_and_catches_up_at_the_real_commit(services, session):
+    """A savepoint's release is no commit: the log is written (and the change-log lock taken)
+    once, just before the outer commit, and the stores catch up after it."""
+    inserts: list[str] = []
+
+    def count(conn, cursor, statement, *_args):
+        if statement.lstrip().upper().startswith("INSERT INTO CHANGE_LOG"):
+            inserts.append(statement)
+
+    engine = session.get_bind()
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        first = _published(session, "保存点之外的数据集")
+        with session.begin_nested():
+            second = _published(session, "保存点之内的数据集")
+        with session.begin_nested():
+            third = _published(session, "第二个保存点之内的数据集")
+        assert inserts == []  # nothing logged before the commit
+        session.commit()
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert len(inserts) == 1
+    assert _ids(first, second, third) <= _indexed(services)

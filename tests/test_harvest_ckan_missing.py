@@ -37,3 +37,18 @@ def test_a_site_with_neither_listing_fails_with_a_typed_error(source_server, new
     new_source("yulin", "ckan", url)
     report = harvest("yulin")
     assert report.status == "failed" and report.error_code == "no-ckan-api"
+
+
+def test_an_answer_nested_past_the_stack_fails_with_a_typed_error(
+    source_server, new_source, harvest
+):
+    """ckanapi parses the answer itself: JSON nested 100,000 deep is ``document-too-deep``,
+    not ``internal-error: RecursionError``."""
+    url, _site = source_server.ckan("/ckan")
+    deep = b'{"success": true, "result": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    source_server.routes["/ckan/api/action/package_search"] = lambda handler, _params: (
+        handler.reply(200, deep, "application/json")
+    )
+    new_source("yulin", "ckan", url)
+    report = harvest("yulin")
+    assert report.status == "failed" and report.error_code == "document-too-deep", report

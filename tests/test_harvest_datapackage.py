@@ -90,3 +90,20 @@ def test_what_is_not_a_data_package_fails_cleanly(body, code, source_server, new
     new_source("bad", "datapackage", source_server.file("/datapackage.json", body))
     report = harvest("bad")
     assert report.status == "failed" and report.error_code == code
+
+
+def test_a_schema_nested_past_the_stack_is_a_warning(source_server, new_source, harvest, session):
+    """A referenced Table Schema is checked for depth before it is parsed: one nested 100,000
+    deep (a RecursionError in json.loads) is an unreadable schema, not a failed job."""
+    source_server.file("/deep/schema.json", b"[" * 100_000 + b"]" * 100_000, "application/json")
+    descriptor = {
+        "name": "deep",
+        "title": "深层嵌套",
+        "resources": [{"name": "deep", "path": "deep.csv", "schema": "schema.json"}],
+    }
+    url = source_server.file("/deep/datapackage.json", json.dumps(descriptor).encode())
+    new_source("deep", "datapackage", url)
+    report = harvest("deep")
+    assert report.status == "succeeded" and report.counts["added"] == 1, report
+    row = session.scalars(select(HarvestJobRecord)).one()
+    assert "unreadable-schema" in {w["code"] for w in row.warnings}

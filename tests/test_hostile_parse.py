@@ -286,3 +286,14 @@ def test_the_worker_stores_a_report_for_a_bomb(app, session, services):
         select(ValidationReport).where(ValidationReport.distribution_id == distribution.id)
     )
     assert report is not None and report.problem == "compression-ratio"
+
+
+def test_sniffing_a_json_file_nested_past_the_stack(tmp_path):
+    """Enrichment sniffs a stored file's format: JSON nested 100,000 deep is JSON it does not
+    parse, not a RecursionError that fails the job."""
+    from catalog.quality.enrichment.sniff import sniff
+
+    path = tmp_path / "deep.json"
+    path.write_bytes(b"[" * 100_000 + b"]" * 100_000)
+    found = sniff(path, "JSON")
+    assert found is not None and found.format == "JSON"

@@ -179,3 +179,12 @@ def test_numbers_that_are_not_ids_are_not_looked_up(client, published, url, stat
 )
 def test_edge_values_of_dates_and_sorts_are_client_errors(client, published, url, status):
     assert client.get(url).status_code == status
+
+
+def test_logged_paths_are_bounded_and_on_one_line(app):
+    from portal.errors import MAX_LOGGED_PATH, _logged_path
+
+    with app.test_request_context("/x" + "a" * 100_000):
+        assert len(_logged_path()) == MAX_LOGGED_PATH + 1  # and an ellipsis
+    with app.test_request_context("/x%0Aforged%20line"):
+        assert "\n" not in _logged_path() and "forged" in _logged_path()

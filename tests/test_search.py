@@ -557,3 +557,16 @@ def test_fast_array_reading_agrees_with_the_public_api(
         assert [h.score for h in fast_result.hits] == pytest.approx(
             [h.score for h in slow_result.hits]
         )
+
+
+def test_a_recreated_index_forgets_the_old_change_log_position(tmp_path):
+    """A corrupt or outdated index is recreated empty: its old position file must not make
+    the new one look caught up (which would skip the rebuild from the database)."""
+    path = str(tmp_path / "index")
+    engine = open_engine("whoosh", path)
+    engine.set_position(42)
+    assert engine.position() is not None
+    engine.close()
+    recreated = open_engine("whoosh", path, recreate=True)
+    assert recreated.position() is None
+    recreated.close()

@@ -296,7 +296,7 @@ def test_the_guard_is_linear_on_hostile_text(hostile):
         refuse_federation(hostile)
     except QueryFailed as failed:
         assert failed.code == "malformed-query"
-    assert time.perf_counter() - started < 0.2
+    assert time.perf_counter() - started < 2  # linear: milliseconds; quadratic: minutes
 
 
 MUTATIONS = [" ", "\n", "#x\n", ":", "ex:a", "\\#", "\\'", "'x'", '"x"', "<x>", "?x", "$x", "1"]
@@ -407,7 +407,7 @@ def test_the_gate_queues_then_refuses_at_once():
         with pytest.raises(QueryFailed) as busy:
             with gate.admitted("c", time.monotonic() + 5.0, retry_after=5.0):
                 pass
-        assert time.monotonic() - started < 0.5
+        assert time.monotonic() - started < 3  # at once, not after the 5 s deadline
         assert (busy.value.status, busy.value.code, busy.value.retry_after) == (503, "busy", 5)
         release.set()
         assert [h.result(5) for h in held] == ["ran", "ran"]
@@ -442,7 +442,7 @@ def test_time_in_the_queue_counts_against_the_limit():
         with pytest.raises(QueryFailed) as waited:
             with gate.admitted("b", time.monotonic() + 0.3, retry_after=0.3):
                 ran.append(True)
-        assert 0.25 < time.monotonic() - started < 2
+        assert 0.25 < time.monotonic() - started < 5  # the holder is released only after
         assert (waited.value.status, waited.value.code, ran) == (503, "queue-timeout", [])
         release.set()
         assert holder.result(5) == "ran"
@@ -465,7 +465,7 @@ def test_an_in_memory_store_starts_nothing_while_earlier_queries_still_run():
     with pytest.raises(QueryFailed) as busy:
         store.query("ASK { ?s ?p ?o }", 5.0, 10, "json", "ttl")
     assert (busy.value.status, busy.value.code, busy.value.retry_after) == (503, "busy", 5)
-    assert time.monotonic() - started < 0.5
+    assert time.monotonic() - started < 3  # at once, not after the 5 s limit
 
 
 def test_the_client_is_the_connection_unless_proxies_are_trusted(app):
@@ -541,7 +541,7 @@ def test_heavy_queries_leave_the_pages_their_threads(demo_app):
     finally:
         demo_app.config["SPARQL_TIMEOUT"] = 10.0
     assert len(pages) >= 4 and {status for status, _, _ in pages} == {200}
-    assert max(seconds for _, _, seconds in pages) < 5
+    assert max(seconds for _, _, seconds in pages) < 10  # before: no answer in 40 s
     busy = [a for a in answers if a[1].get("code") == "busy"]
     assert len(busy) == 14 - 3  # one running and four waiting were admitted
     assert all(s == 503 and int(h["Retry-After"]) >= 1 and t < 3 for s, h, t in busy)
@@ -659,3 +659,19 @@ def test_a_query_with_no_fitting_result_format_is_a_406(demo_client):
         "/sparql", query_string={"query": COUNT, "format": "csv"}, headers={"Accept": "image/png"}
     )
     assert by_format.status_code == 200
+
+
+def test_a_store_held_by_another_process_answers_503_not_500(tmp_path):
+    """The worker cannot open a store another process holds (``gxdata sparql rebuild`` or a
+    harvest that took it while the server's worker restarted): a query is told to retry."""
+    path = str(tmp_path / "sparql")
+    store = CatalogStore(path, "http://gxdata.test")
+    holder = ox.Store(path)  # this process holds the RocksDB lock; the worker is another
+    try:
+        with pytest.raises(QueryFailed) as busy:
+            store.query("ASK { ?s ?p ?o }", 30.0, 10, "json", "ttl")
+        assert (busy.value.status, busy.value.code) == (503, "busy")
+        assert busy.value.retry_after is not None and busy.value.retry_after >= 1
+    finally:
+        store.close()
+        del holder

@@ -34,7 +34,7 @@ from catalog.harvest.models import (
     HarvestSource,
 )
 from catalog.harvest.prepare import clean_text
-from catalog.leases import new_owner, owner_is_dead
+from catalog.leases import abandoned, new_owner
 
 TIME_LIMIT_CODE = "time-limit-exceeded"
 OWNER_DIED_CODE = "owner-died"
@@ -110,12 +110,8 @@ def expire_dead_jobs(
         stmt = stmt.where(HarvestJob.source_id == source_id)
     marked = 0
     for job_id, owner, heartbeat_at, started_at in session.execute(stmt).all():
-        last_sign = heartbeat_at or started_at
-        if owner_is_dead(owner):
-            why = f"its owner {owner} is no longer running"
-        elif last_sign < now - lease:
-            why = f"its owner {owner or '-'} gave no sign of life since {last_sign:%H:%M:%S}"
-        else:
+        why = abandoned(owner, heartbeat_at or started_at, now, lease)
+        if why is None:
             continue
         died = (
             update(HarvestJob)

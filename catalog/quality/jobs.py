@@ -28,7 +28,7 @@ from sqlalchemy import case, event, func, insert, inspect, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from catalog.db import in_chunks, utcnow
-from catalog.leases import owner_is_dead
+from catalog.leases import abandoned
 from catalog.models import Dataset, Distribution, new_id
 from catalog.quality.models import DONE, FAILED, PENDING, RUNNING, Job
 from catalog.quality.validation import is_tabular
@@ -130,8 +130,7 @@ def release_abandoned(session: Session, lease: timedelta = LEASE) -> int:
     stmt = select(Job.id, Job.worker, Job.heartbeat_at, Job.started_at).where(Job.state == RUNNING)
     released = 0
     for job_id, worker, heartbeat_at, started_at in session.execute(stmt).all():
-        last_sign = heartbeat_at or started_at or now
-        if not (owner_is_dead(worker) or last_sign < now - lease):
+        if abandoned(worker, heartbeat_at or started_at or now, now, lease) is None:
             continue
         done = session.execute(
             update(Job)

@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from catalog.db import utcnow
-from catalog.leases import Heartbeat
+from catalog.leases import Heartbeat, LeaseLost
 from catalog.models import Dataset, Distribution
 from catalog.quality import jobs
 from catalog.quality.enrichment import EnrichContext, enrich_dataset
@@ -157,10 +157,6 @@ class Worker:
                 break
             done.append(outcome)
         return done
-
-
-class LeaseLost(Exception):
-    """The job was released (taken for abandoned) while this worker ran it."""
 
 
 class BackgroundWorker(threading.Thread):

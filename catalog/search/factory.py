@@ -14,7 +14,7 @@ from catalog.search.base import (
     SearchIndexError,
     SearchSchemaOutdated,
 )
-from catalog.search.whoosh_engine import WhooshEngine
+from catalog.search.whoosh_engine import POSITION_FILE, WhooshEngine
 from catalog.search.whoosh_schema import INDEX_NAME, build_schema, same_schema
 
 
@@ -31,6 +31,11 @@ def _whoosh_index(path: str, recreate: bool) -> whoosh_index.FileIndex:
     storage = FileStorage(path)
     schema = build_schema()
     if recreate or not os.listdir(path):
+        # a new index holds none of the change log: a position kept beside the old one
+        # (whose generation the new one may reach again) must not say otherwise
+        position = os.path.join(path, POSITION_FILE)
+        if os.path.exists(position):
+            os.remove(position)
         return storage.create_index(schema, indexname=INDEX_NAME)
     if not _has_table_of_contents(path):
         raise SearchIndexCorrupt(

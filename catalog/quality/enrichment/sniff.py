@@ -14,6 +14,8 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from catalog.input_limits import InputLimitError, InputLimits, check_json_depth
+
 HEAD = 64 * 1024
 JSON_PARSE_LIMIT = 20 * 1024 * 1024
 
@@ -104,8 +106,12 @@ def _text(path: Path, head: bytes) -> Sniffed | None:
 def _json(path: Path, stripped: str) -> Sniffed:
     if path.stat().st_size > JSON_PARSE_LIMIT:
         return Sniffed("JSON", False, "starts like JSON (too large to parse here)")
+    data = path.read_bytes()
     try:
-        document = json.loads(path.read_bytes().decode("utf-8-sig"))
+        check_json_depth(data, InputLimits())  # json.loads would raise RecursionError
+        document = json.loads(data.decode("utf-8-sig"))
+    except InputLimitError:
+        return Sniffed("JSON", False, "starts like JSON (nested too deeply to parse here)")
     except (ValueError, UnicodeDecodeError):
         return Sniffed("TXT", False, "starts like JSON but does not parse")
     if isinstance(document, dict) and document.get("type") == "FeatureCollection":

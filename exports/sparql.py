@@ -216,7 +216,6 @@ class CatalogStore:
         """Mint URIs under ``base_url`` (a store kept under another base is then rebuilt)."""
         self.base_url = base_url.rstrip("/")
         self.shared = uris.sparql_shared_graph_uri(self.base_url)
-        self._position: tuple[int, str] | None = None  # an in-memory store's
 
     def position(self) -> tuple[int, str] | None:
         """(last change log row applied, store id), or None: the store must be rebuilt.

@@ -134,3 +134,21 @@ def _int(value: int | str | None, default: int) -> int:
         return int(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         return default
+
+
+MAX_RANKED = 100_000  # ids read from the engine for one full-text query
+
+
+def ranked_ids(engine: SearchEngine, text: str) -> list[str]:
+    """Ids of the public datasets matching ``text``, best first (for filters done in SQL)."""
+    query = SearchQuery(text=text[:MAX_INPUT_CHARS], sort="relevance", per_page=MAX_PER_PAGE)
+    query.facets = ()
+    ids: list[str] = []
+    page = 1
+    while len(ids) < MAX_RANKED:
+        result = engine.search(replace(query, page=page))
+        ids += [hit.id for hit in result.hits]
+        if not result.hits or len(ids) >= result.total:
+            break
+        page += 1
+    return ids

@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 from collections import Counter
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,9 @@ from sqlalchemy import func, select
 
 from catalog.models import CLOSED, Dataset, Distribution
 from catalog.queries import public_datasets
+from catalog.ckan_filters import parse_date, parse_sort
+from catalog.search import solr_query
+from catalog.search.solr_query import And, Everything, Match, Not, Or, Range
 from exports.ckan import CkanQueryError, CkanValidationError, parse_search
 from vocab import sensitivity
 
@@ -186,13 +190,35 @@ def test_bad_limit_in_a_json_body_is_a_validation_error(demo_client: FlaskClient
     assert error["__type"] == "Validation Error" and "rows" in error
 
 
-@pytest.mark.parametrize(
-    "fq", ["license_id:cc-by", "-organization:x", "organization:a OR groups:b", "公交"]
-)
+UNSUPPORTED_FQ = [
+    "views_total:5",  # a field the portal does not have
+    "tags:[a TO b]",  # a range on a multi-valued field
+    "res_format:CS*V",  # an inner wildcard
+    "title:公交~2",  # fuzzy
+    "{!lucene}organization:x",  # local parameters
+    "metadata_modified:[yesterday TO *]",  # not a date
+    "num_resources:[one TO *]",  # not a number
+    "organization:(a OR b",  # unbalanced
+    "metadata_modified:[NOW TO",  # unclosed range
+    "isopen:maybe",
+    "(" * 30 + "a" + ")" * 30,  # too deep
+    " OR ".join(f"name:n{i}" for i in range(300)),  # too many clauses
+]
+
+
+@pytest.mark.parametrize("fq", UNSUPPORTED_FQ)
 def test_filters_the_portal_cannot_honour_are_search_query_errors(
     demo_client: FlaskClient, fq: str
 ) -> None:
-    error = call(demo_client, "package_search", status=400, fq=fq)
+    error = call(demo_client, "package_search", status=409, fq=fq)
+    assert error["__type"] == "Search Query Error" and error["message"]
+
+
+@pytest.mark.parametrize("sort", ["views_recent desc", "name sideways", "id asc desc", "name;"])
+def test_sorts_the_portal_cannot_honour_are_search_query_errors(
+    demo_client: FlaskClient, sort: str
+) -> None:
+    error = call(demo_client, "package_search", status=409, sort=sort)
     assert error["__type"] == "Search Query Error"
 
 
@@ -426,27 +452,42 @@ def test_rows_and_start_page_through_results(demo_client: FlaskClient) -> None:
 
 
 def test_sorts(demo_client: FlaskClient) -> None:
-    def ids(sort: str) -> list[str]:
+    def packages(sort: str) -> list[dict[str, Any]]:
         return [
-            p["id"]
+            p
             for start in (0, 1000)
             for p in call(demo_client, "package_search", sort=sort, rows=1000, start=start)[
                 "results"
             ]
         ]
 
-    by_title = ids("title_string asc")
-    assert len(by_title) == 1055 and set(by_title) == set(ids("name asc"))
-    assert ids("title_string desc") == by_title[::-1]
-    newest = call(demo_client, "package_search", sort="metadata_modified desc", rows=200)
-    dates = [(p["modified"] or p["issued"])[:19] for p in newest["results"]]  # engine: seconds
-    assert dates == sorted(dates, reverse=True)
+    def ids(sort: str) -> list[str]:
+        return [p["id"] for p in packages(sort)]
+
+    everything = packages("id asc")
+    assert len(everything) == 1055 and ids("id asc") == sorted(p["id"] for p in everything)
+    assert ids("id desc") == ids("id asc")[::-1]
+    by_title = sorted(everything, key=lambda p: (p["title"], p["id"]))
+    assert ids("title_string asc") == [p["id"] for p in by_title]
+    by_title_desc = sorted(everything, key=lambda p: p["id"])
+    by_title_desc.sort(key=lambda p: p["title"], reverse=True)  # ties stay by id
+    assert ids("title_string desc") == [p["id"] for p in by_title_desc]
+    assert [p["name"] for p in packages("name asc")] == sorted(p["name"] for p in everything)
+    newest = [p["metadata_modified"] for p in packages("metadata_modified desc")]
+    assert newest == sorted(newest, reverse=True)
+    created = packages("metadata_created asc, name desc")
+    keys = [(p["metadata_created"], p["name"]) for p in created]
+    assert all(a[0] < b[0] or a[0] == b[0] and a[1] > b[1] for a, b in zip(keys, keys[1:]))
     oldest = call(demo_client, "package_search", sort="metadata_modified asc", rows=1)["results"]
-    assert oldest[0]["id"] == ids("metadata_modified desc")[-1]
+    assert oldest[0]["metadata_modified"] == min(newest)
     relevance = call(
         demo_client, "package_search", q="公交", sort="score desc, metadata_modified desc"
     )
     assert relevance["sort"] == "score desc, metadata_modified desc" and relevance["count"] > 0
+    worst_first = call(demo_client, "package_search", q="公交", sort="score asc", rows=1000)
+    best_first = call(demo_client, "package_search", q="公交", sort="score desc", rows=1000)
+    assert {p["id"] for p in worst_first["results"]} == {p["id"] for p in best_first["results"]}
+    assert best_first["results"][0]["id"] != worst_first["results"][0]["id"]
 
 
 def test_facets_in_ckan_shape_with_counts(demo_client: FlaskClient) -> None:
@@ -456,7 +497,7 @@ def test_facets_in_ckan_shape_with_counts(demo_client: FlaskClient) -> None:
     everything = found["results"] + rest
     facets, search_facets = found["facets"], found["search_facets"]
     assert set(facets) == set(search_facets) == set(fields)
-    assert facets["license_id"] == {}
+    assert facets["license_id"] == dict(Counter(p["license_id"] for p in everything))
     organizations = Counter(p["organization"]["name"] for p in everything)
     assert facets["organization"] == dict(organizations.most_common(50))
     tags = Counter(t["name"] for p in everything for t in p["tags"])
@@ -567,27 +608,111 @@ def test_parse_search_reads_ckan_filters() -> None:
         {
             "q": "title:公交 groups:transport -地铁",
             "fq": '+organization:"nan-ning" +res_format:(CSV OR XLS) +state:active',
-            "sort": "title_string desc",
+            "fq_list": ["-tags:x"],
+            "sort": "title_string desc, id asc",
             "facet.field": '["organization", "tags"]',
             "facet.limit": "-1",
+            "facet.mincount": "2",
         }
     )
     assert search.text == "公交 -地铁"
-    assert search.filters == {
-        "department": ["nan-ning"],
-        "format": ["CSV", "XLS"],
-        "category": ["transport"],
-    }
-    assert (search.sort, search.reverse) == ("title", True)
-    assert search.facet_fields == ("organization", "tags") and search.facet_limit == 1000
-    assert parse_search({"fq": "groups:a groups:b"}).matches_nothing
-    assert parse_search({"fq": "res_format:CSV res_format:XLS"}).filters == {
-        "format": ["CSV", "XLS"]
-    }
+    assert search.filter == And(
+        (
+            And(
+                (
+                    Match("organization", "nan-ning"),
+                    Or((Match("res_format", "CSV"), Match("res_format", "XLS"))),
+                    Match("state", "active"),
+                )
+            ),
+            Not(Match("tags", "x")),
+            Match("groups", "transport"),
+        )
+    )
+    assert search.sort == (("title", True), ("id", False))
+    assert search.facet_fields == ("organization", "tags")
+    assert (search.facet_limit, search.facet_mincount) == (-1, 2)
     with pytest.raises(CkanQueryError):
-        parse_search({"fq": "tags:公交"})
+        parse_search({"fq": "tags:[a TO b"})
     with pytest.raises(CkanValidationError):
         parse_search({"facet.limit": "x"})
+
+
+# -- the Solr filter parser ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("fq", "tree"),
+    [
+        ("*:*", Everything()),
+        ("", Everything()),
+        (
+            "metadata_modified:[2026-12-01T18:50:00Z TO *]",
+            Range("metadata_modified", "2026-12-01T18:50:00Z", None),
+        ),
+        ("num_resources:{1 TO 5]", Range("num_resources", "1", "5", False, True)),
+        (
+            "metadata_created:[NOW-1DAY/DAY TO NOW]",
+            Range("metadata_created", "NOW-1DAY/DAY", "NOW"),
+        ),
+        ('name:"a \\"b\\""', Match("name", 'a "b"')),
+        ("name:abc*", Match("name", "abc", prefix=True)),
+        ("res_format:*", Match("res_format", "", prefix=True)),
+        ("公交", Match("text", "公交")),
+        ("-tags:x", Not(Match("tags", "x"))),
+        ("NOT tags:x", Not(Match("tags", "x"))),
+        (
+            "tags:(a OR b) AND NOT groups:x",
+            And((Or((Match("tags", "a"), Match("tags", "b"))), Not(Match("groups", "x")))),
+        ),
+        ("a || b && c", Or((Match("text", "a"), And((Match("text", "b"), Match("text", "c")))))),
+        ("id:a\\:b", Match("id", "a:b")),
+    ],
+)
+def test_the_solr_parser_builds_filter_trees(fq: str, tree: object) -> None:
+    assert solr_query.parse(fq) == tree
+
+
+@pytest.mark.parametrize(
+    "fq",
+    [
+        "a:",
+        "(a",
+        "a)",
+        "OR a",
+        "a OR",
+        '"open',
+        "x:[1 TO",
+        "x:[1 2]",
+        "x:a~1",
+        "x:a^2",
+        "x:a?",
+        "{!func}x",
+        "-" * 50 + "a",
+        "(" * 25 + "a" + ")" * 25,
+        "a " * 3000,
+    ],
+)
+def test_hostile_or_broken_filters_raise_query_errors_only(fq: str) -> None:
+    with pytest.raises(solr_query.SolrQueryError):
+        solr_query.parse(fq)
+
+
+def test_dates_and_date_math() -> None:
+    now = datetime(2026, 12, 1, 22, 30, 15)
+    assert parse_date("NOW", now) == now
+    assert parse_date("NOW-1DAY", now) == datetime(2026, 11, 30, 22, 30, 15)
+    assert parse_date("NOW/DAY", now) == datetime(2026, 12, 1)
+    assert parse_date("NOW-7DAYS/DAY", now) == datetime(2026, 11, 24)
+    assert parse_date("NOW+2HOURS/HOUR", now) == datetime(2026, 12, 2, 0, 0)
+    assert parse_date("2026-01-31T00:00:00Z+1MONTH", now) == datetime(2026, 2, 28)
+    assert parse_date("2026-12-01T18:50:00.5+08:00", now) == datetime(2026, 12, 1, 10, 50, 0, 500000)
+    assert parse_date("2026-12-01", now) == datetime(2026, 12, 1)
+    for bad in ("yesterday", "NOW-1FORTNIGHT", "2026-13-01", "NOW+999999YEARS"):
+        with pytest.raises(solr_query.SolrQueryError):
+            parse_date(bad, now)
+    assert parse_sort("id asc") == (("id", False),)
+    assert parse_sort("") == (("score", True), ("modified", True))
 
 
 # -- real clients --------------------------------------------------------------------------

@@ -89,14 +89,20 @@ def _add(value: datetime, unit: str, amount: int) -> datetime:
 
 
 def _round(value: datetime, unit: str) -> datetime:
-    parts = {
-        "month": 1, "day": 1, "hour": 0, "minute": 0, "second": 0, "microsecond": 0,
-    }  # fmt: skip
-    cut = {"years": 1, "months": 2, "days": 3, "hours": 4, "minutes": 5, "seconds": 6}
-    if unit not in cut:
-        return value
-    names = list(parts)[cut[unit] - 1 :]
-    return value.replace(**{name: parts[name] for name in names})
+    """Solr's ``/UNIT``: down to the start of the unit."""
+    if unit == "years":
+        return datetime(value.year, 1, 1)
+    if unit == "months":
+        return datetime(value.year, value.month, 1)
+    if unit == "days":
+        return datetime(value.year, value.month, value.day)
+    if unit == "hours":
+        return value.replace(minute=0, second=0, microsecond=0)
+    if unit == "minutes":
+        return value.replace(second=0, microsecond=0)
+    if unit == "seconds":
+        return value.replace(microsecond=0)
+    return value
 
 
 # -- the fields ----------------------------------------------------------------------------
@@ -207,7 +213,7 @@ def _stored_licences(ctx: Context) -> list[str | None]:
 def _licence_where(raws: Iterable[str | None]) -> ColumnElement[bool]:
     wanted = list(raws)
     named = [raw for raw in wanted if raw]
-    condition = Dataset.licence.in_(named) if named else false()
+    condition: ColumnElement[bool] = Dataset.licence.in_(named) if named else false()
     if len(named) < len(wanted):
         condition = or_(condition, Dataset.licence.is_(None), Dataset.licence == "")
     return condition
@@ -413,7 +419,7 @@ def _facets(
                     Distribution.format.is_not(None), Distribution.format != ""
                 )
             )
-            pairs = {(i, f) for i, f in formats if i in ids}  # a format once per dataset
+            pairs = {(i, f) for i, f in formats if i in ids and f}  # a format once per dataset
             counters["res_format"].update(f for _, f in pairs)
     facets = {
         name: [

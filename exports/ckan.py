@@ -27,7 +27,12 @@ from typing import Any
 
 from catalog.access import public_distribution
 from catalog.ckan_filters import DEFAULT_SORT, FIELDS, parse_sort
-from catalog.licence_terms import ckan_licence_id, licence_concept, licence_is_open
+from catalog.licence_terms import (
+    NOT_SPECIFIED,
+    ckan_licence_id,
+    licence_concept,
+    licence_is_open,
+)
 from catalog.models import Dataset, Department, Distribution
 from catalog.search import solr_query
 from catalog.search.solr_query import And, Everything, Node, SolrQueryError
@@ -327,6 +332,26 @@ def licence_dict(concept: Concept, lang: str) -> dict[str, Any]:
         "domain_software": False,
         "is_generic": False,
         "is_okd_compliant": is_open,
+        "is_osi_compliant": False,
+    }
+
+
+def not_specified_licence(lang: str) -> dict[str, Any]:
+    """CKAN's register entry for datasets that name no licence."""
+    return {
+        "id": NOT_SPECIFIED,
+        "title": NO_LICENCE.get(lang, NO_LICENCE["zh"]),
+        "url": "",
+        "od_conformance": "not reviewed",
+        "osd_conformance": "not reviewed",
+        "status": "active",
+        "maintainer": "",
+        "family": "",
+        "domain_content": False,
+        "domain_data": False,
+        "domain_software": False,
+        "is_generic": True,
+        "is_okd_compliant": False,
         "is_osi_compliant": False,
     }
 

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from collections import Counter
 from datetime import datetime
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -18,9 +19,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
+from catalog.ckan_filters import parse_date, parse_sort
 from catalog.models import CLOSED, Dataset, Distribution
 from catalog.queries import public_datasets
-from catalog.ckan_filters import parse_date, parse_sort
 from catalog.search import solr_query
 from catalog.search.solr_query import And, Everything, Match, Not, Or, Range
 from exports.ckan import CkanQueryError, CkanValidationError, parse_search
@@ -477,7 +478,7 @@ def test_sorts(demo_client: FlaskClient) -> None:
     assert newest == sorted(newest, reverse=True)
     created = packages("metadata_created asc, name desc")
     keys = [(p["metadata_created"], p["name"]) for p in created]
-    assert all(a[0] < b[0] or a[0] == b[0] and a[1] > b[1] for a, b in zip(keys, keys[1:]))
+    assert all(a[0] < b[0] or a[0] == b[0] and a[1] > b[1] for a, b in pairwise(keys))
     oldest = call(demo_client, "package_search", sort="metadata_modified asc", rows=1)["results"]
     assert oldest[0]["metadata_modified"] == min(newest)
     relevance = call(
@@ -499,7 +500,8 @@ def test_facets_in_ckan_shape_with_counts(demo_client: FlaskClient) -> None:
     assert set(facets) == set(search_facets) == set(fields)
     assert facets["license_id"] == dict(Counter(p["license_id"] for p in everything))
     organizations = Counter(p["organization"]["name"] for p in everything)
-    assert facets["organization"] == dict(organizations.most_common(50))
+    top = sorted(organizations.items(), key=lambda kv: (-kv[1], kv[0]))[:50]
+    assert facets["organization"] == dict(top)
     tags = Counter(t["name"] for p in everything for t in p["tags"])
     assert facets["tags"] == dict(sorted(tags.items(), key=lambda kv: (-kv[1], kv[0]))[:50])
     groups = Counter(g["name"] for p in everything for g in p["groups"])
@@ -540,6 +542,132 @@ def test_facet_fields_as_repeated_get_parameters(demo_client: FlaskClient) -> No
         "/api/3/action/package_search?facet.field=groups&facet.field=res_format&rows=0"
     )
     assert set(_unwrap(response, "package_search", 200)["facets"]) == {"groups", "res_format"}
+
+
+# -- fq on every field, over HTTP -------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def everything(demo_app: Flask) -> list[dict[str, Any]]:
+    client = demo_app.test_client()
+    return [
+        p
+        for start in (0, 1000)
+        for p in call(client, "package_search", sort="id asc", rows=1000, start=start)["results"]
+    ]
+
+
+def _count(client: FlaskClient, fq: str, **params: Any) -> int:
+    return call(client, "package_search", fq=fq, rows=0, **params)["count"]
+
+
+def test_fq_on_dates_as_incremental_harvesters_send_it(
+    demo_client: FlaskClient, everything: list[dict[str, Any]]
+) -> None:
+    modified = sorted(p["metadata_modified"] for p in everything)
+    middle = modified[len(modified) // 2]
+    after = sum(m >= middle for m in modified)
+    assert _count(demo_client, f"metadata_modified:[{middle}Z TO *]") == after
+    assert _count(demo_client, f"(metadata_modified:[{middle}Z TO *])") == after
+    assert _count(demo_client, f"metadata_modified:{{{middle}Z TO *]") == after - modified.count(
+        middle
+    )
+    assert _count(demo_client, f"metadata_modified:[* TO {middle}Z}}") == len(modified) - after
+    assert _count(demo_client, "metadata_modified:[* TO NOW]") == len(everything)
+    assert _count(demo_client, "metadata_modified:[NOW+1DAY TO *]") == 0
+    assert _count(demo_client, "metadata_created:[NOW-100YEARS/DAY TO NOW+1DAY]") == 1055
+    first = min(p["metadata_created"] for p in everything)
+    assert _count(demo_client, f'metadata_created:"{first}Z"') == sum(
+        p["metadata_created"] == first for p in everything
+    )
+
+
+def test_fq_on_each_field(demo_client: FlaskClient, everything: list[dict[str, Any]]) -> None:
+    def expect(fq: str, keep: Any) -> None:
+        assert _count(demo_client, fq) == sum(1 for p in everything if keep(p)), fq
+
+    tags = Counter(t["name"] for p in everything for t in p["tags"])
+    tag, other_tag = (name for name, _ in tags.most_common(2))
+    has = lambda p, name: any(t["name"] == name for t in p["tags"])  # noqa: E731
+    expect(f'tags:"{tag}"', lambda p: has(p, tag))
+    expect(f'-tags:"{tag}"', lambda p: not has(p, tag))
+    expect(f'tags:("{tag}" OR "{other_tag}")', lambda p: has(p, tag) or has(p, other_tag))
+    expect(f'tags:"{tag}" AND tags:"{other_tag}"', lambda p: has(p, tag) and has(p, other_tag))
+    expect(f'tags:"{tag}" NOT tags:"{other_tag}"', lambda p: has(p, tag) and not has(p, other_tag))
+    for licence in {p["license_id"] for p in everything}:
+        expect(f'license_id:"{licence}"', lambda p, licence=licence: p["license_id"] == licence)
+    expect("isopen:true", lambda p: p["isopen"])
+    expect("isopen:false", lambda p: not p["isopen"])
+    one, two = everything[3], everything[700]
+    expect(f"name:{one['name']}", lambda p: p["name"] == one["name"])
+    expect(f'id:"{one["id"]}" OR name:{two["name"]}', lambda p: p in (one, two))
+    expect(f"name:{one['name'][:3]}*", lambda p: p["name"].startswith(one["name"][:3]))
+    expect(f"owner_org:{one['owner_org']}", lambda p: p["owner_org"] == one["owner_org"])
+    org, other = one["organization"]["name"], two["organization"]["name"]
+    expect(
+        f"(organization:{org} OR organization:{other}) AND NOT res_format:CSV",
+        lambda p: p["organization"]["name"] in (org, other)
+        and all(r["format"] != "CSV" for r in p["resources"]),
+    )
+    expect("num_resources:[2 TO *]", lambda p: p["num_resources"] >= 2)
+    expect("num_resources:{2 TO 5}", lambda p: 2 < p["num_resources"] < 5)
+    expect("num_resources:0", lambda p: p["num_resources"] == 0)
+    expect("res_format:*", lambda p: any(r["format"] for r in p["resources"]))
+    expect("groups:meteorology", lambda p: [g["name"] for g in p["groups"]] == ["meteorology"])
+    expect("type:dataset AND state:active", lambda p: True)
+    expect("state:deleted OR type:harvest", lambda p: False)
+    expect("*:* -type:dataset", lambda p: False)
+    text = call(demo_client, "package_search", q="公交", rows=1000)["results"]
+    assert _count(demo_client, "text:公交") == len(text) > 0
+    assert _count(demo_client, "公交") == len(text)
+    only = post(
+        demo_client, "package_search", fq_list=[f"organization:{org}", "res_format:CSV"], rows=0
+    )
+    assert only["count"] == sum(
+        1
+        for p in everything
+        if p["organization"]["name"] == org and any(r["format"] == "CSV" for r in p["resources"])
+    )
+
+
+def test_isopen_agrees_with_the_licence(
+    demo_client: FlaskClient, everything: list[dict[str, Any]]
+) -> None:
+    register = {item["id"]: item for item in call(demo_client, "license_list")}
+    for package in everything:
+        entry = register[package["license_id"]]  # every licence is in the register
+        assert package["isopen"] is (entry["od_conformance"] == "approved"), package["name"]
+    assert not any(p["isopen"] for p in everything if p["license_id"] == "notspecified")
+    assert any(p["license_id"] == "notspecified" for p in everything)
+
+
+def test_paging_is_stable_under_every_sort(
+    demo_client: FlaskClient, everything: list[dict[str, Any]]
+) -> None:
+    for sort in ("metadata_modified desc", "title_string asc", "score desc", "name desc"):
+        pages = [
+            p["id"]
+            for start in range(0, 1055, 97)
+            for p in call(demo_client, "package_search", sort=sort, rows=97, start=start)[
+                "results"
+            ]
+        ]
+        assert len(pages) == len(set(pages)) == 1055, sort
+
+
+def test_facet_limit_and_mincount(demo_client: FlaskClient) -> None:
+    facets = call(
+        demo_client,
+        "package_search",
+        rows=0,
+        **{"facet.field": '["tags", "license_id"]', "facet.limit": -1, "facet.mincount": 5},
+    )["facets"]
+    assert facets["tags"] and min(facets["tags"].values()) >= 5
+    all_tags = call(
+        demo_client, "package_search", rows=0, **{"facet.field": '["tags"]', "facet.limit": -1}
+    )["facets"]["tags"]
+    assert len(all_tags) > len(facets["tags"]) and facets["tags"] == {k: n for k, n in all_tags.items() if n >= 5}
+    assert sum(facets["license_id"].values()) == 1055
 
 
 # -- the other actions ---------------------------------------------------------------------
@@ -706,7 +834,8 @@ def test_dates_and_date_math() -> None:
     assert parse_date("NOW-7DAYS/DAY", now) == datetime(2026, 11, 24)
     assert parse_date("NOW+2HOURS/HOUR", now) == datetime(2026, 12, 2, 0, 0)
     assert parse_date("2026-01-31T00:00:00Z+1MONTH", now) == datetime(2026, 2, 28)
-    assert parse_date("2026-12-01T18:50:00.5+08:00", now) == datetime(2026, 12, 1, 10, 50, 0, 500000)
+    half = datetime(2026, 12, 1, 10, 50, 0, 500000)
+    assert parse_date("2026-12-01T18:50:00.5+08:00", now) == half
     assert parse_date("2026-12-01", now) == datetime(2026, 12, 1)
     for bad in ("yesterday", "NOW-1FORTNIGHT", "2026-13-01", "NOW+999999YEARS"):
         with pytest.raises(solr_query.SolrQueryError):

@@ -30,20 +30,23 @@ from typing import Any
 from urllib.parse import quote
 
 from flask import Blueprint, Response, current_app, request, url_for
+from sqlalchemy import func
 
 from catalog.browse import ranked_ids
 from catalog.ckan_filters import DEFAULT_SORT, CkanPage, compile_filter, search_public
 from catalog.ckan_filters import Context as FilterContext
 from catalog.db import utcnow
-from catalog.models import Dataset
+from catalog.models import Dataset, Distribution
 from catalog.queries import (
     category_counts,
     datasets_by_ids,
     departments_with_counts,
+    format_counts,
     get_department,
     get_public_dataset,
     get_public_distribution,
     public_datasets,
+    public_distributions,
     public_keywords,
 )
 from catalog.search.solr_query import Match
@@ -56,6 +59,8 @@ from exports.ckan import (
     facet_dicts,
     group_dict,
     integer,
+    licence_dict,
+    not_specified_licence,
     organization_dict,
     package_dict,
     parse_search,
@@ -66,7 +71,7 @@ from exports.ckan import (
 from portal.db import get_session, services
 from portal.i18n import current_language
 from portal.params import MAX_BODY_BYTES, InvalidParameter, check_data, decode_json_body
-from vocab import categories
+from vocab import categories, licences
 
 bp = Blueprint("ckan_api", __name__)
 
@@ -302,6 +307,7 @@ def organization_show(data: Mapping[str, Any]) -> dict[str, Any]:
     ctx = _context()
     found = _holder_datasets(data, "organization", department.slug)
     organization = organization_dict(department, ctx, found.total, full=True)
+    organization |= {"users": [], "groups": [], "tags": []}  # no members, no sub-groups here
     if boolean(data, "include_datasets"):
         organization["packages"] = _packages(found)
     return organization
@@ -341,6 +347,127 @@ def tag_list(data: Mapping[str, Any]) -> list[Any]:
     query = str(data.get("query") or "").strip().casefold()
     names = [k for k in public_keywords(get_session()) if query in k.casefold()]
     return tag_dicts(names) if boolean(data, "all_fields") else names
+
+
+@action
+def tag_show(data: Mapping[str, Any]) -> dict[str, Any]:
+    """One keyword of public datasets by ``id`` (its name); ``include_datasets`` adds
+    ``packages`` (at most 1000, newest first)."""
+    name = _required(data, "id")
+    if name not in public_keywords(get_session()):
+        raise ActionNotFound("no public dataset has this tag")
+    tag = tag_dicts([name])[0] | {"id": name}
+    if boolean(data, "include_datasets"):
+        tag["packages"] = _packages(
+            _search(CkanSearch(filter=Match("tags", name), sort=NEWEST), 0, MAX_ROWS)
+        )
+    return tag
+
+
+@action
+def license_list(data: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The licences datasets here may carry (the licence vocabulary), in the shape of CKAN's
+    licence register, and ``notspecified`` for datasets that name none."""
+    lang = current_language()
+    return [licence_dict(c, lang) for c in licences.scheme().concepts] + [
+        not_specified_licence(lang)
+    ]
+
+
+# resource_search field -> the distribution column it searches (``url``: the public URL)
+RESOURCE_FIELDS = {
+    "name": Distribution.title,
+    "description": Distribution.description,
+    "format": Distribution.format,
+    "id": Distribution.id,
+    "mimetype": Distribution.media_type,
+}
+RESOURCE_ORDER = {"name": Distribution.title, "format": Distribution.format, "id": Distribution.id}
+
+
+@action
+def resource_search(data: Mapping[str, Any]) -> dict[str, Any]:
+    """Resources of public datasets: ``query`` is ``field:term`` (or a list of them, all must
+    hold; name, description, format, id, mimetype, url), matched case-insensitively as a
+    substring; ``url`` matches only the URL the public sees. ``order_by``, ``offset``,
+    ``limit``."""
+    raw = data.get("query") or []
+    terms = raw if isinstance(raw, list) else [raw]
+    stmt = public_distributions()
+    url_terms: list[str] = []
+    for term in terms:
+        if not isinstance(term, str) or ":" not in term:
+            raise CkanValidationError("query", "Must be field:term")
+        key, value = (part.strip() for part in term.split(":", 1))
+        if key == "url":
+            url_terms.append(value.casefold())
+        elif key in RESOURCE_FIELDS:
+            stmt = stmt.where(
+                func.lower(RESOURCE_FIELDS[key]).contains(value.lower(), autoescape=True)
+            )
+        else:
+            raise CkanValidationError("query", f"Field {key!r} not recognised in resource_search.")
+    order = str(data.get("order_by") or "id")
+    if order not in RESOURCE_ORDER:
+        raise CkanValidationError("order_by", f"Cannot order by {order!r}")
+    stmt = stmt.order_by(RESOURCE_ORDER[order], Distribution.id)
+    ctx = _context()
+    found = [
+        resource
+        for distribution in get_session().scalars(stmt)
+        for resource in [resource_dict(distribution, distribution.dataset, ctx)]
+        if all(term in resource["url"].casefold() for term in url_terms)
+    ]
+    offset = integer(data, "offset", 0, 0, MAX_START) or 0
+    limit = integer(data, "limit", MAX_ROWS, 0, MAX_ROWS)
+    return {"count": len(found), "results": found[offset : offset + (limit or 0)]}
+
+
+@action
+def package_autocomplete(data: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Public datasets whose title or name contains ``q`` (``limit``, default 10): title
+    matches first."""
+    q = str(data.get("q") or "").strip()
+    limit = integer(data, "limit", 10, 1, MAX_LIST) or 10
+    if not q:
+        return []
+    found: list[dict[str, Any]] = []
+    for field_name, column in (("title", Dataset.title), ("name", Dataset.slug)):
+        stmt = (
+            public_datasets()
+            .with_only_columns(Dataset.slug, Dataset.title, column)
+            .where(func.lower(column).contains(q.lower(), autoescape=True))
+            .order_by(func.length(column), column)
+            .limit(limit)
+        )
+        for name, title, matched in get_session().execute(stmt):
+            if all(item["name"] != name for item in found):
+                found.append(
+                    {
+                        "name": name,
+                        "title": title,
+                        "match_field": field_name,
+                        "match_displayed": matched,
+                    }
+                )
+    return found[:limit]
+
+
+@action
+def format_autocomplete(data: Mapping[str, Any]) -> list[str]:
+    """Resource formats containing ``q`` (``limit``, default 5), most used first."""
+    q = str(data.get("q") or "").strip().casefold()
+    limit = integer(data, "limit", 5, 1, MAX_LIST) or 5
+    return [f for f, _ in format_counts(get_session()) if q in f.casefold()][:limit]
+
+
+@action
+def package_activity_list(data: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """A public dataset's activity stream (``id``): empty, as the portal keeps no versions
+    of datasets yet."""
+    if get_public_dataset(get_session(), _required(data, "id")) is None:
+        raise ActionNotFound("no public dataset has this id or name")
+    return []
 
 
 @action

@@ -310,9 +310,15 @@ def licence_keys(stored: str | None, lang: str) -> dict[str, Any]:
     title = concept.label(lang) if concept else stored or NO_LICENCE.get(lang, NO_LICENCE["zh"])
     keys: dict[str, Any] = {"license_id": ckan_licence_id(stored), "license_title": title}
     if concept is not None and concept.close_match:
-        keys["license_url"] = concept.close_match[0]
+        keys["license_url"] = licence_page(concept)
     keys["isopen"] = licence_is_open(stored)
     return keys
+
+
+def licence_page(concept: Concept) -> str:
+    """The licence's web page (a skos:closeMatch), https where there is one."""
+    pages = sorted(concept.close_match, key=lambda uri: not uri.startswith("https://"))
+    return pages[0] if pages else ""
 
 
 def licence_dict(concept: Concept, lang: str) -> dict[str, Any]:
@@ -321,7 +327,7 @@ def licence_dict(concept: Concept, lang: str) -> dict[str, Any]:
     return {
         "id": concept.notation,
         "title": concept.label(lang),
-        "url": concept.close_match[0] if concept.close_match else "",
+        "url": licence_page(concept),
         "od_conformance": "approved" if is_open else "not reviewed",
         "osd_conformance": "not reviewed",
         "status": "active",

@@ -689,6 +689,7 @@ def test_organization_list_and_show(demo_client: FlaskClient) -> None:
     assert {p["organization"]["name"] for p in shown["packages"]} == {biggest["name"]}
     by_id = call(demo_client, "organization_show", id=biggest["id"])
     assert by_id["name"] == biggest["name"] and "packages" not in by_id
+    assert (by_id["users"], by_id["groups"], by_id["tags"]) == ([], [], [])
 
 
 def test_group_list_and_show(demo_client: FlaskClient) -> None:
@@ -704,6 +705,87 @@ def test_tag_list(demo_client: FlaskClient) -> None:
     assert "交通运输" in tags and tags == sorted(tags)
     assert call(demo_client, "tag_list", query="交通") == [t for t in tags if "交通" in t]
     assert call(demo_client, "tag_list", query="交通", all_fields=True)[0]["name"] == "交通运输"
+
+
+def test_tag_show(demo_client: FlaskClient, everything: list[dict[str, Any]]) -> None:
+    tag = call(demo_client, "tag_show", id="交通运输", include_datasets=True)
+    assert tag["name"] == tag["display_name"] == tag["id"] == "交通运输"
+    tagged = [p["id"] for p in everything if any(t["name"] == "交通运输" for t in p["tags"])]
+    assert sorted(p["id"] for p in tag["packages"]) == sorted(tagged) and tagged
+    assert "packages" not in call(demo_client, "tag_show", id="交通运输")
+    assert call(demo_client, "tag_show", status=404, id="没有这个标签")["__type"] == "Not Found Error"
+
+
+def test_license_list_is_the_licence_vocabulary_in_ckan_shape(demo_client: FlaskClient) -> None:
+    licences_ = call(demo_client, "license_list")
+    ids = [item["id"] for item in licences_]
+    assert {"CC-BY-4.0", "CC0-1.0", "ODbL-1.0", "notspecified"} <= set(ids)
+    keys = {"id", "title", "url", "od_conformance", "osd_conformance", "status"}
+    assert all(keys <= set(item) for item in licences_)
+    cc_by = next(item for item in licences_ if item["id"] == "CC-BY-4.0")
+    assert cc_by["od_conformance"] == "approved" and cc_by["url"].startswith("https://")
+    assert cc_by["title"] == "知识共享署名 4.0 国际许可协议"
+    assert next(i for i in licences_ if i["id"] == "notspecified")["od_conformance"] != "approved"
+
+
+def test_resource_search(demo_client: FlaskClient, everything: list[dict[str, Any]]) -> None:
+    resources = [r for p in everything for r in p["resources"]]
+    csv = call(demo_client, "resource_search", query="format:CSV", limit=1000)
+    assert csv["count"] == sum(1 for r in resources if "csv" in r["format"].casefold())
+    assert all("csv" in r["format"].casefold() for r in csv["results"])
+    name = resources[10]["name"]
+    by_name = call(demo_client, "resource_search", query=f"name:{name}")
+    assert resources[10]["id"] in {r["id"] for r in by_name["results"]}
+    both = call(demo_client, "resource_search", query=["format:CSV", f"name:{name}"])
+    assert both["count"] <= by_name["count"]
+    paged = call(demo_client, "resource_search", query="format:CSV", limit=5, offset=5)
+    assert [r["id"] for r in paged["results"]] == [r["id"] for r in csv["results"][5:10]]
+    bad = call(demo_client, "resource_search", status=409, query="colour:red")
+    assert bad["__type"] == "Validation Error"
+
+
+def test_resource_search_never_finds_a_file_the_public_may_not_fetch(
+    demo_app: Flask, demo_client: FlaskClient, facts: dict[str, Any]
+) -> None:
+    with demo_app.extensions["gxdata"].session_factory() as session:
+        hidden = session.scalars(
+            select(Distribution)
+            .join(Dataset)
+            .where(Dataset.open_type == "conditional", Distribution.stored_file.is_not(None))
+        ).all()
+        assert hidden
+        hidden_ids = [d.id for d in hidden]
+    stored_id = facts["stored"][0]  # an open dataset's stored file: its download URL names it
+    assert call(demo_client, "resource_search", query=f"url:{stored_id}")["count"] == 1
+    for resource_id in hidden_ids:
+        # the file's download address would name its id; the public URL is the dataset page
+        assert call(demo_client, "resource_search", query=f"url:{resource_id}")["count"] == 0
+        (shown,) = call(demo_client, "resource_search", query=f"id:{resource_id}")["results"]
+        assert "/download" not in shown["url"] and resource_id not in shown["url"]
+    closed = call(demo_client, "resource_search", query=f"id:{facts['closed']['resources'][0]}")
+    assert closed["count"] == 0
+
+
+def test_package_and_format_autocomplete(
+    demo_client: FlaskClient, everything: list[dict[str, Any]]
+) -> None:
+    found = call(demo_client, "package_autocomplete", q="公交", limit=5)
+    assert 0 < len(found) <= 5
+    assert all("公交" in item["title"] for item in found)
+    assert set(found[0]) == {"name", "title", "match_field", "match_displayed"}
+    by_name = call(demo_client, "package_autocomplete", q=everything[0]["name"])
+    assert by_name[0]["name"] == everything[0]["name"]
+    assert call(demo_client, "package_autocomplete", q="") == []
+    formats = call(demo_client, "format_autocomplete", q="cs")
+    assert formats[0] == "CSV" and all("cs" in f.casefold() for f in formats)
+    assert len(call(demo_client, "format_autocomplete", q="", limit=2)) == 2
+
+
+def test_package_activity_list_is_empty_until_versions_exist(
+    demo_client: FlaskClient, everything: list[dict[str, Any]]
+) -> None:
+    assert call(demo_client, "package_activity_list", id=everything[0]["name"]) == []
+    assert call(demo_client, "package_activity_list", status=404, id="nope")
 
 
 def test_status_show(demo_client: FlaskClient) -> None:

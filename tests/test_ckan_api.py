@@ -8,22 +8,26 @@ import os
 import subprocess
 import sys
 from collections import Counter
-from datetime import datetime
+from datetime import datetime, timedelta
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
 import ckanapi
 import pytest
+from browsers import serving
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from catalog.ckan_filters import parse_date, parse_sort
+from catalog.db import utcnow
 from catalog.models import CLOSED, Dataset, Distribution
 from catalog.queries import public_datasets
 from catalog.search import solr_query
 from catalog.search.solr_query import And, Everything, Match, Not, Or, Range
+from catalog.services.datasets import create_dataset, publish_dataset, update_dataset
+from catalog.services.departments import create_department
 from exports.ckan import CkanQueryError, CkanValidationError, parse_search
 from vocab import sensitivity
 
@@ -606,8 +610,10 @@ def test_fq_on_each_field(demo_client: FlaskClient, everything: list[dict[str, A
     org, other = one["organization"]["name"], two["organization"]["name"]
     expect(
         f"(organization:{org} OR organization:{other}) AND NOT res_format:CSV",
-        lambda p: p["organization"]["name"] in (org, other)
-        and all(r["format"] != "CSV" for r in p["resources"]),
+        lambda p: (
+            p["organization"]["name"] in (org, other)
+            and all(r["format"] != "CSV" for r in p["resources"])
+        ),
     )
     expect("num_resources:[2 TO *]", lambda p: p["num_resources"] >= 2)
     expect("num_resources:{2 TO 5}", lambda p: 2 < p["num_resources"] < 5)
@@ -648,9 +654,7 @@ def test_paging_is_stable_under_every_sort(
         pages = [
             p["id"]
             for start in range(0, 1055, 97)
-            for p in call(demo_client, "package_search", sort=sort, rows=97, start=start)[
-                "results"
-            ]
+            for p in call(demo_client, "package_search", sort=sort, rows=97, start=start)["results"]
         ]
         assert len(pages) == len(set(pages)) == 1055, sort
 
@@ -666,7 +670,9 @@ def test_facet_limit_and_mincount(demo_client: FlaskClient) -> None:
     all_tags = call(
         demo_client, "package_search", rows=0, **{"facet.field": '["tags"]', "facet.limit": -1}
     )["facets"]["tags"]
-    assert len(all_tags) > len(facets["tags"]) and facets["tags"] == {k: n for k, n in all_tags.items() if n >= 5}
+    assert len(all_tags) > len(facets["tags"]) and facets["tags"] == {
+        k: n for k, n in all_tags.items() if n >= 5
+    }
     assert sum(facets["license_id"].values()) == 1055
 
 
@@ -713,7 +719,9 @@ def test_tag_show(demo_client: FlaskClient, everything: list[dict[str, Any]]) ->
     tagged = [p["id"] for p in everything if any(t["name"] == "交通运输" for t in p["tags"])]
     assert sorted(p["id"] for p in tag["packages"]) == sorted(tagged) and tagged
     assert "packages" not in call(demo_client, "tag_show", id="交通运输")
-    assert call(demo_client, "tag_show", status=404, id="没有这个标签")["__type"] == "Not Found Error"
+    assert (
+        call(demo_client, "tag_show", status=404, id="没有这个标签")["__type"] == "Not Found Error"
+    )
 
 
 def test_license_list_is_the_licence_vocabulary_in_ckan_shape(demo_client: FlaskClient) -> None:
@@ -948,6 +956,76 @@ def test_ckanapi_remote_client(live_server: str, all_names: list[str]) -> None:
             remote.action.package_create(name="x")
     with ckanapi.RemoteCKAN(live_server, get_only=True) as remote:
         assert remote.action.package_list(limit=3) == all_names[:3]
+
+
+def _search_like_ckanext_harvest(
+    remote: ckanapi.RemoteCKAN, fq_terms: list[str], rows: int = 100
+) -> list[dict[str, Any]]:
+    """ckanext-harvest's CKANHarvester._search_for_datasets: ``sort=id asc``, the fq terms
+    joined by OR in brackets, ``rows``/``start`` paging until an empty page, duplicates out."""
+    params: dict[str, Any] = {"rows": rows, "start": 0, "sort": "id asc"}
+    if fq_terms:
+        params["fq"] = f"({' OR '.join(fq_terms)})"
+    found: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    while True:
+        page = remote.call_action("package_search", params)["results"]
+        found += [p for p in page if p["id"] not in seen]
+        seen |= {p["id"] for p in page}
+        if not page:
+            return found
+        params["start"] += rows
+
+
+def _since(last_run: datetime) -> str:
+    """The incremental term ckanext-harvest sends: the last run's start, an hour earlier."""
+    return f"metadata_modified:[{(last_run - timedelta(hours=1)).isoformat()}Z TO *]"
+
+
+def test_ckanapi_searches_as_ckanext_harvest_does(
+    live_server: str, everything: list[dict[str, Any]]
+) -> None:
+    with ckanapi.RemoteCKAN(live_server, get_only=True, user_agent="ckanext-harvest") as remote:
+        full = _search_like_ckanext_harvest(remote, [])
+        assert [p["id"] for p in full] == sorted(p["id"] for p in everything)
+        newest = max(datetime.fromisoformat(p["metadata_modified"]) for p in everything)
+        recent = _search_like_ckanext_harvest(remote, [_since(newest)], rows=7)
+        expected = {
+            p["id"]
+            for p in everything
+            if datetime.fromisoformat(p["metadata_modified"]) >= newest - timedelta(hours=1)
+        }
+        assert {p["id"] for p in recent} == expected and expected
+        org = everything[0]["organization"]["name"]
+        scoped = _search_like_ckanext_harvest(remote, [f"organization:{org}"], rows=10)
+        assert {p["organization"]["name"] for p in scoped} == {org}
+        with pytest.raises(ckanapi.SearchQueryError):
+            remote.action.package_search(fq="metadata_modified:[last week TO *]")
+
+
+def test_an_fq_driven_incremental_sync_receives_exactly_the_edited_dataset(
+    app: Flask, services: Any
+) -> None:
+    long_ago = utcnow() - timedelta(days=2)
+    with services.session_factory() as session, session.begin():
+        department = create_department(session, "广西壮族自治区测绘地理信息局")
+        for n in range(5):
+            dataset = create_dataset(session, title=f"测绘成果目录 {n}", department=department)
+            publish_dataset(session, dataset)
+            session.flush()
+            dataset.metadata_modified = dataset.created_at = long_ago
+    with serving(app) as url, ckanapi.RemoteCKAN(url, get_only=True) as remote:
+        first_run = utcnow()
+        harvested = {p["id"]: p for p in _search_like_ckanext_harvest(remote, [], rows=2)}
+        assert len(harvested) == 5
+        assert _search_like_ckanext_harvest(remote, [_since(first_run)]) == []  # nothing new
+        edited_id = sorted(harvested)[2]
+        with services.session_factory() as session, session.begin():
+            dataset = session.get(Dataset, edited_id)
+            update_dataset(session, dataset, title="测绘成果目录（修订）")
+        changes = _search_like_ckanext_harvest(remote, [_since(first_run)], rows=2)
+        assert [(p["id"], p["title"]) for p in changes] == [(edited_id, "测绘成果目录（修订）")]
+        assert harvested[edited_id]["title"] != changes[0]["title"]
 
 
 def test_ckanapi_dump_datasets_all(live_server: str, all_names: list[str], tmp_path: Path) -> None:

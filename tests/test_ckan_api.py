@@ -673,7 +673,7 @@ def test_facet_limit_and_mincount(demo_client: FlaskClient) -> None:
     assert len(all_tags) > len(facets["tags"]) and facets["tags"] == {
         k: n for k, n in all_tags.items() if n >= 5
     }
-    assert sum(facets["license_id"].values()) == 1055
+    assert facets["license_id"] and min(facets["license_id"].values()) >= 5
 
 
 # -- the other actions ---------------------------------------------------------------------

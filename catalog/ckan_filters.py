@@ -35,6 +35,7 @@ from catalog.search.solr_query import (
     SolrQueryError,
 )
 
+MAX_DIGITS = 18  # an integer value: fits every database's BIGINT
 TextIds = Callable[[str], Sequence[str]]  # full text -> matching dataset ids, best first
 
 # -- dates: ISO 8601 and Solr's date math (NOW, NOW-1DAY, NOW/DAY, 2026-12-01T00:00:00Z+1MONTH)
@@ -64,10 +65,10 @@ def parse_date(text: str, now: datetime) -> datetime:
     else:
         try:
             value = datetime.fromisoformat(base.replace("Z", "+00:00"))
-        except ValueError:
+            if value.tzinfo is not None:
+                value = value.astimezone(UTC).replace(tzinfo=None)
+        except (ValueError, OverflowError):
             raise SolrQueryError(f"not a date: {text!r}") from None
-        if value.tzinfo is not None:
-            value = value.astimezone(UTC).replace(tzinfo=None)
     for step, unit_name in _STEP.findall(match["math"]):
         unit = _UNITS.get(unit_name.removesuffix("S")) or _UNITS.get(unit_name)
         if unit is None:
@@ -129,10 +130,9 @@ def _column(column: Any, kind: str = "string") -> Compile:
         if kind == "date":
             return parse_date(text, ctx.now)
         if kind == "int":
-            try:
-                return int(text)
-            except ValueError:
-                raise SolrQueryError(f"not an integer: {text!r}") from None
+            if not (text.isascii() and text.lstrip("-").isdigit() and len(text) <= MAX_DIGITS):
+                raise SolrQueryError(f"not an integer (at most {MAX_DIGITS} digits): {text!r}")
+            return int(text)
         return text
 
     def compile_(ctx: Context, node: Match | Range) -> ColumnElement[bool]:
@@ -199,7 +199,7 @@ def _organization(ctx: Context, value: str) -> ColumnElement[bool]:
 
 
 def _owner_org(ctx: Context, value: str) -> ColumnElement[bool]:
-    if value.isdigit() and len(value) < 19:
+    if value.isascii() and value.isdigit() and len(value) <= MAX_DIGITS:
         return Dataset.department_id == int(value)
     return _organization(ctx, value)  # a name, as some clients send
 

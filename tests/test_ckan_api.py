@@ -206,6 +206,8 @@ UNSUPPORTED_FQ = [
     "organization:(a OR b",  # unbalanced
     "metadata_modified:[NOW TO",  # unclosed range
     "isopen:maybe",
+    "metadata_modified:[0001-01-01T00:00:00+14:00 TO *]",  # before year 1 in UTC
+    "num_resources:[99999999999999999999 TO *]",  # beyond BIGINT
     "(" * 30 + "a" + ")" * 30,  # too deep
     " OR ".join(f"name:n{i}" for i in range(300)),  # too many clauses
 ]
@@ -927,7 +929,8 @@ def test_dates_and_date_math() -> None:
     half = datetime(2026, 12, 1, 10, 50, 0, 500000)
     assert parse_date("2026-12-01T18:50:00.5+08:00", now) == half
     assert parse_date("2026-12-01", now) == datetime(2026, 12, 1)
-    for bad in ("yesterday", "NOW-1FORTNIGHT", "2026-13-01", "NOW+999999YEARS"):
+    bad_dates = ("yesterday", "NOW-1FORTNIGHT", "2026-13-01", "NOW+999999YEARS")
+    for bad in bad_dates + ("0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00"):
         with pytest.raises(solr_query.SolrQueryError):
             parse_date(bad, now)
     assert parse_sort("id asc") == (("id", False),)

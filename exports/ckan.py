@@ -9,10 +9,11 @@ the label in the requested language for vocabulary fields. The division code is 
 when :func:`catalog.access.public_distribution` allows it; resources of conditionally open
 datasets link to the dataset page.
 
-:func:`parse_search` reads CKAN's ``q``/``fq``/``sort``/``facet.*`` into the portal's search
-terms. Clauses on one field must all hold (CKAN's AND), except ``res_format``: a dataset has
-several formats and the engine can only ask for any of them. Negations, ``OR`` between
-clauses and unknown fields raise :class:`CkanQueryError` instead of being dropped silently.
+:func:`parse_search` reads CKAN's ``q``/``fq``/``fq_list``/``sort``/``facet.*``: ``fq`` is
+parsed by :mod:`catalog.search.solr_query` into a filter tree (with ``q``'s clauses on filter
+fields), evaluated by :mod:`catalog.ckan_filters`; what cannot be honoured raises
+:class:`CkanQueryError` (Search Query Error) instead of being dropped silently. ``isopen`` and
+``license_id`` follow :mod:`catalog.licence_terms`.
 """
 
 from __future__ import annotations

@@ -871,6 +871,7 @@ def test_parse_search_reads_ckan_filters() -> None:
             Range("metadata_modified", "2026-12-01T18:50:00Z", None),
         ),
         ("num_resources:{1 TO 5]", Range("num_resources", "1", "5", False, True)),
+        ("num_resources:[-1 TO 5]", Range("num_resources", "-1", "5")),
         (
             "metadata_created:[NOW-1DAY/DAY TO NOW]",
             Range("metadata_created", "NOW-1DAY/DAY", "NOW"),

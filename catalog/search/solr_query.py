@@ -153,7 +153,7 @@ def _term(text: str, i: int, in_range: bool, tokens: list[Token]) -> int:
             escaped.append(True)
             i += 2
             continue
-        if char == ":" and not in_range and not tokens_field_pending(out, escaped):
+        if char == ":" and not in_range and not _no_field_yet(out, escaped):
             name = "".join(out)
             if not _FIELD.match(name):
                 raise SolrQueryError(f"not a field name: {name!r}")
@@ -172,7 +172,7 @@ def _term(text: str, i: int, in_range: bool, tokens: list[Token]) -> int:
     return i
 
 
-def tokens_field_pending(out: list[str], escaped: list[bool]) -> bool:
+def _no_field_yet(out: list[str], escaped: list[bool]) -> bool:
     """Whether the colon just met cannot end a field name (nothing before it, or escaped)."""
     return not out or any(escaped)
 
@@ -292,14 +292,11 @@ class _Parser:
         return Range(field, low, high, low_inclusive, end.kind == "]")
 
     def bound(self) -> str | None:
-        token = self.take()
-        sign = ""
-        if token.kind == "-":  # tokenize splits a leading minus off outside ranges only
-            sign, token = "-", self.take()
+        token = self.take()  # inside a range a leading minus stays in the term: [-1 TO 5]
         if token.kind == "prefix" and token.text == "*":
             return None
         if token.kind in ("term", "quoted"):
-            return sign + token.text
+            return token.text
         raise SolrQueryError("a range bound is missing")
 
     def expect(self, kind: str) -> None:

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalog.models import Dataset, Department
-from catalog.queries import datasets_by_ids, public_datasets
+from catalog.queries import datasets_by_ids
 from catalog.search.base import (
     FACET_FIELDS,
     MAX_PER_PAGE,
@@ -71,66 +69,26 @@ def search_catalog(session: Session, engine: SearchEngine, query: SearchQuery) -
     return CatalogPage(result=result, datasets=datasets, departments=departments)
 
 
-def search_window(
-    session: Session,
-    engine: SearchEngine,
-    base: SearchQuery,
-    start: int,
-    rows: int,
-    reverse: bool,
-) -> tuple[CatalogPage, list[Dataset]]:
-    """The first page searched (total, facets) and the datasets at ``start``..``start+rows``,
-    for APIs that page by offset (CKAN's start/rows); ``reverse`` reads from the end."""
-    if not reverse:
-        return _forward(session, engine, base, start, rows)
-    head = search_catalog(session, engine, replace(base, page=1, per_page=1))
-    end = max(head.result.total - start, 0)
-    begin = max(end - rows, 0)
-    _, datasets = _forward(session, engine, replace(base, facets=()), begin, end - begin)
-    return head, datasets[::-1]
-
-
-def _forward(
-    session: Session, engine: SearchEngine, base: SearchQuery, start: int, rows: int
-) -> tuple[CatalogPage, list[Dataset]]:
-    size, pages = _pages(start, rows)
-    head = search_catalog(session, engine, replace(base, page=pages[0], per_page=size))
-    datasets = list(head.datasets)
-    for page in pages[1:]:
-        query = replace(base, page=page, per_page=size, facets=())
-        datasets += search_catalog(session, engine, query).datasets
-    skip = start - (pages[0] - 1) * size
-    return head, datasets[skip : skip + rows]
-
-
-def _pages(start: int, rows: int) -> tuple[int, Sequence[int]]:
-    """(page size, engine pages) covering start..start+rows: one page when one size fits."""
-    if rows == 0:
-        return 1, [1]
-    for size in range(rows, MAX_PER_PAGE + 1):
-        if start // size == (start + rows - 1) // size:
-            return size, [start // size + 1]
-    first, last = start // MAX_PER_PAGE + 1, (start + rows - 1) // MAX_PER_PAGE + 1
-    return MAX_PER_PAGE, range(first, last + 1)
-
-
-def keyword_counts(
-    session: Session, engine: SearchEngine, base: SearchQuery, total: int, scan_limit: int
-) -> list[tuple[str, int]]:
-    """Keyword counts over the matches (the first ``scan_limit`` of them), most used first."""
-    keywords = public_datasets().with_only_columns(Dataset.keywords)
-    if base.text or base.filters:
-        ids: list[str] = []
-        query = replace(base, facets=(), per_page=MAX_PER_PAGE, sort="modified")
-        for page in range(1, -(-min(total, scan_limit) // MAX_PER_PAGE) + 1):
-            ids += [hit.id for hit in engine.search(replace(query, page=page)).hits]
-        keywords = keywords.where(Dataset.id.in_(ids))
-    counter = Counter(k for row in session.scalars(keywords) for k in dict.fromkeys(row or ()) if k)
-    return sorted(counter.items(), key=lambda item: (-item[1], item[0]))
-
-
 def _int(value: int | str | None, default: int) -> int:
     try:
         return int(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         return default
+
+
+MAX_RANKED = 100_000  # ids read from the engine for one full-text query
+
+
+def ranked_ids(engine: SearchEngine, text: str) -> list[str]:
+    """Ids of the public datasets matching ``text``, best first (for filters done in SQL)."""
+    query = SearchQuery(text=text[:MAX_INPUT_CHARS], sort="relevance", per_page=MAX_PER_PAGE)
+    query.facets = ()
+    ids: list[str] = []
+    page = 1
+    while len(ids) < MAX_RANKED:
+        result = engine.search(replace(query, page=page))
+        ids += [hit.id for hit in result.hits]
+        if not result.hits or len(ids) >= result.total:
+            break
+        page += 1
+    return ids

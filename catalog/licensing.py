@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from sqlalchemy import case, func, select
+from sqlalchemy import ColumnElement, case, func, literal, select
 from sqlalchemy.orm import Session
 
 from catalog import uris
@@ -93,6 +93,21 @@ def effective_licence(dataset: Dataset) -> Licence:
     if department is not None and department.default_licence:
         return Licence(department.default_licence, "department")
     return PLATFORM_LICENCE
+
+
+def effective_licence_value() -> ColumnElement[str]:
+    """``effective_licence(dataset).value`` as SQL over ``Dataset``, for filters and facets."""
+    department_default = (
+        select(Department.default_licence)
+        .where(Department.id == Dataset.department_id)
+        .correlate(Dataset)
+        .scalar_subquery()
+    )
+    return func.coalesce(
+        func.nullif(Dataset.licence, ""),
+        func.nullif(department_default, ""),
+        literal(licences.PLATFORM_TERMS),
+    )
 
 
 def distribution_licence(dataset: Dataset, distribution: Distribution) -> Licence:

@@ -135,3 +135,20 @@ def public_keywords(session: Session) -> list[str]:
     ):
         keywords.update(row or [])
     return sorted(keywords)
+
+
+def public_distributions() -> Select[Distribution]:
+    """Distributions of public datasets (what of each the public sees: catalog.access)."""
+    public = public_datasets().with_only_columns(Dataset.id)
+    return select(Distribution).where(Distribution.dataset_id.in_(public))
+
+
+def format_counts(session: Session) -> list[tuple[str, int]]:
+    """Formats of the public distributions, most used first."""
+    public = public_datasets().with_only_columns(Dataset.id)
+    rows = session.execute(
+        select(Distribution.format, func.count())
+        .where(Distribution.dataset_id.in_(public), Distribution.format.is_not(None))
+        .group_by(Distribution.format)
+    ).all()
+    return sorted(((f, int(n)) for f, n in rows if f), key=lambda item: (-item[1], item[0]))

@@ -9,10 +9,11 @@ the label in the requested language for vocabulary fields. The division code is 
 when :func:`catalog.access.public_distribution` allows it; resources of conditionally open
 datasets link to the dataset page.
 
-:func:`parse_search` reads CKAN's ``q``/``fq``/``sort``/``facet.*`` into the portal's search
-terms. Clauses on one field must all hold (CKAN's AND), except ``res_format``: a dataset has
-several formats and the engine can only ask for any of them. Negations, ``OR`` between
-clauses and unknown fields raise :class:`CkanQueryError` instead of being dropped silently.
+:func:`parse_search` reads CKAN's ``q``/``fq``/``fq_list``/``sort``/``facet.*``: ``fq`` is
+parsed by :mod:`catalog.search.solr_query` into a filter tree (with ``q``'s clauses on filter
+fields), evaluated by :mod:`catalog.ckan_filters`; what cannot be honoured raises
+:class:`CkanQueryError` (Search Query Error) instead of being dropped silently. ``isopen`` and
+``license_id`` follow :mod:`catalog.licence_terms`.
 """
 
 from __future__ import annotations
@@ -26,8 +27,12 @@ from operator import attrgetter
 from typing import Any
 
 from catalog.access import can_fetch_files, public_distribution
+from catalog.ckan_filters import DEFAULT_SORT, FIELDS, parse_sort
+from catalog.licence_terms import NOT_SPECIFIED, licence_is_open
 from catalog.licensing import Licence, effective_licence
 from catalog.models import Dataset, Department, Distribution
+from catalog.search import solr_query
+from catalog.search.solr_query import And, Everything, Node, SolrQueryError
 from vocab import (
     categories,
     delivery_channels,
@@ -67,8 +72,8 @@ class CkanValidationError(ValueError):
         self.message = message
 
 
-class CkanQueryError(ValueError):
-    """A ``q`` or ``fq`` the portal cannot honour (400 Search Query Error)."""
+CkanQueryError = SolrQueryError  # a q, fq or sort the portal cannot honour (409)
+MAX_START_COUNT = 1_000_000
 
 
 # -- serialisers ---------------------------------------------------------------------------
@@ -291,7 +296,7 @@ def package_dict(dataset: Dataset, ctx: CkanContext) -> dict[str, Any]:
         "maintainer": dataset.contact_name,
         "maintainer_email": dataset.contact_email,
         **licence_fields(effective_licence(dataset), ctx),
-        "isopen": can_fetch_files(dataset),
+        "isopen": can_fetch_files(dataset) and licence_is_open(effective_licence(dataset).notation),
         "metadata_created": _iso(dataset.created_at),
         "metadata_modified": _iso(dataset.metadata_modified),
         "owner_org": str(department.id) if department else None,
@@ -303,6 +308,48 @@ def package_dict(dataset: Dataset, ctx: CkanContext) -> dict[str, Any]:
         "num_resources": len(resources),
         "extras": extras,
         **top,
+    }
+
+
+def licence_dict(concept: Concept, lang: str, base_url: str) -> dict[str, Any]:
+    """A licence of the vocabulary in the shape of CKAN's licence register (license_list):
+    its conformance as the vocabulary states it, open as :func:`vocab.licences.is_open` says."""
+    is_open = licence_is_open(concept.notation)
+    return {
+        "id": concept.notation,
+        "title": concept.label(lang),
+        "url": Licence(concept.notation, "dataset").page_url(base_url) or "",
+        "od_conformance": concept.text("od_conformance") or "not reviewed",
+        "osd_conformance": concept.text("osd_conformance") or "not reviewed",
+        "status": "active",
+        "maintainer": "",
+        "family": "",
+        "domain_content": is_open,
+        "domain_data": is_open,
+        "domain_software": False,
+        "is_generic": False,
+        "is_okd_compliant": is_open,
+        "is_osi_compliant": False,
+    }
+
+
+def not_specified_licence(lang: str) -> dict[str, Any]:
+    """CKAN's register entry for datasets that name no licence."""
+    return {
+        "id": NOT_SPECIFIED,
+        "title": NO_LICENCE.get(lang, NO_LICENCE["zh"]),
+        "url": "",
+        "od_conformance": "not reviewed",
+        "osd_conformance": "not reviewed",
+        "status": "active",
+        "maintainer": "",
+        "family": "",
+        "domain_content": False,
+        "domain_data": False,
+        "domain_software": False,
+        "is_generic": True,
+        "is_okd_compliant": False,
+        "is_osi_compliant": False,
     }
 
 
@@ -320,59 +367,26 @@ def status_dict(site_title: str, site_url: str, site_description: str = "") -> d
 
 # -- search parameters ---------------------------------------------------------------------
 
-# CKAN field -> the portal's facet field (see catalog.search.base.FACET_FIELDS)
-FILTER_FIELDS: dict[str, str] = {
-    "organization": "department",
-    "groups": "category",
-    "res_format": "format",
-    "open_type": "open_type",
-    "division": "division",
-    "update_frequency": "frequency",
-}
-MULTI_VALUED = frozenset({"format"})
-TAGS = "tags"  # a facet the portal counts itself; not a filter
-# Fields whose only values here are these: a clause asking for another one matches nothing.
-CONSTANT_FIELDS: dict[str, frozenset[str]] = {
-    "dataset_type": frozenset({"dataset"}),
-    "type": frozenset({"dataset"}),
-    "state": frozenset({"active"}),
-    "capacity": frozenset({"public"}),
-    "private": frozenset({"false"}),
-}
-# Fields of ``q`` that are full text here: their value is searched in the whole text.
-TEXT_FIELDS = frozenset(
-    {"text", "title", "notes", "name", "tags", "res_name", "res_description", "author"}
-)
-SORT_FIELDS = {
-    "score": "relevance",
-    "rank": "relevance",
-    "metadata_modified": "modified",
-    "title_string": "title",
-    "title": "title",
-    "name": "title",
-}
-NATURAL_ORDER = {"modified": "desc", "title": "asc"}
 DEFAULT_FACET_LIMIT = 50
 MAX_FACET_LIMIT = 1000
-
+# Fielded clauses of ``q`` that are full text: their value is searched in the whole text.
+TEXT_FIELDS = frozenset({"text", "title", "notes", "res_name", "res_description", "author"})
 _CLAUSE = re.compile(
     r"(?P<sign>[+-]?)(?:(?P<field>[A-Za-z_][\w.]*):)?"
-    r'(?P<value>"(?:[^"\\]|\\.)*"|\((?:[^()"]|"(?:[^"\\]|\\.)*")*\)|\S+)'
+    r'(?P<value>"(?:[^"\\]|\\.)*"|\[[^\]]*\]|\{[^}]*\}|\((?:[^()"]|"(?:[^"\\]|\\.)*")*\)|\S+)'
 )
-_OR = re.compile(r"\s+(?:OR|\|\|)\s+")
 
 
 @dataclass(frozen=True)
 class CkanSearch:
     """A package_search request in the portal's terms."""
 
-    text: str = ""
-    filters: dict[str, list[str]] = field(default_factory=dict)  # portal facet field -> values
-    matches_nothing: bool = False
-    sort: str = "relevance"
-    reverse: bool = False  # the engine's order, read backwards
+    text: str = ""  # full text, for the search engine
+    filter: Node = field(default_factory=Everything)  # fq, fq_list and q's fielded clauses
+    sort: tuple[tuple[str, bool], ...] = ()  # see catalog.ckan_filters.parse_sort
     facet_fields: tuple[str, ...] = ()  # as CKAN names them
-    facet_limit: int = DEFAULT_FACET_LIMIT
+    facet_limit: int = DEFAULT_FACET_LIMIT  # -1: all
+    facet_mincount: int = 1
 
 
 def integer(
@@ -400,75 +414,27 @@ def boolean(data: Mapping[str, Any], key: str, default: bool = False) -> bool:
     return bool(raw)
 
 
-def _unquote(value: str) -> str:
-    if len(value) >= 2 and value[0] == value[-1] == '"':
-        value = value[1:-1]
-    return re.sub(r"\\(.)", r"\1", value)
+def _filter(data: Mapping[str, Any]) -> list[Node]:
+    """The trees of ``fq`` and every ``fq_list`` entry (all must hold)."""
+    fq_list = data.get("fq_list") or []
+    clauses = [data.get("fq") or ""] + (fq_list if isinstance(fq_list, list) else [fq_list])
+    nodes = []
+    for clause in clauses:
+        if not isinstance(clause, str):
+            raise CkanValidationError("fq", "Must be a string")
+        nodes.append(solr_query.parse(clause))
+    return nodes
 
 
-def _clause_values(raw: str) -> set[str]:
-    if raw.startswith("(") and raw.endswith(")"):
-        inner = raw[1:-1].strip()
-        if re.search(r"\s(?:AND|&&|NOT)\s", f" {inner} "):
-            raise CkanQueryError(f"only OR is supported inside brackets: {raw}")
-        return {_unquote(part.strip()) for part in _OR.split(inner) if part.strip()}
-    return {_unquote(raw)}
-
-
-class _Filters:
-    """Filter clauses collected from ``fq`` (and fielded clauses of ``q``)."""
-
-    def __init__(self) -> None:
-        self.values: dict[str, set[str]] = {}
-        self.matches_nothing = False
-
-    def add(self, sign: str, name: str, raw: str) -> None:
-        if sign == "-":
-            raise CkanQueryError(f"negative clauses are not supported: -{name}:{raw}")
-        values = _clause_values(raw)
-        if name in CONSTANT_FIELDS:
-            if "*" not in values and not values & CONSTANT_FIELDS[name]:
-                self.matches_nothing = True
-            return
-        target = FILTER_FIELDS[name]
-        if "*" in values:
-            return
-        if target not in self.values:
-            self.values[target] = values
-        elif target in MULTI_VALUED:
-            self.values[target] |= values
-        else:
-            self.values[target] &= values
-            self.matches_nothing |= not self.values[target]
-
-    def as_dict(self) -> dict[str, list[str]]:
-        return {name: sorted(values) for name, values in self.values.items()}
-
-
-def _read_filters(fq: str, filters: _Filters) -> None:
-    for match in _CLAUSE.finditer(fq):
-        sign, name, raw = match["sign"], match["field"], match["value"]
-        if name is None and raw in ("AND", "&&", "*:*"):
-            continue
-        if name is None and raw in ("OR", "||", "NOT"):
-            raise CkanQueryError(f"{raw} between filter clauses is not supported in fq")
-        if name is None:
-            raise CkanQueryError(f"fq takes field:value clauses, not {raw!r}")
-        if name not in FILTER_FIELDS and name not in CONSTANT_FIELDS:
-            known = ", ".join(sorted(FILTER_FIELDS))
-            raise CkanQueryError(f"cannot filter on {name!r}; filter fields: {known}")
-        filters.add(sign, name, raw)
-
-
-def _read_text(q: str, filters: _Filters) -> str:
-    """The full-text part of ``q``; its fielded filter clauses go to ``filters``."""
+def _read_text(q: str, nodes: list[Node]) -> str:
+    """The full-text part of ``q``; its clauses on filter fields go to ``nodes``."""
     if q.strip() in ("", "*:*", "*"):
         return ""
     words: list[str] = []
     for match in _CLAUSE.finditer(q):
         sign, name, raw = match["sign"], match["field"], match["value"]
-        if name in FILTER_FIELDS or name in CONSTANT_FIELDS:
-            filters.add(sign, name, raw)
+        if name in FIELDS and name not in TEXT_FIELDS:
+            nodes.append(solr_query.parse(match.group(0)))
         elif name in TEXT_FIELDS:
             words.append(("-" if sign == "-" else "") + raw)
         else:
@@ -491,38 +457,26 @@ def _facet_fields(raw: object) -> tuple[str, ...]:
     return tuple(dict.fromkeys(raw))
 
 
-def _sort(raw: object) -> tuple[str, bool]:
-    first = str(raw or "").split(",")[0].split()
-    ours = SORT_FIELDS.get(first[0]) if first else None
-    if ours is None or ours == "relevance":
-        return "relevance", False
-    direction = first[1].lower() if len(first) > 1 else "asc"
-    return ours, direction != NATURAL_ORDER[ours]
-
-
 def parse_search(data: Mapping[str, Any]) -> CkanSearch:
     """Read CKAN's q, fq (also fq_list), sort and facet parameters."""
-    filters = _Filters()
-    fq = data.get("fq") or ""
-    fq_list = data.get("fq_list") or []
-    for clause in [fq] + (fq_list if isinstance(fq_list, list) else [fq_list]):
-        if not isinstance(clause, str):
-            raise CkanValidationError("fq", "Must be a string")
-        _read_filters(clause, filters)
+    nodes = _filter(data)
     q = data.get("q") or ""
     if not isinstance(q, str):
         raise CkanValidationError("q", "Must be a string")
-    text = _read_text(q, filters)
-    sort, reverse = _sort(data.get("sort"))
+    text = _read_text(q, nodes)
+    sort = data.get("sort") or DEFAULT_SORT
+    if not isinstance(sort, str):
+        raise CkanValidationError("sort", "Must be a string")
     limit = integer(data, "facet.limit", DEFAULT_FACET_LIMIT, -1, MAX_FACET_LIMIT)
+    mincount = integer(data, "facet.mincount", 1, 0, MAX_START_COUNT)
+    kept = [node for node in nodes if not isinstance(node, Everything)]
     return CkanSearch(
         text=text,
-        filters=filters.as_dict(),
-        matches_nothing=filters.matches_nothing,
-        sort=sort,
-        reverse=reverse,
+        filter=kept[0] if len(kept) == 1 else And(tuple(kept)) if kept else Everything(),
+        sort=parse_sort(sort),
         facet_fields=_facet_fields(data.get("facet.field")),
-        facet_limit=MAX_FACET_LIMIT if limit is None or limit < 0 else limit,
+        facet_limit=-1 if limit is None or limit < 0 else limit,
+        facet_mincount=mincount or 0,
     )
 
 

@@ -8,17 +8,26 @@ import os
 import subprocess
 import sys
 from collections import Counter
+from datetime import datetime, timedelta
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
 import ckanapi
 import pytest
+from browsers import serving
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
+from catalog.ckan_filters import parse_date, parse_sort
+from catalog.db import utcnow
 from catalog.models import CLOSED, Dataset, Distribution
 from catalog.queries import public_datasets
+from catalog.search import solr_query
+from catalog.search.solr_query import And, Everything, Match, Not, Or, Range
+from catalog.services.datasets import create_dataset, publish_dataset, update_dataset
+from catalog.services.departments import create_department
 from exports.ckan import CkanQueryError, CkanValidationError, parse_search
 from vocab import sensitivity
 
@@ -186,13 +195,37 @@ def test_bad_limit_in_a_json_body_is_a_validation_error(demo_client: FlaskClient
     assert error["__type"] == "Validation Error" and "rows" in error
 
 
-@pytest.mark.parametrize(
-    "fq", ["license_id:cc-by", "-organization:x", "organization:a OR groups:b", "公交"]
-)
+UNSUPPORTED_FQ = [
+    "views_total:5",  # a field the portal does not have
+    "tags:[a TO b]",  # a range on a multi-valued field
+    "res_format:CS*V",  # an inner wildcard
+    "title:公交~2",  # fuzzy
+    "{!lucene}organization:x",  # local parameters
+    "metadata_modified:[yesterday TO *]",  # not a date
+    "num_resources:[one TO *]",  # not a number
+    "organization:(a OR b",  # unbalanced
+    "metadata_modified:[NOW TO",  # unclosed range
+    "isopen:maybe",
+    "metadata_modified:[0001-01-01T00:00:00+14:00 TO *]",  # before year 1 in UTC
+    "num_resources:[99999999999999999999 TO *]",  # beyond BIGINT
+    "(" * 30 + "a" + ")" * 30,  # too deep
+    " OR ".join(f"name:n{i}" for i in range(300)),  # too many clauses
+]
+
+
+@pytest.mark.parametrize("fq", UNSUPPORTED_FQ)
 def test_filters_the_portal_cannot_honour_are_search_query_errors(
     demo_client: FlaskClient, fq: str
 ) -> None:
-    error = call(demo_client, "package_search", status=400, fq=fq)
+    error = call(demo_client, "package_search", status=409, fq=fq)
+    assert error["__type"] == "Search Query Error" and error["message"]
+
+
+@pytest.mark.parametrize("sort", ["views_recent desc", "name sideways", "id asc desc", "name;"])
+def test_sorts_the_portal_cannot_honour_are_search_query_errors(
+    demo_client: FlaskClient, sort: str
+) -> None:
+    error = call(demo_client, "package_search", status=409, sort=sort)
     assert error["__type"] == "Search Query Error"
 
 
@@ -426,27 +459,42 @@ def test_rows_and_start_page_through_results(demo_client: FlaskClient) -> None:
 
 
 def test_sorts(demo_client: FlaskClient) -> None:
-    def ids(sort: str) -> list[str]:
+    def packages(sort: str) -> list[dict[str, Any]]:
         return [
-            p["id"]
+            p
             for start in (0, 1000)
             for p in call(demo_client, "package_search", sort=sort, rows=1000, start=start)[
                 "results"
             ]
         ]
 
-    by_title = ids("title_string asc")
-    assert len(by_title) == 1055 and set(by_title) == set(ids("name asc"))
-    assert ids("title_string desc") == by_title[::-1]
-    newest = call(demo_client, "package_search", sort="metadata_modified desc", rows=200)
-    dates = [(p["modified"] or p["issued"])[:19] for p in newest["results"]]  # engine: seconds
-    assert dates == sorted(dates, reverse=True)
+    def ids(sort: str) -> list[str]:
+        return [p["id"] for p in packages(sort)]
+
+    everything = packages("id asc")
+    assert len(everything) == 1055 and ids("id asc") == sorted(p["id"] for p in everything)
+    assert ids("id desc") == ids("id asc")[::-1]
+    by_title = sorted(everything, key=lambda p: (p["title"], p["id"]))
+    assert ids("title_string asc") == [p["id"] for p in by_title]
+    by_title_desc = sorted(everything, key=lambda p: p["id"])
+    by_title_desc.sort(key=lambda p: p["title"], reverse=True)  # ties stay by id
+    assert ids("title_string desc") == [p["id"] for p in by_title_desc]
+    assert [p["name"] for p in packages("name asc")] == sorted(p["name"] for p in everything)
+    newest = [p["metadata_modified"] for p in packages("metadata_modified desc")]
+    assert newest == sorted(newest, reverse=True)
+    created = packages("metadata_created asc, name desc")
+    keys = [(p["metadata_created"], p["name"]) for p in created]
+    assert all(a[0] < b[0] or a[0] == b[0] and a[1] > b[1] for a, b in pairwise(keys))
     oldest = call(demo_client, "package_search", sort="metadata_modified asc", rows=1)["results"]
-    assert oldest[0]["id"] == ids("metadata_modified desc")[-1]
+    assert oldest[0]["metadata_modified"] == min(newest)
     relevance = call(
         demo_client, "package_search", q="公交", sort="score desc, metadata_modified desc"
     )
     assert relevance["sort"] == "score desc, metadata_modified desc" and relevance["count"] > 0
+    worst_first = call(demo_client, "package_search", q="公交", sort="score asc", rows=1000)
+    best_first = call(demo_client, "package_search", q="公交", sort="score desc", rows=1000)
+    assert {p["id"] for p in worst_first["results"]} == {p["id"] for p in best_first["results"]}
+    assert best_first["results"][0]["id"] != worst_first["results"][0]["id"]
 
 
 def test_facets_in_ckan_shape_with_counts(demo_client: FlaskClient) -> None:
@@ -456,9 +504,10 @@ def test_facets_in_ckan_shape_with_counts(demo_client: FlaskClient) -> None:
     everything = found["results"] + rest
     facets, search_facets = found["facets"], found["search_facets"]
     assert set(facets) == set(search_facets) == set(fields)
-    assert facets["license_id"] == {}
+    assert facets["license_id"] == dict(Counter(p["license_id"] for p in everything))
     organizations = Counter(p["organization"]["name"] for p in everything)
-    assert facets["organization"] == dict(organizations.most_common(50))
+    top = sorted(organizations.items(), key=lambda kv: (-kv[1], kv[0]))[:50]
+    assert facets["organization"] == dict(top)
     tags = Counter(t["name"] for p in everything for t in p["tags"])
     assert facets["tags"] == dict(sorted(tags.items(), key=lambda kv: (-kv[1], kv[0]))[:50])
     groups = Counter(g["name"] for p in everything for g in p["groups"])
@@ -501,6 +550,134 @@ def test_facet_fields_as_repeated_get_parameters(demo_client: FlaskClient) -> No
     assert set(_unwrap(response, "package_search", 200)["facets"]) == {"groups", "res_format"}
 
 
+# -- fq on every field, over HTTP -------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def everything(demo_app: Flask) -> list[dict[str, Any]]:
+    client = demo_app.test_client()
+    return [
+        p
+        for start in (0, 1000)
+        for p in call(client, "package_search", sort="id asc", rows=1000, start=start)["results"]
+    ]
+
+
+def _count(client: FlaskClient, fq: str, **params: Any) -> int:
+    return call(client, "package_search", fq=fq, rows=0, **params)["count"]
+
+
+def test_fq_on_dates_as_incremental_harvesters_send_it(
+    demo_client: FlaskClient, everything: list[dict[str, Any]]
+) -> None:
+    modified = sorted(p["metadata_modified"] for p in everything)
+    middle = modified[len(modified) // 2]
+    after = sum(m >= middle for m in modified)
+    assert _count(demo_client, f"metadata_modified:[{middle}Z TO *]") == after
+    assert _count(demo_client, f"(metadata_modified:[{middle}Z TO *])") == after
+    assert _count(demo_client, f"metadata_modified:{{{middle}Z TO *]") == after - modified.count(
+        middle
+    )
+    assert _count(demo_client, f"metadata_modified:[* TO {middle}Z}}") == len(modified) - after
+    assert _count(demo_client, "metadata_modified:[* TO NOW]") == len(everything)
+    assert _count(demo_client, "metadata_modified:[NOW+1DAY TO *]") == 0
+    assert _count(demo_client, "metadata_created:[NOW-100YEARS/DAY TO NOW+1DAY]") == 1055
+    first = min(p["metadata_created"] for p in everything)
+    assert _count(demo_client, f'metadata_created:"{first}Z"') == sum(
+        p["metadata_created"] == first for p in everything
+    )
+
+
+def test_fq_on_each_field(demo_client: FlaskClient, everything: list[dict[str, Any]]) -> None:
+    def expect(fq: str, keep: Any) -> None:
+        assert _count(demo_client, fq) == sum(1 for p in everything if keep(p)), fq
+
+    tags = Counter(t["name"] for p in everything for t in p["tags"])
+    tag, other_tag = (name for name, _ in tags.most_common(2))
+    has = lambda p, name: any(t["name"] == name for t in p["tags"])  # noqa: E731
+    expect(f'tags:"{tag}"', lambda p: has(p, tag))
+    expect(f'-tags:"{tag}"', lambda p: not has(p, tag))
+    expect(f'tags:("{tag}" OR "{other_tag}")', lambda p: has(p, tag) or has(p, other_tag))
+    expect(f'tags:"{tag}" AND tags:"{other_tag}"', lambda p: has(p, tag) and has(p, other_tag))
+    expect(f'tags:"{tag}" NOT tags:"{other_tag}"', lambda p: has(p, tag) and not has(p, other_tag))
+    for licence in {p["license_id"] for p in everything}:
+        expect(f'license_id:"{licence}"', lambda p, licence=licence: p["license_id"] == licence)
+    expect("isopen:true", lambda p: p["isopen"])
+    expect("isopen:false", lambda p: not p["isopen"])
+    one, two = everything[3], everything[700]
+    expect(f"name:{one['name']}", lambda p: p["name"] == one["name"])
+    expect(f'id:"{one["id"]}" OR name:{two["name"]}', lambda p: p in (one, two))
+    expect(f"name:{one['name'][:3]}*", lambda p: p["name"].startswith(one["name"][:3]))
+    expect(f"owner_org:{one['owner_org']}", lambda p: p["owner_org"] == one["owner_org"])
+    org, other = one["organization"]["name"], two["organization"]["name"]
+    expect(
+        f"(organization:{org} OR organization:{other}) AND NOT res_format:CSV",
+        lambda p: (
+            p["organization"]["name"] in (org, other)
+            and all(r["format"] != "CSV" for r in p["resources"])
+        ),
+    )
+    expect("num_resources:[2 TO *]", lambda p: p["num_resources"] >= 2)
+    expect("num_resources:{2 TO 5}", lambda p: 2 < p["num_resources"] < 5)
+    expect("num_resources:0", lambda p: p["num_resources"] == 0)
+    expect("res_format:*", lambda p: any(r["format"] for r in p["resources"]))
+    expect("groups:meteorology", lambda p: [g["name"] for g in p["groups"]] == ["meteorology"])
+    expect("type:dataset AND state:active", lambda p: True)
+    expect("state:deleted OR type:harvest", lambda p: False)
+    expect("*:* -type:dataset", lambda p: False)
+    text = call(demo_client, "package_search", q="公交", rows=1000)["results"]
+    assert _count(demo_client, "text:公交") == len(text) > 0
+    assert _count(demo_client, "公交") == len(text)
+    only = post(
+        demo_client, "package_search", fq_list=[f"organization:{org}", "res_format:CSV"], rows=0
+    )
+    assert only["count"] == sum(
+        1
+        for p in everything
+        if p["organization"]["name"] == org and any(r["format"] == "CSV" for r in p["resources"])
+    )
+
+
+def test_isopen_agrees_with_the_licence(
+    demo_client: FlaskClient, everything: list[dict[str, Any]]
+) -> None:
+    register = {item["id"]: item for item in call(demo_client, "license_list")}
+    for package in everything:
+        entry = register[package["license_id"]]  # every licence is in the register
+        assert package["isopen"] is (entry["od_conformance"] == "approved"), package["name"]
+    assert not any(p["isopen"] for p in everything if p["license_id"] == "notspecified")
+    assert any(p["license_id"] == "notspecified" for p in everything)
+
+
+def test_paging_is_stable_under_every_sort(
+    demo_client: FlaskClient, everything: list[dict[str, Any]]
+) -> None:
+    for sort in ("metadata_modified desc", "title_string asc", "score desc", "name desc"):
+        pages = [
+            p["id"]
+            for start in range(0, 1055, 97)
+            for p in call(demo_client, "package_search", sort=sort, rows=97, start=start)["results"]
+        ]
+        assert len(pages) == len(set(pages)) == 1055, sort
+
+
+def test_facet_limit_and_mincount(demo_client: FlaskClient) -> None:
+    facets = call(
+        demo_client,
+        "package_search",
+        rows=0,
+        **{"facet.field": '["tags", "license_id"]', "facet.limit": -1, "facet.mincount": 5},
+    )["facets"]
+    assert facets["tags"] and min(facets["tags"].values()) >= 5
+    all_tags = call(
+        demo_client, "package_search", rows=0, **{"facet.field": '["tags"]', "facet.limit": -1}
+    )["facets"]["tags"]
+    assert len(all_tags) > len(facets["tags"]) and facets["tags"] == {
+        k: n for k, n in all_tags.items() if n >= 5
+    }
+    assert facets["license_id"] and min(facets["license_id"].values()) >= 5
+
+
 # -- the other actions ---------------------------------------------------------------------
 
 
@@ -520,6 +697,7 @@ def test_organization_list_and_show(demo_client: FlaskClient) -> None:
     assert {p["organization"]["name"] for p in shown["packages"]} == {biggest["name"]}
     by_id = call(demo_client, "organization_show", id=biggest["id"])
     assert by_id["name"] == biggest["name"] and "packages" not in by_id
+    assert (by_id["users"], by_id["groups"], by_id["tags"]) == ([], [], [])
 
 
 def test_group_list_and_show(demo_client: FlaskClient) -> None:
@@ -535,6 +713,89 @@ def test_tag_list(demo_client: FlaskClient) -> None:
     assert "交通运输" in tags and tags == sorted(tags)
     assert call(demo_client, "tag_list", query="交通") == [t for t in tags if "交通" in t]
     assert call(demo_client, "tag_list", query="交通", all_fields=True)[0]["name"] == "交通运输"
+
+
+def test_tag_show(demo_client: FlaskClient, everything: list[dict[str, Any]]) -> None:
+    tag = call(demo_client, "tag_show", id="交通运输", include_datasets=True)
+    assert tag["name"] == tag["display_name"] == tag["id"] == "交通运输"
+    tagged = [p["id"] for p in everything if any(t["name"] == "交通运输" for t in p["tags"])]
+    assert sorted(p["id"] for p in tag["packages"]) == sorted(tagged) and tagged
+    assert "packages" not in call(demo_client, "tag_show", id="交通运输")
+    assert (
+        call(demo_client, "tag_show", status=404, id="没有这个标签")["__type"] == "Not Found Error"
+    )
+
+
+def test_license_list_is_the_licence_vocabulary_in_ckan_shape(demo_client: FlaskClient) -> None:
+    licences_ = call(demo_client, "license_list")
+    ids = [item["id"] for item in licences_]
+    assert {"CC-BY-4.0", "CC0-1.0", "ODbL-1.0", "notspecified"} <= set(ids)
+    keys = {"id", "title", "url", "od_conformance", "osd_conformance", "status"}
+    assert all(keys <= set(item) for item in licences_)
+    cc_by = next(item for item in licences_ if item["id"] == "CC-BY-4.0")
+    assert cc_by["od_conformance"] == "approved" and cc_by["url"].startswith("https://")
+    assert cc_by["title"] == "知识共享署名 4.0 国际许可协议"
+    assert next(i for i in licences_ if i["id"] == "notspecified")["od_conformance"] != "approved"
+
+
+def test_resource_search(demo_client: FlaskClient, everything: list[dict[str, Any]]) -> None:
+    resources = [r for p in everything for r in p["resources"]]
+    csv = call(demo_client, "resource_search", query="format:CSV", limit=1000)
+    assert csv["count"] == sum(1 for r in resources if "csv" in r["format"].casefold())
+    assert all("csv" in r["format"].casefold() for r in csv["results"])
+    name = resources[10]["name"]
+    by_name = call(demo_client, "resource_search", query=f"name:{name}")
+    assert resources[10]["id"] in {r["id"] for r in by_name["results"]}
+    both = call(demo_client, "resource_search", query=["format:CSV", f"name:{name}"])
+    assert both["count"] <= by_name["count"]
+    paged = call(demo_client, "resource_search", query="format:CSV", limit=5, offset=5)
+    assert [r["id"] for r in paged["results"]] == [r["id"] for r in csv["results"][5:10]]
+    bad = call(demo_client, "resource_search", status=409, query="colour:red")
+    assert bad["__type"] == "Validation Error"
+
+
+def test_resource_search_never_finds_a_file_the_public_may_not_fetch(
+    demo_app: Flask, demo_client: FlaskClient, facts: dict[str, Any]
+) -> None:
+    with demo_app.extensions["gxdata"].session_factory() as session:
+        hidden = session.scalars(
+            select(Distribution)
+            .join(Dataset)
+            .where(Dataset.open_type == "conditional", Distribution.stored_file.is_not(None))
+        ).all()
+        assert hidden
+        hidden_ids = [d.id for d in hidden]
+    stored_id = facts["stored"][0]  # an open dataset's stored file: its download URL names it
+    assert call(demo_client, "resource_search", query=f"url:{stored_id}")["count"] == 1
+    for resource_id in hidden_ids:
+        # the file's download address would name its id; the public URL is the dataset page
+        assert call(demo_client, "resource_search", query=f"url:{resource_id}")["count"] == 0
+        (shown,) = call(demo_client, "resource_search", query=f"id:{resource_id}")["results"]
+        assert "/download" not in shown["url"] and resource_id not in shown["url"]
+    closed = call(demo_client, "resource_search", query=f"id:{facts['closed']['resources'][0]}")
+    assert closed["count"] == 0
+
+
+def test_package_and_format_autocomplete(
+    demo_client: FlaskClient, everything: list[dict[str, Any]]
+) -> None:
+    found = call(demo_client, "package_autocomplete", q="公交", limit=5)
+    assert 0 < len(found) <= 5
+    assert all("公交" in item["title"] for item in found)
+    assert set(found[0]) == {"name", "title", "match_field", "match_displayed"}
+    by_name = call(demo_client, "package_autocomplete", q=everything[0]["name"])
+    assert by_name[0]["name"] == everything[0]["name"]
+    assert call(demo_client, "package_autocomplete", q="") == []
+    formats = call(demo_client, "format_autocomplete", q="cs")
+    assert formats[0] == "CSV" and all("cs" in f.casefold() for f in formats)
+    assert len(call(demo_client, "format_autocomplete", q="", limit=2)) == 2
+
+
+def test_package_activity_list_is_empty_until_versions_exist(
+    demo_client: FlaskClient, everything: list[dict[str, Any]]
+) -> None:
+    assert call(demo_client, "package_activity_list", id=everything[0]["name"]) == []
+    assert call(demo_client, "package_activity_list", status=404, id="nope")
 
 
 def test_status_show(demo_client: FlaskClient) -> None:
@@ -567,27 +828,114 @@ def test_parse_search_reads_ckan_filters() -> None:
         {
             "q": "title:公交 groups:transport -地铁",
             "fq": '+organization:"nan-ning" +res_format:(CSV OR XLS) +state:active',
-            "sort": "title_string desc",
+            "fq_list": ["-tags:x"],
+            "sort": "title_string desc, id asc",
             "facet.field": '["organization", "tags"]',
             "facet.limit": "-1",
+            "facet.mincount": "2",
         }
     )
     assert search.text == "公交 -地铁"
-    assert search.filters == {
-        "department": ["nan-ning"],
-        "format": ["CSV", "XLS"],
-        "category": ["transport"],
-    }
-    assert (search.sort, search.reverse) == ("title", True)
-    assert search.facet_fields == ("organization", "tags") and search.facet_limit == 1000
-    assert parse_search({"fq": "groups:a groups:b"}).matches_nothing
-    assert parse_search({"fq": "res_format:CSV res_format:XLS"}).filters == {
-        "format": ["CSV", "XLS"]
-    }
+    assert search.filter == And(
+        (
+            And(
+                (
+                    Match("organization", "nan-ning"),
+                    Or((Match("res_format", "CSV"), Match("res_format", "XLS"))),
+                    Match("state", "active"),
+                )
+            ),
+            Not(Match("tags", "x")),
+            Match("groups", "transport"),
+        )
+    )
+    assert search.sort == (("title", True), ("id", False))
+    assert search.facet_fields == ("organization", "tags")
+    assert (search.facet_limit, search.facet_mincount) == (-1, 2)
     with pytest.raises(CkanQueryError):
-        parse_search({"fq": "tags:公交"})
+        parse_search({"fq": "tags:[a TO b"})
     with pytest.raises(CkanValidationError):
         parse_search({"facet.limit": "x"})
+
+
+# -- the Solr filter parser ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("fq", "tree"),
+    [
+        ("*:*", Everything()),
+        ("", Everything()),
+        (
+            "metadata_modified:[2026-12-01T18:50:00Z TO *]",
+            Range("metadata_modified", "2026-12-01T18:50:00Z", None),
+        ),
+        ("num_resources:{1 TO 5]", Range("num_resources", "1", "5", False, True)),
+        ("num_resources:[-1 TO 5]", Range("num_resources", "-1", "5")),
+        (
+            "metadata_created:[NOW-1DAY/DAY TO NOW]",
+            Range("metadata_created", "NOW-1DAY/DAY", "NOW"),
+        ),
+        ('name:"a \\"b\\""', Match("name", 'a "b"')),
+        ("name:abc*", Match("name", "abc", prefix=True)),
+        ("res_format:*", Match("res_format", "", prefix=True)),
+        ("公交", Match("text", "公交")),
+        ("-tags:x", Not(Match("tags", "x"))),
+        ("NOT tags:x", Not(Match("tags", "x"))),
+        (
+            "tags:(a OR b) AND NOT groups:x",
+            And((Or((Match("tags", "a"), Match("tags", "b"))), Not(Match("groups", "x")))),
+        ),
+        ("a || b && c", Or((Match("text", "a"), And((Match("text", "b"), Match("text", "c")))))),
+        ("id:a\\:b", Match("id", "a:b")),
+    ],
+)
+def test_the_solr_parser_builds_filter_trees(fq: str, tree: object) -> None:
+    assert solr_query.parse(fq) == tree
+
+
+@pytest.mark.parametrize(
+    "fq",
+    [
+        "a:",
+        "(a",
+        "a)",
+        "OR a",
+        "a OR",
+        '"open',
+        "x:[1 TO",
+        "x:[1 2]",
+        "x:a~1",
+        "x:a^2",
+        "x:a?",
+        "{!func}x",
+        "-" * 50 + "a",
+        "(" * 25 + "a" + ")" * 25,
+        "a " * 3000,
+    ],
+)
+def test_hostile_or_broken_filters_raise_query_errors_only(fq: str) -> None:
+    with pytest.raises(solr_query.SolrQueryError):
+        solr_query.parse(fq)
+
+
+def test_dates_and_date_math() -> None:
+    now = datetime(2026, 12, 1, 22, 30, 15)
+    assert parse_date("NOW", now) == now
+    assert parse_date("NOW-1DAY", now) == datetime(2026, 11, 30, 22, 30, 15)
+    assert parse_date("NOW/DAY", now) == datetime(2026, 12, 1)
+    assert parse_date("NOW-7DAYS/DAY", now) == datetime(2026, 11, 24)
+    assert parse_date("NOW+2HOURS/HOUR", now) == datetime(2026, 12, 2, 0, 0)
+    assert parse_date("2026-01-31T00:00:00Z+1MONTH", now) == datetime(2026, 2, 28)
+    half = datetime(2026, 12, 1, 10, 50, 0, 500000)
+    assert parse_date("2026-12-01T18:50:00.5+08:00", now) == half
+    assert parse_date("2026-12-01", now) == datetime(2026, 12, 1)
+    bad_dates = ("yesterday", "NOW-1FORTNIGHT", "2026-13-01", "NOW+999999YEARS")
+    for bad in bad_dates + ("0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00"):
+        with pytest.raises(solr_query.SolrQueryError):
+            parse_date(bad, now)
+    assert parse_sort("id asc") == (("id", False),)
+    assert parse_sort("") == (("score", True), ("modified", True))
 
 
 # -- real clients --------------------------------------------------------------------------
@@ -612,6 +960,76 @@ def test_ckanapi_remote_client(live_server: str, all_names: list[str]) -> None:
             remote.action.package_create(name="x")
     with ckanapi.RemoteCKAN(live_server, get_only=True) as remote:
         assert remote.action.package_list(limit=3) == all_names[:3]
+
+
+def _search_like_ckanext_harvest(
+    remote: ckanapi.RemoteCKAN, fq_terms: list[str], rows: int = 100
+) -> list[dict[str, Any]]:
+    """ckanext-harvest's CKANHarvester._search_for_datasets: ``sort=id asc``, the fq terms
+    joined by OR in brackets, ``rows``/``start`` paging until an empty page, duplicates out."""
+    params: dict[str, Any] = {"rows": rows, "start": 0, "sort": "id asc"}
+    if fq_terms:
+        params["fq"] = f"({' OR '.join(fq_terms)})"
+    found: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    while True:
+        page = remote.call_action("package_search", params)["results"]
+        found += [p for p in page if p["id"] not in seen]
+        seen |= {p["id"] for p in page}
+        if not page:
+            return found
+        params["start"] += rows
+
+
+def _since(last_run: datetime) -> str:
+    """The incremental term ckanext-harvest sends: the last run's start, an hour earlier."""
+    return f"metadata_modified:[{(last_run - timedelta(hours=1)).isoformat()}Z TO *]"
+
+
+def test_ckanapi_searches_as_ckanext_harvest_does(
+    live_server: str, everything: list[dict[str, Any]]
+) -> None:
+    with ckanapi.RemoteCKAN(live_server, get_only=True, user_agent="ckanext-harvest") as remote:
+        full = _search_like_ckanext_harvest(remote, [])
+        assert [p["id"] for p in full] == sorted(p["id"] for p in everything)
+        newest = max(datetime.fromisoformat(p["metadata_modified"]) for p in everything)
+        recent = _search_like_ckanext_harvest(remote, [_since(newest)], rows=7)
+        expected = {
+            p["id"]
+            for p in everything
+            if datetime.fromisoformat(p["metadata_modified"]) >= newest - timedelta(hours=1)
+        }
+        assert {p["id"] for p in recent} == expected and expected
+        org = everything[0]["organization"]["name"]
+        scoped = _search_like_ckanext_harvest(remote, [f"organization:{org}"], rows=10)
+        assert {p["organization"]["name"] for p in scoped} == {org}
+        with pytest.raises(ckanapi.SearchQueryError):
+            remote.action.package_search(fq="metadata_modified:[last week TO *]")
+
+
+def test_an_fq_driven_incremental_sync_receives_exactly_the_edited_dataset(
+    app: Flask, services: Any
+) -> None:
+    long_ago = utcnow() - timedelta(days=2)
+    with services.session_factory() as session, session.begin():
+        department = create_department(session, "广西壮族自治区测绘地理信息局")
+        for n in range(5):
+            dataset = create_dataset(session, title=f"测绘成果目录 {n}", department=department)
+            publish_dataset(session, dataset)
+            session.flush()
+            dataset.metadata_modified = dataset.created_at = long_ago
+    with serving(app) as url, ckanapi.RemoteCKAN(url, get_only=True) as remote:
+        first_run = utcnow()
+        harvested = {p["id"]: p for p in _search_like_ckanext_harvest(remote, [], rows=2)}
+        assert len(harvested) == 5
+        assert _search_like_ckanext_harvest(remote, [_since(first_run)]) == []  # nothing new
+        edited_id = sorted(harvested)[2]
+        with services.session_factory() as session, session.begin():
+            dataset = session.get(Dataset, edited_id)
+            update_dataset(session, dataset, title="测绘成果目录（修订）")
+        changes = _search_like_ckanext_harvest(remote, [_since(first_run)], rows=2)
+        assert [(p["id"], p["title"]) for p in changes] == [(edited_id, "测绘成果目录（修订）")]
+        assert harvested[edited_id]["title"] != changes[0]["title"]
 
 
 def test_ckanapi_dump_datasets_all(live_server: str, all_names: list[str], tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ a form-encoded body, and answer in CKAN's envelope ``{"help", "success", "result
 | unknown or non-public id | 404 | ``Not Found Error`` |
 | bad parameter (``limit=abc``, no ``id``) | 409 | ``Validation Error``, with ``{field: [msg]}`` |
 | NUL, lone surrogate, too long; body too big or deep | 400 | ``Validation Error``, ditto |
-| ``fq`` the portal cannot honour | 400 | ``Search Query Error`` |
+| ``fq``/``sort`` the portal cannot honour | 409 | ``Search Query Error`` |
 
 CKAN itself answers the two 400 cases with a bare JSON string; the envelope here carries the
 same status and message, so clients that read ``error`` keep working. Only public datasets
@@ -26,27 +26,31 @@ from __future__ import annotations
 import inspect
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import quote
 
 from flask import Blueprint, Response, current_app, request, url_for
+from sqlalchemy import func
 
-from catalog.browse import build_query, keyword_counts, search_window
-from catalog.models import Dataset, Department
+from catalog.browse import ranked_ids
+from catalog.ckan_filters import DEFAULT_SORT, CkanPage, compile_filter, search_public
+from catalog.ckan_filters import Context as FilterContext
+from catalog.db import utcnow
+from catalog.models import Dataset, Distribution
 from catalog.queries import (
     category_counts,
+    datasets_by_ids,
     departments_with_counts,
+    format_counts,
     get_department,
     get_public_dataset,
     get_public_distribution,
     public_datasets,
+    public_distributions,
     public_keywords,
 )
-from catalog.search.base import MAX_PER_PAGE
+from catalog.search.solr_query import Match
 from exports.ckan import (
-    FILTER_FIELDS,
-    TAGS,
     CkanContext,
     CkanQueryError,
     CkanSearch,
@@ -55,6 +59,8 @@ from exports.ckan import (
     facet_dicts,
     group_dict,
     integer,
+    licence_dict,
+    not_specified_licence,
     organization_dict,
     package_dict,
     parse_search,
@@ -68,7 +74,7 @@ from portal.i18n import current_language
 from portal.negotiation import JSON_TYPES, negotiate, vary_accept
 from portal.params import MAX_BODY_BYTES, InvalidParameter, check_data, decode_json_body
 from portal.views import linked_data as ld_views
-from vocab import categories
+from vocab import categories, licences
 
 bp = Blueprint("ckan_api", __name__)
 
@@ -78,9 +84,7 @@ MAX_ROWS = 1000  # package_search rows, like CKAN's ckan.search.rows_max
 MAX_LIST = 1000  # organization_list / group_list, like ckan.group_and_organization_list_max
 MAX_NAMES = 100_000  # package_list
 MAX_START = 10_000_000
-TAG_FACET_SCAN = 5000  # tag counts read at most this many matches
 WRITE_SUFFIXES = ("_create", "_update", "_patch", "_delete", "_purge")
-DEFAULT_SORT = "score desc, metadata_modified desc"
 
 Action = Callable[[Mapping[str, Any]], Any]
 ACTIONS: dict[str, Action] = {}
@@ -143,7 +147,7 @@ def call_action(name: str) -> Response:
     except CkanValidationError as error:
         return _error(name, 409, "Validation Error", str(error), **{error.field: [error.message]})
     except CkanQueryError as error:
-        return _error(name, 400, "Search Query Error", f"Search Query is invalid: {error}")
+        return _error(name, 409, "Search Query Error", f"Search Query is invalid: {error}")
     return _json({"help": _help_url(name), "success": True, "result": result})
 
 
@@ -253,19 +257,26 @@ def package_show(data: Mapping[str, Any]) -> dict[str, Any]:
 
 @action
 def package_search(data: Mapping[str, Any]) -> dict[str, Any]:
-    """Search public datasets: ``q``, ``fq`` (organization, groups, res_format, open_type,
-    division, update_frequency), ``sort``, ``rows`` (at most 1000), ``start``,
-    ``facet.field`` (those fields and tags) and ``facet.limit``."""
+    """Search public datasets with CKAN's parameters.
+
+    ``q``: full text (fielded clauses on filter fields filter). ``fq`` and ``fq_list``: Solr
+    filter queries on metadata_modified, metadata_created, tags, license_id, name, id,
+    owner_org, organization, groups, res_format, isopen, num_resources, type, state, text (and
+    open_type, division, update_frequency): ranges ``[a TO b]``/``{a TO b}`` with ``*`` and
+    ``NOW-1DAY``-style dates, quoted values, ``AND``/``OR``/``NOT``/``-``, brackets.
+    ``sort``: id, name, title_string, metadata_modified, metadata_created, score; asc or desc,
+    comma-separated (ties by id). ``rows`` (at most 1000), ``start``. ``facet.field`` (those
+    fields, tags, license_id), ``facet.limit``, ``facet.mincount``. Anything else in fq or
+    sort is a Search Query Error."""
     search = parse_search(data)
     rows = integer(data, "rows", DEFAULT_ROWS, 0, MAX_ROWS)
     start = integer(data, "start", 0, 0, MAX_START)
     found = _search(search, start or 0, DEFAULT_ROWS if rows is None else rows)
-    ctx = _context()
-    facets, search_facets = facet_dicts(found.facet_counts, found.departments, ctx.lang)
+    facets, search_facets = facet_dicts(found.facets, found.departments, current_language())
     return {
         "count": found.total,
         "sort": data.get("sort") or DEFAULT_SORT,
-        "results": [package_dict(d, ctx) for d in found.datasets],
+        "results": _packages(found),
         "facets": facets,
         "search_facets": search_facets,
     }
@@ -278,9 +289,7 @@ def current_package_list_with_resources(data: Mapping[str, Any]) -> list[dict[st
     offset = integer(data, "offset", None, 0, MAX_START)
     if offset is None:
         offset = ((integer(data, "page", 1, 1, MAX_START) or 1) - 1) * limit
-    found = _search(CkanSearch(sort="modified"), offset, limit)
-    ctx = _context()
-    return [package_dict(d, ctx) for d in found.datasets]
+    return _packages(_search(CkanSearch(sort=NEWEST), offset, limit))
 
 
 @action
@@ -312,10 +321,11 @@ def organization_show(data: Mapping[str, Any]) -> dict[str, Any]:
     if department is None:
         raise ActionNotFound("no organization has this id or name")
     ctx = _context()
-    found = _holder_datasets(data, "department", department.slug)
+    found = _holder_datasets(data, "organization", department.slug)
     organization = organization_dict(department, ctx, found.total, full=True)
+    organization |= {"users": [], "groups": [], "tags": []}  # no members, no sub-groups here
     if boolean(data, "include_datasets"):
-        organization["packages"] = [package_dict(d, ctx) for d in found.datasets]
+        organization["packages"] = _packages(found)
     return organization
 
 
@@ -339,10 +349,10 @@ def group_show(data: Mapping[str, Any]) -> dict[str, Any]:
     if concept is None:
         raise ActionNotFound("no group has this id or name")
     ctx = _context()
-    found = _holder_datasets(data, "category", concept.notation)
+    found = _holder_datasets(data, "groups", concept.notation)
     group = group_dict(concept, ctx, found.total)
     if boolean(data, "include_datasets"):
-        group["packages"] = [package_dict(d, ctx) for d in found.datasets]
+        group["packages"] = _packages(found)
     return group
 
 
@@ -353,6 +363,127 @@ def tag_list(data: Mapping[str, Any]) -> list[Any]:
     query = str(data.get("query") or "").strip().casefold()
     names = [k for k in public_keywords(get_session()) if query in k.casefold()]
     return tag_dicts(names) if boolean(data, "all_fields") else names
+
+
+@action
+def tag_show(data: Mapping[str, Any]) -> dict[str, Any]:
+    """One keyword of public datasets by ``id`` (its name); ``include_datasets`` adds
+    ``packages`` (at most 1000, newest first)."""
+    name = _required(data, "id")
+    if name not in public_keywords(get_session()):
+        raise ActionNotFound("no public dataset has this tag")
+    tag = tag_dicts([name])[0] | {"id": name}
+    if boolean(data, "include_datasets"):
+        tag["packages"] = _packages(
+            _search(CkanSearch(filter=Match("tags", name), sort=NEWEST), 0, MAX_ROWS)
+        )
+    return tag
+
+
+@action
+def license_list(data: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The licences datasets here may carry (the licence vocabulary), in the shape of CKAN's
+    licence register, and ``notspecified`` for datasets that name none."""
+    lang, base_url = current_language(), current_app.config["BASE_URL"]
+    return [licence_dict(c, lang, base_url) for c in licences.scheme().concepts] + [
+        not_specified_licence(lang)
+    ]
+
+
+# resource_search field -> the distribution column it searches (``url``: the public URL)
+RESOURCE_FIELDS = {
+    "name": Distribution.title,
+    "description": Distribution.description,
+    "format": Distribution.format,
+    "id": Distribution.id,
+    "mimetype": Distribution.media_type,
+}
+RESOURCE_ORDER = {"name": Distribution.title, "format": Distribution.format, "id": Distribution.id}
+
+
+@action
+def resource_search(data: Mapping[str, Any]) -> dict[str, Any]:
+    """Resources of public datasets: ``query`` is ``field:term`` (or a list of them, all must
+    hold; name, description, format, id, mimetype, url), matched case-insensitively as a
+    substring; ``url`` matches only the URL the public sees. ``order_by``, ``offset``,
+    ``limit``."""
+    raw = data.get("query") or []
+    terms = raw if isinstance(raw, list) else [raw]
+    stmt = public_distributions()
+    url_terms: list[str] = []
+    for term in terms:
+        if not isinstance(term, str) or ":" not in term:
+            raise CkanValidationError("query", "Must be field:term")
+        key, value = (part.strip() for part in term.split(":", 1))
+        if key == "url":
+            url_terms.append(value.casefold())
+        elif key in RESOURCE_FIELDS:
+            stmt = stmt.where(
+                func.lower(RESOURCE_FIELDS[key]).contains(value.lower(), autoescape=True)
+            )
+        else:
+            raise CkanValidationError("query", f"Field {key!r} not recognised in resource_search.")
+    order = str(data.get("order_by") or "id")
+    if order not in RESOURCE_ORDER:
+        raise CkanValidationError("order_by", f"Cannot order by {order!r}")
+    stmt = stmt.order_by(RESOURCE_ORDER[order], Distribution.id)
+    ctx = _context()
+    found = [
+        resource
+        for distribution in get_session().scalars(stmt)
+        for resource in [resource_dict(distribution, distribution.dataset, ctx)]
+        if all(term in resource["url"].casefold() for term in url_terms)
+    ]
+    offset = integer(data, "offset", 0, 0, MAX_START) or 0
+    limit = integer(data, "limit", MAX_ROWS, 0, MAX_ROWS)
+    return {"count": len(found), "results": found[offset : offset + (limit or 0)]}
+
+
+@action
+def package_autocomplete(data: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Public datasets whose title or name contains ``q`` (``limit``, default 10): title
+    matches first."""
+    q = str(data.get("q") or "").strip()
+    limit = integer(data, "limit", 10, 1, MAX_LIST) or 10
+    if not q:
+        return []
+    found: list[dict[str, Any]] = []
+    for field_name, column in (("title", Dataset.title), ("name", Dataset.slug)):
+        stmt = (
+            public_datasets()
+            .with_only_columns(Dataset.slug, Dataset.title, column)
+            .where(func.lower(column).contains(q.lower(), autoescape=True))
+            .order_by(func.length(column), column)
+            .limit(limit)
+        )
+        for name, title, matched in get_session().execute(stmt):
+            if all(item["name"] != name for item in found):
+                found.append(
+                    {
+                        "name": name,
+                        "title": title,
+                        "match_field": field_name,
+                        "match_displayed": matched,
+                    }
+                )
+    return found[:limit]
+
+
+@action
+def format_autocomplete(data: Mapping[str, Any]) -> list[str]:
+    """Resource formats containing ``q`` (``limit``, default 5), most used first."""
+    q = str(data.get("q") or "").strip().casefold()
+    limit = integer(data, "limit", 5, 1, MAX_LIST) or 5
+    return [f for f, _ in format_counts(get_session()) if q in f.casefold()][:limit]
+
+
+@action
+def package_activity_list(data: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """A public dataset's activity stream (``id``): empty, as the portal keeps no versions
+    of datasets yet."""
+    if get_public_dataset(get_session(), _required(data, "id")) is None:
+        raise ActionNotFound("no public dataset has this id or name")
+    return []
 
 
 @action
@@ -392,41 +523,32 @@ def _sorted_page(
     return ordered[offset : offset + limit]
 
 
-def _holder_datasets(data: Mapping[str, Any], facet: str, value: str) -> Found:
+def _holder_datasets(data: Mapping[str, Any], field_name: str, value: str) -> CkanPage:
     rows = MAX_ROWS if boolean(data, "include_datasets") else 0
-    return _search(CkanSearch(filters={facet: [value]}, sort="modified"), 0, rows)
+    return _search(CkanSearch(filter=Match(field_name, value), sort=NEWEST), 0, rows)
 
 
 # -- search over CKAN's start/rows ---------------------------------------------------------
 
-
-@dataclass
-class Found:
-    total: int
-    datasets: list[Dataset]
-    facet_counts: dict[str, list[tuple[str, int]]]  # CKAN facet field -> (value, count)
-    departments: dict[str, Department]  # slug -> department, for facet labels
+NEWEST = (("modified", True),)
 
 
-def _search(search: CkanSearch, start: int, rows: int) -> Found:
-    """Run a CKAN search on the engine: any offset, up to MAX_ROWS rows, CKAN facets."""
-    if search.matches_nothing:
-        return Found(0, [], {name: [] for name in search.facet_fields}, {})
-    session, engine = get_session(), services().search
-    engine_facets = tuple(FILTER_FIELDS[f] for f in search.facet_fields if f in FILTER_FIELDS)
-    base = replace(
-        build_query(search.text, search.filters, search.sort, 1, MAX_PER_PAGE),
-        facets=engine_facets,
-        facet_limit=max(search.facet_limit, 1),
-    )
-    head, datasets = search_window(session, engine, base, start, rows, search.reverse)
-    counts: dict[str, list[tuple[str, int]]] = {}
-    for name in search.facet_fields:
-        if name in FILTER_FIELDS:
-            items = head.result.facets.get(FILTER_FIELDS[name], [])
-        elif name == TAGS:
-            items = keyword_counts(session, engine, base, head.result.total, TAG_FACET_SCAN)
-        else:
-            items = []
-        counts[name] = list(items)[: search.facet_limit]
-    return Found(head.result.total, datasets, counts, head.departments)
+def _search(search: CkanSearch, start: int, rows: int) -> CkanPage:
+    """The public datasets of a CKAN search: fq compiled to SQL, q ranked by the engine."""
+    session = get_session()
+    ctx = FilterContext(session, _text_ids, utcnow())
+    where = compile_filter(ctx, search.filter)
+    ranking = _text_ids(search.text) if search.text else None
+    return search_public(
+        session, where, ranking, search.sort, start, rows,
+        search.facet_fields, search.facet_limit, search.facet_mincount,
+    )  # fmt: skip
+
+
+def _text_ids(text: str) -> list[str]:
+    return ranked_ids(services().search, text)
+
+
+def _packages(page: CkanPage) -> list[dict[str, Any]]:
+    ctx = _context()
+    return [package_dict(d, ctx) for d in datasets_by_ids(get_session(), page.ids)]

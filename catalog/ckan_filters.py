@@ -1,0 +1,435 @@
+"""CKAN's package_search over the public datasets: Solr filter trees compiled to SQL.
+
+:func:`catalog.search.solr_query.parse` reads an ``fq`` into a tree; :func:`compile_filter`
+turns it into a condition on :func:`catalog.queries.public_datasets`, field by field as
+:data:`FIELDS` says; :func:`search_public` adds the full-text matches (ids ranked by the search
+engine), sorts (:func:`parse_sort`, ties broken by id so paging is stable), pages and counts
+the facets (:data:`FACETS`). A field, value or operator it cannot honour raises
+:class:`SolrQueryError`: a client is told, never given a silently empty result.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, false, func, not_, or_, select, true
+from sqlalchemy.orm import InstrumentedAttribute, Session
+
+from catalog.licence_terms import ckan_licence_id, licence_is_open
+from catalog.licensing import effective_licence_value
+from catalog.models import Dataset, Department, Distribution
+from catalog.queries import public_datasets
+from catalog.search.solr_query import (
+    And,
+    Everything,
+    Match,
+    Node,
+    Not,
+    Or,
+    Range,
+    SolrQueryError,
+)
+
+MAX_DIGITS = 18  # an integer value: fits every database's BIGINT
+TextIds = Callable[[str], Sequence[str]]  # full text -> matching dataset ids, best first
+
+# -- dates: ISO 8601 and Solr's date math (NOW, NOW-1DAY, NOW/DAY, 2026-12-01T00:00:00Z+1MONTH)
+
+_DATE = re.compile(
+    r"(?P<base>NOW|\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?)?(?:Z|[+-]\d{2}:\d{2})?)"
+    r"(?P<math>(?:[+-]\d{1,6}[A-Z]+|/[A-Z]+)*)\Z"
+)
+_STEP = re.compile(r"([+-]\d+|/)([A-Z]+)")
+_UNITS = {
+    "YEAR": "years", "MONTH": "months", "DAY": "days", "DATE": "days", "HOUR": "hours",
+    "MINUTE": "minutes", "SECOND": "seconds", "MILLI": "milliseconds",
+    "MILLISECOND": "milliseconds",
+}  # fmt: skip
+
+
+def parse_date(text: str, now: datetime) -> datetime:
+    """A naive UTC datetime from an ISO date or Solr date math; ``now`` is naive UTC."""
+    match = _DATE.match(text.strip())
+    if match is None:
+        raise SolrQueryError(
+            f"not a date: {text!r} (ISO 8601 such as 2026-12-01T00:00:00Z, or NOW)"
+        )
+    base = match["base"]
+    if base == "NOW":
+        value = now
+    else:
+        try:
+            value = datetime.fromisoformat(base.replace("Z", "+00:00"))
+            if value.tzinfo is not None:
+                value = value.astimezone(UTC).replace(tzinfo=None)
+        except (ValueError, OverflowError):
+            raise SolrQueryError(f"not a date: {text!r}") from None
+    for step, unit_name in _STEP.findall(match["math"]):
+        unit = _UNITS.get(unit_name.removesuffix("S")) or _UNITS.get(unit_name)
+        if unit is None:
+            raise SolrQueryError(f"unknown date unit {unit_name!r} in {text!r}")
+        value = _round(value, unit) if step == "/" else _add(value, unit, int(step))
+    return value
+
+
+def _add(value: datetime, unit: str, amount: int) -> datetime:
+    try:
+        if unit in ("years", "months"):
+            months = value.month - 1 + amount * (12 if unit == "years" else 1)
+            year, month = value.year + months // 12, months % 12 + 1
+            day = min(value.day, calendar.monthrange(year, month)[1])
+            return value.replace(year=year, month=month, day=day)
+        return value + timedelta(**{unit: amount})
+    except (ValueError, OverflowError):
+        raise SolrQueryError("the date is out of range") from None
+
+
+def _round(value: datetime, unit: str) -> datetime:
+    """Solr's ``/UNIT``: down to the start of the unit."""
+    if unit == "years":
+        return datetime(value.year, 1, 1)
+    if unit == "months":
+        return datetime(value.year, value.month, 1)
+    if unit == "days":
+        return datetime(value.year, value.month, value.day)
+    if unit == "hours":
+        return value.replace(minute=0, second=0, microsecond=0)
+    if unit == "minutes":
+        return value.replace(second=0, microsecond=0)
+    if unit == "seconds":
+        return value.replace(microsecond=0)
+    return value
+
+
+# -- the fields ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Context:
+    session: Session
+    text_ids: TextIds
+    now: datetime
+
+
+Compile = Callable[[Context, Match | Range], ColumnElement[bool]]
+
+
+def _like(prefix: str) -> str:
+    return re.sub(r"([/%_])", r"/\1", prefix) + "%"
+
+
+def _column(column: Any, kind: str = "string") -> Compile:
+    """A field stored in one column: equality, prefix (strings), ranges, ``*``."""
+
+    def value(ctx: Context, text: str) -> Any:
+        if kind == "date":
+            return parse_date(text, ctx.now)
+        if kind == "int":
+            if not (text.isascii() and text.lstrip("-").isdigit() and len(text) <= MAX_DIGITS):
+                raise SolrQueryError(f"not an integer (at most {MAX_DIGITS} digits): {text!r}")
+            return int(text)
+        return text
+
+    def compile_(ctx: Context, node: Match | Range) -> ColumnElement[bool]:
+        if isinstance(node, Range):
+            parts = []
+            if node.low is not None:
+                low = value(ctx, node.low)
+                parts.append(column >= low if node.low_inclusive else column > low)
+            if node.high is not None:
+                high = value(ctx, node.high)
+                parts.append(column <= high if node.high_inclusive else column < high)
+            return and_(column.is_not(None), *parts)
+        if node.prefix and node.value == "":
+            return column.is_not(None)
+        if node.prefix:
+            if kind != "string":
+                raise SolrQueryError(f"{node.field} takes no prefix (value*)")
+            return column.like(_like(node.value), escape="/")
+        return column == value(ctx, node.value)
+
+    return compile_
+
+
+def _values(compile_one: Callable[[Context, str], ColumnElement[bool]], any_value: Any) -> Compile:
+    """A field matched value by value (no ranges, no prefixes)."""
+
+    def compile_(ctx: Context, node: Match | Range) -> ColumnElement[bool]:
+        if isinstance(node, Range):
+            raise SolrQueryError(f"{node.field} takes no range")
+        if node.prefix and node.value == "":
+            return any_value if isinstance(any_value, ColumnElement) else any_value(ctx)
+        if node.prefix:
+            raise SolrQueryError(f"{node.field} takes no prefix (value*)")
+        return compile_one(ctx, node.value)
+
+    return compile_
+
+
+def _constant(*values: str) -> Compile:
+    """A field with one value here (type: dataset, state: active)."""
+    return _values(lambda ctx, v: true() if v in values else false(), true())
+
+
+def _text(ctx: Context, value: str) -> ColumnElement[bool]:
+    return Dataset.id.in_(list(ctx.text_ids(value)))
+
+
+def _tags(ctx: Context, value: str) -> ColumnElement[bool]:
+    rows = ctx.session.execute(public_datasets().with_only_columns(Dataset.id, Dataset.keywords))
+    return Dataset.id.in_([i for i, keywords in rows if value in (keywords or ())])
+
+
+def _any_tag(ctx: Context) -> ColumnElement[bool]:
+    rows = ctx.session.execute(public_datasets().with_only_columns(Dataset.id, Dataset.keywords))
+    return Dataset.id.in_([i for i, keywords in rows if keywords])
+
+
+def _format(ctx: Context, value: str) -> ColumnElement[bool]:
+    return Dataset.distributions.any(Distribution.format == value)
+
+
+def _organization(ctx: Context, value: str) -> ColumnElement[bool]:
+    return Dataset.department_id.in_(select(Department.id).where(Department.slug == value))
+
+
+def _owner_org(ctx: Context, value: str) -> ColumnElement[bool]:
+    if value.isascii() and value.isdigit() and len(value) <= MAX_DIGITS:
+        return Dataset.department_id == int(value)
+    return _organization(ctx, value)  # a name, as some clients send
+
+
+EFFECTIVE_LICENCE = effective_licence_value()  # what package_show calls license_id
+
+
+def _stored_licences(ctx: Context) -> list[str]:
+    """The effective licences of the public datasets, as stored (before the vocabulary)."""
+    return list(
+        ctx.session.scalars(public_datasets().with_only_columns(EFFECTIVE_LICENCE).distinct())
+    )
+
+
+def _licence_where(raws: Iterable[str]) -> ColumnElement[bool]:
+    named = list(raws)
+    return EFFECTIVE_LICENCE.in_(named) if named else false()
+
+
+def _licence_id(ctx: Context, value: str) -> ColumnElement[bool]:
+    return _licence_where(r for r in _stored_licences(ctx) if ckan_licence_id(r) == value)
+
+
+def _isopen(ctx: Context, value: str) -> ColumnElement[bool]:
+    if value.lower() not in ("true", "false"):
+        raise SolrQueryError(f"isopen is true or false, not {value!r}")
+    wanted = value.lower() == "true"
+    return _licence_where(r for r in _stored_licences(ctx) if licence_is_open(r) == wanted)
+
+
+NUM_RESOURCES = (
+    select(func.count(Distribution.id))
+    .where(Distribution.dataset_id == Dataset.id)
+    .correlate(Dataset)
+    .scalar_subquery()
+)
+
+# CKAN field -> how a clause on it becomes SQL
+FIELDS: dict[str, Compile] = {
+    "metadata_modified": _column(Dataset.metadata_modified, "date"),
+    "metadata_created": _column(Dataset.created_at, "date"),
+    "name": _column(Dataset.slug),
+    "id": _column(Dataset.id),
+    "title_string": _column(Dataset.title),
+    "groups": _column(Dataset.category),
+    "open_type": _column(Dataset.open_type),
+    "division": _column(Dataset.spatial),
+    "update_frequency": _column(Dataset.update_frequency),
+    "num_resources": _column(NUM_RESOURCES, "int"),
+    "tags": _values(_tags, _any_tag),
+    "res_format": _values(_format, Dataset.distributions.any(Distribution.format.is_not(None))),
+    "organization": _values(_organization, Dataset.department_id.is_not(None)),
+    "owner_org": _values(_owner_org, Dataset.department_id.is_not(None)),
+    "license_id": _values(_licence_id, true()),
+    "isopen": _values(_isopen, true()),
+    "type": _constant("dataset"),
+    "dataset_type": _constant("dataset"),
+    "state": _constant("active"),
+    "capacity": _constant("public"),
+    "private": _constant("false"),
+    **{
+        name: _values(_text, true())
+        for name in ("text", "title", "notes", "res_name", "res_description", "author")
+    },
+}
+
+
+def compile_filter(ctx: Context, node: Node) -> ColumnElement[bool]:
+    if isinstance(node, Everything):
+        return true()
+    if isinstance(node, Not):
+        return not_(compile_filter(ctx, node.child))
+    if isinstance(node, And):
+        return and_(*(compile_filter(ctx, child) for child in node.children))
+    if isinstance(node, Or):
+        return or_(*(compile_filter(ctx, child) for child in node.children))
+    compile_ = FIELDS.get(node.field)
+    if compile_ is None:
+        known = ", ".join(sorted(FIELDS))
+        raise SolrQueryError(f"cannot filter on {node.field!r}; filter fields: {known}")
+    return compile_(ctx, node)
+
+
+# -- sorting -------------------------------------------------------------------------------
+
+# CKAN sort field -> the row key it sorts by (see _Row)
+SORTS: dict[str, str] = {
+    "id": "id",
+    "name": "name",
+    "title_string": "title",
+    "title": "title",
+    "metadata_modified": "modified",
+    "metadata_created": "created",
+    "score": "score",
+    "rank": "score",
+}
+DEFAULT_SORT = "score desc, metadata_modified desc"
+MAX_SORT_KEYS = 8
+
+
+def parse_sort(raw: object) -> tuple[tuple[str, bool], ...]:
+    """(row key, descending) pairs from CKAN's ``"field asc, field desc"``."""
+    text = str(raw or "").strip() or DEFAULT_SORT
+    keys: list[tuple[str, bool]] = []
+    for part in text.split(","):
+        words = part.split()
+        if not words:
+            continue
+        if (
+            words[0] not in SORTS
+            or len(words) > 2
+            or len(words) == 2
+            and words[1].lower() not in ("asc", "desc")
+        ):
+            raise SolrQueryError(
+                f"cannot sort by {part.strip()!r}; sort fields: {', '.join(SORTS)} (asc or desc)"
+            )
+        keys.append((SORTS[words[0]], len(words) == 2 and words[1].lower() == "desc"))
+    if len(keys) > MAX_SORT_KEYS:
+        raise SolrQueryError(f"at most {MAX_SORT_KEYS} sort fields")
+    return tuple(keys)
+
+
+# -- search --------------------------------------------------------------------------------
+
+# CKAN facet field -> the row key counted (res_format and tags: several values per dataset)
+FACETS = (
+    "organization", "groups", "res_format", "tags", "license_id", "open_type", "division",
+    "update_frequency",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class CkanPage:
+    total: int
+    ids: list[str]  # the page, in order
+    facets: dict[str, list[tuple[str, int]]]  # CKAN facet field -> (value, count), most first
+    departments: dict[str, Department]  # slug -> department, for facet labels
+
+
+def search_public(
+    session: Session,
+    where: ColumnElement[bool],
+    ranking: Sequence[str] | None,
+    sort: Sequence[tuple[str, bool]],
+    start: int,
+    rows: int,
+    facet_fields: Sequence[str] = (),
+    facet_limit: int = 50,
+    facet_mincount: int = 1,
+) -> CkanPage:
+    """The public datasets matching ``where`` (and, when ``ranking`` is given, among its ids,
+    ranked by it), sorted, from ``start``; facets counted over every match."""
+    columns: list[InstrumentedAttribute[Any]] = [
+        Dataset.id, Dataset.slug, Dataset.title, Dataset.metadata_modified, Dataset.created_at,
+    ]  # fmt: skip
+    stmt = public_datasets().where(where).with_only_columns(*columns)
+    matches = [tuple(row) for row in session.execute(stmt)]
+    rank = {ident: -n for n, ident in enumerate(ranking or ())}
+    if ranking is not None:
+        matches = [row for row in matches if row[0] in rank]
+    position = {"id": 0, "name": 1, "title": 2, "modified": 3, "created": 4}
+    matches.sort(key=lambda row: row[0])
+    for key, descending in reversed(sort):
+        if key == "score":
+            matches.sort(key=lambda row: rank.get(row[0], 0), reverse=descending)
+        else:
+            index = position[key]
+            matches.sort(key=lambda row: row[index], reverse=descending)
+    ids = [row[0] for row in matches]
+    facets, departments = _facets(session, set(ids), facet_fields, facet_limit, facet_mincount)
+    return CkanPage(len(ids), ids[start : start + rows], facets, departments)
+
+
+_SCALAR_FACETS: dict[str, InstrumentedAttribute[Any]] = {
+    "groups": Dataset.category,
+    "open_type": Dataset.open_type,
+    "division": Dataset.spatial,
+    "update_frequency": Dataset.update_frequency,
+}
+
+
+def _facets(
+    session: Session, ids: set[str], names: Sequence[str], limit: int, mincount: int
+) -> tuple[dict[str, list[tuple[str, int]]], dict[str, Department]]:
+    wanted = [name for name in names if name in FACETS]
+    counters: dict[str, Counter[str]] = {name: Counter() for name in wanted}
+    departments: dict[str, Department] = {}
+    if wanted and ids:
+        rows = session.execute(
+            public_datasets().with_only_columns(
+                Dataset.id,
+                Dataset.department_id,
+                Dataset.keywords,
+                EFFECTIVE_LICENCE,
+                *_SCALAR_FACETS.values(),
+            )  # fmt: skip
+        )
+        by_id = {d.id: d for d in session.scalars(select(Department))}
+        for ident, department_id, keywords, licence, *scalars in rows:
+            if ident not in ids:
+                continue
+            for name, value in zip(_SCALAR_FACETS, scalars, strict=True):
+                if name in counters and value:
+                    counters[name][value] += 1
+            department = by_id.get(department_id) if department_id is not None else None
+            if "organization" in counters and department is not None:
+                counters["organization"][department.slug] += 1
+                departments[department.slug] = department
+            if "tags" in counters:
+                counters["tags"].update(k for k in dict.fromkeys(keywords or ()) if k)
+            if "license_id" in counters:
+                counters["license_id"][ckan_licence_id(licence)] += 1
+        if "res_format" in counters:
+            formats = session.execute(
+                select(Distribution.dataset_id, Distribution.format).where(
+                    Distribution.format.is_not(None), Distribution.format != ""
+                )
+            )
+            pairs = {(i, f) for i, f in formats if i in ids and f}  # a format once per dataset
+            counters["res_format"].update(f for _, f in pairs)
+    facets = {
+        name: [
+            item
+            for item in sorted(counters[name].items(), key=lambda kv: (-kv[1], kv[0]))
+            if item[1] >= mincount
+        ][: limit if limit >= 0 else None]
+        for name in wanted
+    }
+    for name in names:
+        facets.setdefault(name, [])
+    return facets, departments

@@ -1,8 +1,10 @@
 """What CKAN clients read of a dataset's licence: its register id and whether it is open.
 
-A licence is open when the licence vocabulary says so (``gxv:open`` in
-``vocab/data/licences.ttl``: open in the sense of the Open Definition 2.1). A stored value the
-vocabulary does not know, or no licence at all, is not open (fails closed).
+A package is open, as CKAN computes ``isopen``, when its licence's conformance to the Open
+Definition or the Open Source Definition is ``approved`` (``gxv:odConformance`` and
+``gxv:osdConformance`` in ``vocab/data/licences.ttl``). The platform's own terms are open in
+spirit (``gxv:open``) but were never reviewed, so CKAN clients are not told they are. A stored
+value the vocabulary does not know, or no licence at all, is not open (fails closed).
 """
 
 from __future__ import annotations
@@ -27,4 +29,7 @@ def ckan_licence_id(stored: str | None) -> str:
 
 def licence_is_open(stored: str | None) -> bool:
     concept = licence_concept(stored)
-    return concept is not None and licences.is_open(concept.notation)
+    if concept is None:
+        return False
+    conformance = (concept.text("od_conformance"), concept.text("osd_conformance"))
+    return "approved" in conformance

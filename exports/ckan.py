@@ -313,7 +313,7 @@ def package_dict(dataset: Dataset, ctx: CkanContext) -> dict[str, Any]:
 
 def licence_dict(concept: Concept, lang: str, base_url: str) -> dict[str, Any]:
     """A licence of the vocabulary in the shape of CKAN's licence register (license_list):
-    its conformance as the vocabulary states it, open as :func:`vocab.licences.is_open` says."""
+    its conformance as the vocabulary states it (open: approved, as CKAN reads it)."""
     is_open = licence_is_open(concept.notation)
     return {
         "id": concept.notation,

@@ -42,7 +42,7 @@ from catalog.search.facet_table import FacetVocabulary
 from catalog.search.highlight import SNIPPET_CHARS, highlight
 from catalog.search.posting_cache import PostingCache
 from catalog.search.query_plan import QueryPlan, plan_query
-from catalog.search.query_text import TextQuery
+from catalog.search.query_text import Alternative, TextQuery
 from catalog.search.whoosh_schema import INDEX_NAME, build_schema, document_fields
 from catalog.search.whoosh_view import CatalogView, SegmentCache, build_view
 
@@ -66,52 +66,85 @@ def _latest_by_id(docs: Iterable[SearchDocument]) -> dict[str, SearchDocument]:
     return latest
 
 
+# The n-gram score's weight beside the words' (BM25F over the n-gram field): it orders the
+# substring-only matches and breaks ties among word matches; every dataset matching all the
+# words of the query still ranks above every dataset that matches substrings only.
+GRAM_WEIGHT = 0.25
+
+
 class _TextMatch:
-    """Which documents of a view match the text, with their BM25F scores."""
+    """Which documents of a view match the text, with their BM25F scores.
+
+    A piece of text matches by its words (``word_matched``: every group matched by the words
+    of one alternative) or by the character n-grams of its runs (every substring typed);
+    ``tier`` is 1 for the word matches, which rank first.
+    """
 
     def __init__(self, view: CatalogView, text: TextQuery) -> None:
         self.view = view
-        self._frequencies: dict[str, np.ndarray] = {}
+        self._frequencies: dict[tuple[str, str], np.ndarray] = {}
         self.matched = view.live.copy()
+        self.word_matched = view.live.copy()
         for group in text.groups:
-            self.matched &= self._any_alternative(group)
+            by_words = self._any_alternative(group, words=True)
+            self.word_matched &= by_words
+            self.matched &= by_words | self._any_alternative(group, words=False)
         for alternative in text.excluded:
-            self.matched &= ~self._all_terms(alternative)
+            excluded = self._all_terms(alternative, words=bool(alternative.words))
+            self.matched &= ~excluded
+            self.word_matched &= ~excluded
         self.scores = np.zeros(view.size, dtype=np.float32)
-        for term in text.terms:
-            frequency = self._frequency(term)
-            document_frequency = int(np.count_nonzero((frequency > 0) & view.live))
-            self.scores += term_score(frequency, view.live_count, document_frequency)
+        for kind, terms, weight in (("word", text.terms, 1.0), ("gram", text.grams, GRAM_WEIGHT)):
+            for term in terms:
+                frequency = self._frequency(kind, term)
+                document_frequency = int(np.count_nonzero((frequency > 0) & view.live))
+                score = term_score(frequency, view.live_count, document_frequency)
+                self.scores += np.float32(weight) * score
+        self.tier = self.word_matched.astype(np.int8)
 
-    def _frequency(self, term: str) -> np.ndarray:
-        if term not in self._frequencies:
+    def _frequency(self, kind: str, term: str) -> np.ndarray:
+        key = (kind, term)
+        if key not in self._frequencies:
+            stats = self.view.field_stats if kind == "word" else self.view.gram_stats
             postings = (
-                (self.view.term_postings(name, term), stats)
-                for name, stats in self.view.field_stats.items()
+                (self.view.term_postings(name, term), field_stats)
+                for name, field_stats in stats.items()
             )
-            self._frequencies[term] = pseudo_frequency(postings, self.view.size)
-        return self._frequencies[term]
+            self._frequencies[key] = pseudo_frequency(postings, self.view.size)
+        return self._frequencies[key]
 
-    def _all_terms(self, terms: tuple[str, ...]) -> np.ndarray:
-        found = np.ones(self.view.size, dtype=bool)
+    def _all_terms(self, alternative: Alternative, words: bool) -> np.ndarray:
+        terms = alternative.words if words else alternative.grams
+        found = np.full(self.view.size, bool(terms))  # no words: no whole-word match
         for term in terms:
-            found &= self._frequency(term) > 0
+            found &= self._frequency("word" if words else "gram", term) > 0
         return found
 
-    def _any_alternative(self, group: tuple[tuple[str, ...], ...]) -> np.ndarray:
+    def _any_alternative(self, group: tuple[Alternative, ...], words: bool) -> np.ndarray:
         found = np.zeros(self.view.size, dtype=bool)
         for alternative in group:
-            found |= self._all_terms(alternative)
+            found |= self._all_terms(alternative, words)
         return found
 
 
-def _top_by_score(docnums: np.ndarray, scores: np.ndarray, count: int) -> np.ndarray:
-    """The ``count`` best of ``docnums`` by score, ties by document number (stable paging)."""
+def _top_by_score(
+    docnums: np.ndarray, scores: np.ndarray, count: int, tiers: np.ndarray | None = None
+) -> np.ndarray:
+    """The ``count`` best of ``docnums`` by tier then score, ties by document number (stable
+    paging)."""
+    if tiers is None:
+        tiers = np.zeros(len(docnums), dtype=np.int8)
     if count < len(docnums):
-        threshold = np.partition(scores, len(scores) - count)[len(scores) - count]
-        keep = scores >= threshold
-        docnums, scores = docnums[keep], scores[keep]
-    order = np.lexsort((docnums, -scores))
+        best_tier = tiers.max()
+        if np.count_nonzero(tiers == best_tier) >= count:  # the page lies in the best tier
+            keep = tiers == best_tier
+            docnums, scores, tiers = docnums[keep], scores[keep], tiers[keep]
+        if count < len(docnums):
+            rank = scores + tiers.astype(np.float64) * (float(scores.max()) + 1.0)
+            threshold = np.partition(rank, len(rank) - count)[len(rank) - count]
+            keep = rank >= threshold
+            docnums, scores, tiers = docnums[keep], scores[keep], tiers[keep]
+    order = np.lexsort((docnums, -scores, -tiers))
     return docnums[order[:count]]
 
 
@@ -235,13 +268,13 @@ class WhooshEngine:
         plan = plan_query(query, query_terms)
         with self._read_lock:
             view = self._current_view()
-            matched, scores = self._match(view, plan)
+            matched, scores, tiers = self._match(view, plan)
             total = int(matched.sum())
             facets = {
                 name: view.facet_tables[name].counts(matched, plan.facet_limit)
                 for name in plan.facets
             }
-            page_docnums = self._page(view, plan, matched, scores)
+            page_docnums = self._page(view, plan, matched, scores, tiers)
             hits = [self._hit(view, plan, int(docnum), scores) for docnum in page_docnums]
         notices = set(plan.notices)
         if plan.offset and plan.offset >= total:
@@ -256,16 +289,19 @@ class WhooshEngine:
             notice=first_notice(notices),
         )
 
-    def _match(self, view: CatalogView, plan: QueryPlan) -> tuple[np.ndarray, np.ndarray | None]:
+    def _match(
+        self, view: CatalogView, plan: QueryPlan
+    ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+        """(matched documents, scores, tiers: 1 for whole-word matches) over the view."""
         if plan.text.unparsable:
-            return np.zeros(view.size, dtype=bool), None
+            return np.zeros(view.size, dtype=bool), None, None
         matched = view.live.copy()
         for name, values in plan.filters.items():
             matched &= view.facet_tables[name].mask(values, view.size)
         if plan.text.blank:
-            return matched, None
+            return matched, None, None
         text = _TextMatch(view, plan.text)
-        return matched & text.matched, text.scores
+        return matched & text.matched, text.scores, text.tier
 
     def _page(
         self,
@@ -273,11 +309,14 @@ class WhooshEngine:
         plan: QueryPlan,
         matched: np.ndarray,
         scores: np.ndarray | None,
+        tiers: np.ndarray | None,
     ) -> np.ndarray:
         end = plan.offset + plan.per_page
         if plan.sort == "relevance" and scores is not None:
             docnums = np.flatnonzero(matched)
-            top = _top_by_score(docnums, scores[docnums], end)
+            top = _top_by_score(
+                docnums, scores[docnums], end, None if tiers is None else tiers[docnums]
+            )
         else:
             top = view.ordered(matched, plan.sort)
         return top[plan.offset : end]
@@ -286,7 +325,7 @@ class WhooshEngine:
         self, view: CatalogView, plan: QueryPlan, docnum: int, scores: np.ndarray | None
     ) -> SearchHit:
         stored = view.stored_fields(docnum)
-        terms = plan.text.terms
+        terms = plan.text.marks
         highlights = {"title": highlight(stored.get("title", ""), terms)}
         description = stored.get("description", "")
         if description:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from whoosh import columns, fields
 
 from catalog.search.base import SearchDocument
-from catalog.search.chinese import chinese_analyzer
+from catalog.search.chinese import chinese_analyzer, gram_analyzer
 
 # searchable text field -> boost in relevance scoring
 TEXT_FIELDS: dict[str, float] = {
@@ -17,6 +17,10 @@ TEXT_FIELDS: dict[str, float] = {
     "distribution_titles": 1.5,
     "description": 1.0,
 }
+# The character n-grams of all the text fields, in one field (see chinese.text_grams): they
+# find any substring; words rank first (whoosh_engine.GRAM_WEIGHT, word matches first).
+GRAM_FIELD = "grams"
+LENGTH_FIELDS: tuple[str, ...] = (*TEXT_FIELDS, GRAM_FIELD)  # fields whose lengths BM25F needs
 INDEX_NAME = "catalog"  # whoosh index name: files are _catalog_N.toc, catalog_*.seg
 MODIFIED_FIELD = "modified"  # epoch seconds, MODIFIED_MISSING when unknown
 TITLE_SORT_FIELD = "title_sort"  # casefolded title, UTF-8
@@ -30,6 +34,7 @@ def build_schema() -> fields.Schema:
     # title and description are stored for highlighting
     text["title"] = fields.TEXT(analyzer=analyzer, phrase=False, stored=True)
     text["description"] = fields.TEXT(analyzer=analyzer, phrase=False, stored=True)
+    text[GRAM_FIELD] = fields.TEXT(analyzer=gram_analyzer(), phrase=False)
     return fields.Schema(
         id=fields.ID(unique=True, stored=True),
         digest=fields.STORED(),  # SearchDocument.digest, compared by ``gxdata check``
@@ -101,10 +106,12 @@ def document_fields(doc: SearchDocument) -> dict[str, object]:
         "department_name": doc.department,
         "distribution_titles": "\n".join(doc.distribution_titles),
     }
+    grams = "\n".join(value for value in text.values() if value)
     return {
         "id": doc.id,
         "digest": doc.digest,
         **{name: value for name, value in text.items() if value},
+        **({GRAM_FIELD: grams} if grams else {}),
         **_facet_values(doc),
         MODIFIED_FIELD: _epoch_seconds(doc.modified),
         TITLE_SORT_FIELD: doc.title.casefold().encode("utf-8"),

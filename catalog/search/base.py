@@ -65,6 +65,9 @@ class SearchDocument:
     open_type: str = ""  # facet value ("unconditional" / "conditional")
     frequency: str | None = None  # facet value ("annual", ...)
     distribution_titles: tuple[str, ...] = ()
+    # the government catalog's descriptive fields shown on the dataset page (related service
+    # item, result name, source system, application scenarios)
+    details: tuple[str, ...] = ()
     modified: datetime | None = None
     downloads: int = 0
 

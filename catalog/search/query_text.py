@@ -4,7 +4,8 @@ The language is small and forgiving; nothing a user types makes it fail:
 
 * words separated by spaces must all match (南宁 公交);
 * ``OR`` between two words accepts either (公交 OR 地铁);
-* ``-word`` or ``NOT word`` excludes datasets matching the word;
+* ``-word`` or ``NOT word`` excludes datasets matching the word (``--word`` is text, as it is
+  in titles such as 名称--变更信息);
 * ``"..."`` keeps several words together as one required piece;
 * ``AND``, brackets and other punctuation are ignored.
 
@@ -165,6 +166,6 @@ def parse_text(text: str, analyze: Callable[[str], list[str]]) -> TextQuery:
         if quoted is not None:
             builder.piece(quoted)
         elif not builder.operator(word):
-            negated = word.startswith("-") and len(word) > 1
+            negated = word.startswith("-") and word[1:2].isalnum()  # not "--" or "-）"
             builder.piece(word[1:] if negated else word, negated=negated)
     return builder.result(text)

@@ -75,9 +75,10 @@ GRAM_WEIGHT = 0.25
 class _TextMatch:
     """Which documents of a view match the text, with their BM25F scores.
 
-    A piece of text matches by its words (``word_matched``: every group matched by the words
-    of one alternative) or by the character n-grams of its runs (every substring typed);
-    ``tier`` is 1 for the word matches, which rank first.
+    A piece of text matches by its words or by the character n-grams of its runs (every
+    substring typed). The query's words may be fewer than what was typed (a lone character
+    beside words is dropped: 2021年 asks for 2021), so ``word_matched`` (``tier`` 1, ranked
+    first) needs both: the words and the n-grams of every group.
     """
 
     def __init__(self, view: CatalogView, text: TextQuery) -> None:
@@ -87,8 +88,9 @@ class _TextMatch:
         self.word_matched = view.live.copy()
         for group in text.groups:
             by_words = self._any_alternative(group, words=True)
-            self.word_matched &= by_words
-            self.matched &= by_words | self._any_alternative(group, words=False)
+            by_grams = self._any_alternative(group, words=False)
+            self.word_matched &= by_words & by_grams
+            self.matched &= by_words | by_grams
         for alternative in text.excluded:
             excluded = self._all_terms(alternative, words=bool(alternative.words))
             self.matched &= ~excluded

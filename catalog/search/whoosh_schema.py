@@ -16,6 +16,7 @@ TEXT_FIELDS: dict[str, float] = {
     "department_name": 1.0,
     "distribution_titles": 1.5,
     "description": 1.0,
+    "details": 1.0,
 }
 # The character n-grams of all the text fields, in one field (see chinese.text_grams): they
 # find any substring; words rank first (whoosh_engine.GRAM_WEIGHT, word matches first).
@@ -105,6 +106,7 @@ def document_fields(doc: SearchDocument) -> dict[str, object]:
         "keywords": " ".join(doc.keywords),
         "department_name": doc.department,
         "distribution_titles": "\n".join(doc.distribution_titles),
+        "details": "\n".join(doc.details),
     }
     grams = "\n".join(value for value in text.values() if value)
     return {

@@ -16,7 +16,6 @@ from sqlalchemy import select
 from catalog.models import CLOSED, Dataset
 from catalog.queries import public_datasets
 from catalog.search import SearchDocument, SearchEngine, SearchQuery, open_engine
-from catalog.search.chinese import run_grams, text_grams
 
 
 def _engine(demo_app: Flask) -> SearchEngine:
@@ -175,6 +174,8 @@ def test_exclusion_and_or_work_with_substrings(engine) -> None:
 
 
 def test_ngrams_of_texts_and_queries() -> None:
+    from catalog.search.chinese import run_grams, text_grams
+
     assert list(text_grams("公交 Pm2")) == ["公", "交", "公交", "p", "m", "2", "pm", "m2"]
     assert run_grams("公交站牌") == ["公交", "交站", "站牌"]
     assert run_grams("税") == ["税"]

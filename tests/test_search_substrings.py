@@ -195,3 +195,18 @@ def test_an_index_without_ngrams_is_outdated(tmp_path: Path) -> None:
     FileStorage(str(path)).create_index(old, indexname=INDEX_NAME)
     with pytest.raises(SearchSchemaOutdated):
         open_engine("whoosh", str(path))
+
+
+def test_pages_partition_word_and_substring_matches(tmp_path: Path) -> None:
+    search = open_engine("whoosh", str(tmp_path / "index"))
+    titles = ["公交线路", "南宁公交", "公交站点", "办公交流", "办公交接", "公交"]
+    search.rebuild([doc(f"d{i}", title, description="公交" * i) for i, title in enumerate(titles)])
+    everything = _all(search, "公交")
+    paged = [
+        hit.id
+        for page in (1, 2, 3)
+        for hit in search.search(SearchQuery(text="公交", page=page, per_page=2)).hits
+    ]
+    assert paged == everything and sorted(paged) == [f"d{i}" for i in range(6)]
+    assert set(everything[-2:]) == {"d3", "d4"}  # the substring-only matches last
+    search.close()

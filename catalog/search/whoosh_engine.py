@@ -66,9 +66,9 @@ def _latest_by_id(docs: Iterable[SearchDocument]) -> dict[str, SearchDocument]:
     return latest
 
 
-# The n-gram score's weight beside the words' (BM25F over the n-gram field): it orders the
-# substring-only matches and breaks ties among word matches; every dataset matching all the
-# words of the query still ranks above every dataset that matches substrings only.
+# The n-gram score's weight beside the words' (BM25F over the n-gram field) in the order of
+# the substring-only matches; every dataset matching all the words of the query ranks above
+# every dataset that matches substrings only.
 GRAM_WEIGHT = 0.25
 
 
@@ -78,12 +78,17 @@ class _TextMatch:
     A piece of text matches by its words or by the character n-grams of its runs (every
     substring typed). The query's words may be fewer than what was typed (a lone character
     beside words is dropped: 2021年 asks for 2021), so ``word_matched`` (``tier`` 1, ranked
-    first) needs both: the words and the n-grams of every group.
+    first) needs both: the words and the n-grams of every group. ``scores`` are the words'
+    until :meth:`add_gram_scores` adds the n-grams' (needed only when the page reaches past
+    the whole-word matches).
     """
 
     def __init__(self, view: CatalogView, text: TextQuery) -> None:
         self.view = view
+        self.text = text
         self._frequencies: dict[tuple[str, str], np.ndarray] = {}
+        self._present: dict[str, np.ndarray] = {}
+        self._gram_scores_added = False
         self.matched = view.live.copy()
         self.word_matched = view.live.copy()
         for group in text.groups:
@@ -96,13 +101,31 @@ class _TextMatch:
             self.matched &= ~excluded
             self.word_matched &= ~excluded
         self.scores = np.zeros(view.size, dtype=np.float32)
-        for kind, terms, weight in (("word", text.terms, 1.0), ("gram", text.grams, GRAM_WEIGHT)):
-            for term in terms:
-                frequency = self._frequency(kind, term)
-                document_frequency = int(np.count_nonzero((frequency > 0) & view.live))
-                score = term_score(frequency, view.live_count, document_frequency)
-                self.scores += np.float32(weight) * score
+        self._add_scores("word", text.terms, 1.0)
         self.tier = self.word_matched.astype(np.int8)
+
+    def add_gram_scores(self) -> None:
+        """Score the substring-only matches by their n-grams too (the whole-word matches keep
+        their words' scores, so that pages agree on their order whichever pages ask)."""
+        if not self._gram_scores_added:
+            self._gram_scores_added = True
+            weight = np.where(self.word_matched, 0.0, GRAM_WEIGHT).astype(np.float32)
+            self._add_scores("gram", self.text.grams, weight)
+
+    def _add_scores(self, kind: str, terms: tuple[str, ...], weight: float | np.ndarray) -> None:
+        for term in terms:
+            frequency = self._frequency(kind, term)
+            document_frequency = int(np.count_nonzero((frequency > 0) & self.view.live))
+            score = term_score(frequency, self.view.live_count, document_frequency)
+            self.scores += weight * score
+
+    def _has_gram(self, gram: str) -> np.ndarray:
+        if gram not in self._present:
+            found = np.zeros(self.view.size, dtype=bool)
+            for name in self.view.gram_stats:
+                found[self.view.term_postings(name, gram).docnums] = True
+            self._present[gram] = found
+        return self._present[gram]
 
     def _frequency(self, kind: str, term: str) -> np.ndarray:
         key = (kind, term)
@@ -119,7 +142,7 @@ class _TextMatch:
         terms = alternative.words if words else alternative.grams
         found = np.full(self.view.size, bool(terms))  # no words: no whole-word match
         for term in terms:
-            found &= self._frequency("word" if words else "gram", term) > 0
+            found &= self._frequency("word", term) > 0 if words else self._has_gram(term)
         return found
 
     def _any_alternative(self, group: tuple[Alternative, ...], words: bool) -> np.ndarray:
@@ -270,13 +293,14 @@ class WhooshEngine:
         plan = plan_query(query, query_terms)
         with self._read_lock:
             view = self._current_view()
-            matched, scores, tiers = self._match(view, plan)
+            matched, text = self._match(view, plan)
             total = int(matched.sum())
             facets = {
                 name: view.facet_tables[name].counts(matched, plan.facet_limit)
                 for name in plan.facets
             }
-            page_docnums = self._page(view, plan, matched, scores, tiers)
+            page_docnums = self._page(view, plan, matched, text)
+            scores = text.scores if text is not None else None
             hits = [self._hit(view, plan, int(docnum), scores) for docnum in page_docnums]
         notices = set(plan.notices)
         if plan.offset and plan.offset >= total:
@@ -291,34 +315,32 @@ class WhooshEngine:
             notice=first_notice(notices),
         )
 
-    def _match(
-        self, view: CatalogView, plan: QueryPlan
-    ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
-        """(matched documents, scores, tiers: 1 for whole-word matches) over the view."""
+    def _match(self, view: CatalogView, plan: QueryPlan) -> tuple[np.ndarray, _TextMatch | None]:
+        """(matched documents, the text's match and scores, when there is text)."""
         if plan.text.unparsable:
-            return np.zeros(view.size, dtype=bool), None, None
+            return np.zeros(view.size, dtype=bool), None
         matched = view.live.copy()
         for name, values in plan.filters.items():
             matched &= view.facet_tables[name].mask(values, view.size)
         if plan.text.blank:
-            return matched, None, None
+            return matched, None
         text = _TextMatch(view, plan.text)
-        return matched & text.matched, text.scores, text.tier
+        return matched & text.matched, text
 
     def _page(
         self,
         view: CatalogView,
         plan: QueryPlan,
         matched: np.ndarray,
-        scores: np.ndarray | None,
-        tiers: np.ndarray | None,
+        text: _TextMatch | None,
     ) -> np.ndarray:
         end = plan.offset + plan.per_page
-        if plan.sort == "relevance" and scores is not None:
+        if plan.sort == "relevance" and text is not None:
             docnums = np.flatnonzero(matched)
-            top = _top_by_score(
-                docnums, scores[docnums], end, None if tiers is None else tiers[docnums]
-            )
+            tiers = text.tier[docnums]
+            if np.count_nonzero(tiers) < end:  # the page shows substring-only matches
+                text.add_gram_scores()
+            top = _top_by_score(docnums, text.scores[docnums], end, tiers)
         else:
             top = view.ordered(matched, plan.sort)
         return top[plan.offset : end]

@@ -15,6 +15,7 @@ from contextlib import contextmanager
 
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
+from catalog.access import public_distribution
 from catalog.models import Dataset
 from catalog.queries import public_datasets
 from catalog.search.base import SearchDocument, SearchEngine
@@ -28,6 +29,16 @@ def topic_notation(name: str | None) -> str | None:
     """The topic (主题) a dataset names, as its notation in ``vocab.topics``; None if unknown."""
     concept = topics.topic(name) if name else None
     return concept.notation if concept is not None else None
+
+
+def _distribution_names(dataset: Dataset) -> tuple[str, ...]:
+    """The distributions' titles, and the file names the public may download them under."""
+    names: list[str] = []
+    for distribution in dataset.distributions:
+        names.append(distribution.title)
+        if distribution.file_name and public_distribution(dataset, distribution).stored_file:
+            names.append(distribution.file_name)
+    return tuple(dict.fromkeys(name for name in names if name))
 
 
 def to_document(dataset: Dataset) -> SearchDocument:
@@ -47,7 +58,17 @@ def to_document(dataset: Dataset) -> SearchDocument:
         open_type=dataset.open_type,
         frequency=dataset.update_frequency,
         topic=topic_notation(dataset.topic),
-        distribution_titles=tuple(d.title for d in dataset.distributions),
+        distribution_titles=_distribution_names(dataset),
+        details=tuple(
+            value
+            for value in (
+                dataset.service_item,
+                dataset.result_name,
+                dataset.source_system,
+                dataset.application_scenarios,
+            )
+            if value
+        ),
         modified=dataset.modified or dataset.issued,
         downloads=dataset.download_count,
     )

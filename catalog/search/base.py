@@ -67,6 +67,9 @@ class SearchDocument:
     frequency: str | None = None  # facet value ("annual", ...)
     topic: str | None = None  # facet value (a topic notation like "market-regulation")
     distribution_titles: tuple[str, ...] = ()
+    # the government catalog's descriptive fields shown on the dataset page (related service
+    # item, result name, source system, application scenarios)
+    details: tuple[str, ...] = ()
     modified: datetime | None = None
     downloads: int = 0
 

@@ -21,6 +21,7 @@ faster. (Python jieba is still used, in the worker only, for its TF-IDF keywords
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Iterator
 
 import rjieba
@@ -40,6 +41,8 @@ STOP_WORDS = frozenset(
     "a an and are as at be by for from in is of on or the to with".split()
 )
 SEGMENTER = "jieba-rs"  # stored with the index's schema: another segmenter means a rebuild
+GRAMS = "unigram+bigram/1"  # likewise for the character n-grams (see GramTokenizer)
+MAX_QUERY_GRAMS = 32  # per piece of query text; a subset of the bigrams only widens the match
 
 _HAN = re.compile("[\u3400-\u9fff]")
 # jieba's pieces of a run without Chinese: letters and digits together, each other character.
@@ -166,3 +169,83 @@ def query_terms(text: str) -> list[str]:
     if any(not _is_cjk_char(term) for term in terms):
         terms = [term for term in terms if not _is_cjk_char(term)]
     return terms
+
+
+# -- character n-grams ---------------------------------------------------------------------
+#
+# Beside jieba's words every text is indexed as the single characters and the pairs of
+# adjacent characters of its runs of letters and digits (any script, NFKC-normalised and
+# lowercased; punctuation and spaces end a run). Any substring of a text then finds it: a
+# one-character query is a unigram; a longer run must contain all of its bigrams. Words still
+# decide the ranking (see whoosh_engine); the n-grams make sure nothing typed is missed.
+
+_RUN = re.compile(r"[^\W_]+")
+
+
+def character_runs(text: str) -> list[str]:
+    """The runs of letters and digits of ``text``, normalised as the n-gram index keeps them."""
+    return _RUN.findall(unicodedata.normalize("NFKC", text).lower())
+
+
+def text_grams(text: str) -> Iterator[str]:
+    """Every unigram and bigram of the runs of ``text`` (what the index holds)."""
+    for run in character_runs(text):
+        yield from run
+        for start in range(len(run) - 1):
+            yield run[start : start + 2]
+
+
+def run_grams(run: str) -> list[str]:
+    """The index n-grams a document containing ``run`` must hold: the run itself when it is a
+    single character, else its bigrams (without repeats, at most MAX_QUERY_GRAMS, the last
+    one always kept)."""
+    if len(run) <= 1:
+        return [run] if run else []
+    grams = list(dict.fromkeys(run[start : start + 2] for start in range(len(run) - 1)))
+    if len(grams) > MAX_QUERY_GRAMS:
+        grams = grams[: MAX_QUERY_GRAMS - 1] + grams[-1:]
+    return grams
+
+
+class GramTokenizer(Tokenizer):
+    """A whoosh tokenizer yielding :func:`text_grams` (positions count the grams)."""
+
+    def __init__(self) -> None:
+        self.grams = GRAMS  # compared with the stored schema's (see whoosh_schema)
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and getattr(other, "grams", None) == self.grams
+
+    def __hash__(self) -> int:
+        return hash((type(self).__name__, self.grams))
+
+    def __call__(
+        self,
+        value: str,
+        positions: bool = False,
+        chars: bool = False,
+        keeporiginal: bool = False,
+        removestops: bool = True,
+        start_pos: int = 0,
+        start_char: int = 0,
+        tokenize: bool = True,
+        mode: str = "",
+        **kwargs: object,
+    ) -> Iterator[Token]:
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        for index, gram in enumerate(text_grams(value) if tokenize else [value]):
+            token.text = gram
+            token.boost = 1.0
+            token.stopped = False
+            if keeporiginal:
+                token.original = gram
+            if positions:
+                token.pos = start_pos + index
+            if chars:  # NFKC may change lengths: no character offsets for n-grams
+                token.startchar = token.endchar = start_char
+            yield token
+
+
+def gram_analyzer() -> CompositeAnalyzer:
+    """The analyzer of the n-gram field (a composite, so whoosh stores and compares it)."""
+    return CompositeAnalyzer(GramTokenizer())

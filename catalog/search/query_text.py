@@ -4,12 +4,15 @@ The language is small and forgiving; nothing a user types makes it fail:
 
 * words separated by spaces must all match (南宁 公交);
 * ``OR`` between two words accepts either (公交 OR 地铁);
-* ``-word`` or ``NOT word`` excludes datasets matching the word;
+* ``-word`` or ``NOT word`` excludes datasets matching the word (``--word`` is text, as it is
+  in titles such as 名称--变更信息);
 * ``"..."`` keeps several words together as one required piece;
 * ``AND``, brackets and other punctuation are ignored.
 
-Each piece of text is cut into index terms by an analyzer function (see
-:func:`catalog.search.chinese.query_terms`); a piece must match all of its terms. Syntax that
+Each piece of text is cut into index words by an analyzer function (see
+:func:`catalog.search.chinese.query_terms`) and into its runs of letters and digits
+(:func:`catalog.search.chinese.character_runs`): a piece matches a dataset that holds all of
+its words, or (a substring match) all of the character n-grams of its runs. Syntax that
 cannot be honoured is dropped and reported with a notice code from :data:`base.NOTICES`.
 """
 
@@ -21,10 +24,23 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from catalog.search.base import MAX_QUERY_CHARS, MAX_QUERY_TERMS
+from catalog.search.chinese import character_runs, run_grams
 
-Terms = tuple[str, ...]  # all must match
 _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "「": '"', "」": '"'})
 _PIECE = re.compile(r'"([^"]*)"|(\S+)')
+
+
+@dataclass(frozen=True)
+class Alternative:
+    """One piece of query text: its index words and its runs of letters and digits."""
+
+    words: tuple[str, ...] = ()  # all present: a whole-word match
+    runs: tuple[str, ...] = ()  # all present as substrings: at least a substring match
+
+    @property
+    def grams(self) -> tuple[str, ...]:
+        """The character n-grams a substring match needs (see chinese.run_grams)."""
+        return tuple(dict.fromkeys(gram for run in self.runs for gram in run_grams(run)))
 
 
 @dataclass(frozen=True)
@@ -35,8 +51,8 @@ class TextQuery:
     (all terms of that alternative), and it matches none of the excluded alternatives.
     """
 
-    groups: tuple[tuple[Terms, ...], ...] = ()
-    excluded: tuple[Terms, ...] = ()
+    groups: tuple[tuple[Alternative, ...], ...] = ()
+    excluded: tuple[Alternative, ...] = ()
     notices: frozenset[str] = frozenset()
     unparsable: bool = False  # text was given but nothing searchable could be read from it
 
@@ -45,14 +61,23 @@ class TextQuery:
         """True when the text asks for nothing: every document matches."""
         return not self.groups and not self.excluded and not self.unparsable
 
+    def _positive(self) -> list[Alternative]:
+        return [alternative for group in self.groups for alternative in group]
+
     @property
     def terms(self) -> tuple[str, ...]:
-        """Every positive term, for highlighting."""
-        seen: dict[str, None] = {}
-        for group in self.groups:
-            for alternative in group:
-                seen.update(dict.fromkeys(alternative))
-        return tuple(seen)
+        """Every positive index word, for scoring."""
+        return tuple(dict.fromkeys(w for a in self._positive() for w in a.words))
+
+    @property
+    def grams(self) -> tuple[str, ...]:
+        """Every positive character n-gram, for scoring."""
+        return tuple(dict.fromkeys(g for a in self._positive() for g in a.grams))
+
+    @property
+    def marks(self) -> tuple[str, ...]:
+        """What to mark in the hits: the words and the runs typed."""
+        return tuple(dict.fromkeys([*self.terms, *(r for a in self._positive() for r in a.runs)]))
 
 
 class _Builder:
@@ -60,8 +85,8 @@ class _Builder:
 
     def __init__(self, analyze: Callable[[str], list[str]]) -> None:
         self.analyze = analyze
-        self.groups: list[list[Terms]] = []
-        self.excluded: list[Terms] = []
+        self.groups: list[list[Alternative]] = []
+        self.excluded: list[Alternative] = []
         self.notices: set[str] = set()
         self.term_count = 0
         self.pending_or = False
@@ -86,22 +111,27 @@ class _Builder:
 
     def piece(self, text: str, negated: bool = False) -> None:
         terms = tuple(self.analyze(text))
-        if not terms:
+        runs = tuple(character_runs(text))
+        if not runs:  # nothing but punctuation and spaces
             return
-        if self.term_count + len(terms) > MAX_QUERY_TERMS:
+        count = max(len(terms), 1)  # a piece of stop words alone still costs a term
+        if self.term_count + count > MAX_QUERY_TERMS:
             self.notices.add("query-adjusted")
-            terms = terms[: MAX_QUERY_TERMS - self.term_count]
-            if not terms:
+            room = MAX_QUERY_TERMS - self.term_count
+            if room <= 0:
                 return
-        self.term_count += len(terms)
+            terms, count = terms[:room], room
+            runs = runs[:room]
+        self.term_count += count
+        alternative = Alternative(words=terms, runs=runs)
         if negated or self.pending_not:
             if self.pending_or:
                 self.notices.add("query-adjusted")
-            self.excluded.append(terms)
+            self.excluded.append(alternative)
         elif self.pending_or:
-            self.groups[-1].append(terms)
+            self.groups[-1].append(alternative)
         else:
-            self.groups.append([terms])
+            self.groups.append([alternative])
         self.pending_or = self.pending_not = False
 
     def result(self, text: str) -> TextQuery:
@@ -136,6 +166,6 @@ def parse_text(text: str, analyze: Callable[[str], list[str]]) -> TextQuery:
         if quoted is not None:
             builder.piece(quoted)
         elif not builder.operator(word):
-            negated = word.startswith("-") and len(word) > 1
+            negated = word.startswith("-") and word[1:2].isalnum()  # not "--" or "-）"
             builder.piece(word[1:] if negated else word, negated=negated)
     return builder.result(text)

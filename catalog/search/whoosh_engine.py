@@ -42,7 +42,7 @@ from catalog.search.facet_table import FacetVocabulary
 from catalog.search.highlight import SNIPPET_CHARS, highlight
 from catalog.search.posting_cache import PostingCache
 from catalog.search.query_plan import QueryPlan, plan_query
-from catalog.search.query_text import TextQuery
+from catalog.search.query_text import Alternative, TextQuery
 from catalog.search.whoosh_schema import INDEX_NAME, build_schema, document_fields
 from catalog.search.whoosh_view import CatalogView, SegmentCache, build_view
 
@@ -66,52 +66,110 @@ def _latest_by_id(docs: Iterable[SearchDocument]) -> dict[str, SearchDocument]:
     return latest
 
 
+# The n-gram score's weight beside the words' (BM25F over the n-gram field) in the order of
+# the substring-only matches; every dataset matching all the words of the query ranks above
+# every dataset that matches substrings only.
+GRAM_WEIGHT = 0.25
+
+
 class _TextMatch:
-    """Which documents of a view match the text, with their BM25F scores."""
+    """Which documents of a view match the text, with their BM25F scores.
+
+    A piece of text matches by its words or by the character n-grams of its runs (every
+    substring typed). The query's words may be fewer than what was typed (a lone character
+    beside words is dropped: 2021年 asks for 2021), so ``word_matched`` (``tier`` 1, ranked
+    first) needs both: the words and the n-grams of every group. ``scores`` are the words'
+    until :meth:`add_gram_scores` adds the n-grams' (needed only when the page reaches past
+    the whole-word matches).
+    """
 
     def __init__(self, view: CatalogView, text: TextQuery) -> None:
         self.view = view
-        self._frequencies: dict[str, np.ndarray] = {}
+        self.text = text
+        self._frequencies: dict[tuple[str, str], np.ndarray] = {}
+        self._present: dict[str, np.ndarray] = {}
+        self._gram_scores_added = False
         self.matched = view.live.copy()
+        self.word_matched = view.live.copy()
         for group in text.groups:
-            self.matched &= self._any_alternative(group)
+            by_words = self._any_alternative(group, words=True)
+            by_grams = self._any_alternative(group, words=False)
+            self.word_matched &= by_words & by_grams
+            self.matched &= by_words | by_grams
         for alternative in text.excluded:
-            self.matched &= ~self._all_terms(alternative)
+            excluded = self._all_terms(alternative, words=bool(alternative.words))
+            self.matched &= ~excluded
+            self.word_matched &= ~excluded
         self.scores = np.zeros(view.size, dtype=np.float32)
-        for term in text.terms:
-            frequency = self._frequency(term)
-            document_frequency = int(np.count_nonzero((frequency > 0) & view.live))
-            self.scores += term_score(frequency, view.live_count, document_frequency)
+        self._add_scores("word", text.terms, 1.0)
+        self.tier = self.word_matched.astype(np.int8)
 
-    def _frequency(self, term: str) -> np.ndarray:
-        if term not in self._frequencies:
-            postings = (
-                (self.view.term_postings(name, term), stats)
-                for name, stats in self.view.field_stats.items()
-            )
-            self._frequencies[term] = pseudo_frequency(postings, self.view.size)
-        return self._frequencies[term]
+    def add_gram_scores(self) -> None:
+        """Score the substring-only matches by their n-grams too (the whole-word matches keep
+        their words' scores, so that pages agree on their order whichever pages ask)."""
+        if not self._gram_scores_added:
+            self._gram_scores_added = True
+            weight = np.where(self.word_matched, 0.0, GRAM_WEIGHT).astype(np.float32)
+            self._add_scores("gram", self.text.grams, weight)
 
-    def _all_terms(self, terms: tuple[str, ...]) -> np.ndarray:
-        found = np.ones(self.view.size, dtype=bool)
+    def _add_scores(self, kind: str, terms: tuple[str, ...], weight: float | np.ndarray) -> None:
         for term in terms:
-            found &= self._frequency(term) > 0
+            frequency = self._frequency(kind, term)
+            document_frequency = int(np.count_nonzero((frequency > 0) & self.view.live))
+            score = term_score(frequency, self.view.live_count, document_frequency)
+            self.scores += weight * score
+
+    def _has_gram(self, gram: str) -> np.ndarray:
+        if gram not in self._present:
+            found = np.zeros(self.view.size, dtype=bool)
+            for name in self.view.gram_stats:
+                found[self.view.term_postings(name, gram).docnums] = True
+            self._present[gram] = found
+        return self._present[gram]
+
+    def _frequency(self, kind: str, term: str) -> np.ndarray:
+        key = (kind, term)
+        if key not in self._frequencies:
+            stats = self.view.field_stats if kind == "word" else self.view.gram_stats
+            postings = (
+                (self.view.term_postings(name, term), field_stats)
+                for name, field_stats in stats.items()
+            )
+            self._frequencies[key] = pseudo_frequency(postings, self.view.size)
+        return self._frequencies[key]
+
+    def _all_terms(self, alternative: Alternative, words: bool) -> np.ndarray:
+        terms = alternative.words if words else alternative.grams
+        found = np.full(self.view.size, bool(terms))  # no words: no whole-word match
+        for term in terms:
+            found &= self._frequency("word", term) > 0 if words else self._has_gram(term)
         return found
 
-    def _any_alternative(self, group: tuple[tuple[str, ...], ...]) -> np.ndarray:
+    def _any_alternative(self, group: tuple[Alternative, ...], words: bool) -> np.ndarray:
         found = np.zeros(self.view.size, dtype=bool)
         for alternative in group:
-            found |= self._all_terms(alternative)
+            found |= self._all_terms(alternative, words)
         return found
 
 
-def _top_by_score(docnums: np.ndarray, scores: np.ndarray, count: int) -> np.ndarray:
-    """The ``count`` best of ``docnums`` by score, ties by document number (stable paging)."""
+def _top_by_score(
+    docnums: np.ndarray, scores: np.ndarray, count: int, tiers: np.ndarray | None = None
+) -> np.ndarray:
+    """The ``count`` best of ``docnums`` by tier then score, ties by document number (stable
+    paging)."""
+    if tiers is None:
+        tiers = np.zeros(len(docnums), dtype=np.int8)
     if count < len(docnums):
-        threshold = np.partition(scores, len(scores) - count)[len(scores) - count]
-        keep = scores >= threshold
-        docnums, scores = docnums[keep], scores[keep]
-    order = np.lexsort((docnums, -scores))
+        best_tier = tiers.max()
+        if np.count_nonzero(tiers == best_tier) >= count:  # the page lies in the best tier
+            keep = tiers == best_tier
+            docnums, scores, tiers = docnums[keep], scores[keep], tiers[keep]
+        if count < len(docnums):
+            rank = scores + tiers.astype(np.float64) * (float(scores.max()) + 1.0)
+            threshold = np.partition(rank, len(rank) - count)[len(rank) - count]
+            keep = rank >= threshold
+            docnums, scores, tiers = docnums[keep], scores[keep], tiers[keep]
+    order = np.lexsort((docnums, -scores, -tiers))
     return docnums[order[:count]]
 
 
@@ -235,13 +293,14 @@ class WhooshEngine:
         plan = plan_query(query, query_terms)
         with self._read_lock:
             view = self._current_view()
-            matched, scores = self._match(view, plan)
+            matched, text = self._match(view, plan)
             total = int(matched.sum())
             facets = {
                 name: view.facet_tables[name].counts(matched, plan.facet_limit)
                 for name in plan.facets
             }
-            page_docnums = self._page(view, plan, matched, scores)
+            page_docnums = self._page(view, plan, matched, text)
+            scores = text.scores if text is not None else None
             hits = [self._hit(view, plan, int(docnum), scores) for docnum in page_docnums]
         notices = set(plan.notices)
         if plan.offset and plan.offset >= total:
@@ -256,7 +315,8 @@ class WhooshEngine:
             notice=first_notice(notices),
         )
 
-    def _match(self, view: CatalogView, plan: QueryPlan) -> tuple[np.ndarray, np.ndarray | None]:
+    def _match(self, view: CatalogView, plan: QueryPlan) -> tuple[np.ndarray, _TextMatch | None]:
+        """(matched documents, the text's match and scores, when there is text)."""
         if plan.text.unparsable:
             return np.zeros(view.size, dtype=bool), None
         matched = view.live.copy()
@@ -265,19 +325,22 @@ class WhooshEngine:
         if plan.text.blank:
             return matched, None
         text = _TextMatch(view, plan.text)
-        return matched & text.matched, text.scores
+        return matched & text.matched, text
 
     def _page(
         self,
         view: CatalogView,
         plan: QueryPlan,
         matched: np.ndarray,
-        scores: np.ndarray | None,
+        text: _TextMatch | None,
     ) -> np.ndarray:
         end = plan.offset + plan.per_page
-        if plan.sort == "relevance" and scores is not None:
+        if plan.sort == "relevance" and text is not None:
             docnums = np.flatnonzero(matched)
-            top = _top_by_score(docnums, scores[docnums], end)
+            tiers = text.tier[docnums]
+            if np.count_nonzero(tiers) < end:  # the page shows substring-only matches
+                text.add_gram_scores()
+            top = _top_by_score(docnums, text.scores[docnums], end, tiers)
         else:
             top = view.ordered(matched, plan.sort)
         return top[plan.offset : end]
@@ -286,7 +349,7 @@ class WhooshEngine:
         self, view: CatalogView, plan: QueryPlan, docnum: int, scores: np.ndarray | None
     ) -> SearchHit:
         stored = view.stored_fields(docnum)
-        terms = plan.text.terms
+        terms = plan.text.marks
         highlights = {"title": highlight(stored.get("title", ""), terms)}
         description = stored.get("description", "")
         if description:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from whoosh import columns, fields
 
 from catalog.search.base import SearchDocument
-from catalog.search.chinese import chinese_analyzer
+from catalog.search.chinese import chinese_analyzer, gram_analyzer
 
 # searchable text field -> boost in relevance scoring
 TEXT_FIELDS: dict[str, float] = {
@@ -16,7 +16,12 @@ TEXT_FIELDS: dict[str, float] = {
     "department_name": 1.0,
     "distribution_titles": 1.5,
     "description": 1.0,
+    "details": 1.0,
 }
+# The character n-grams of all the text fields, in one field (see chinese.text_grams): they
+# find any substring; words rank first (whoosh_engine.GRAM_WEIGHT, word matches first).
+GRAM_FIELD = "grams"
+LENGTH_FIELDS: tuple[str, ...] = (*TEXT_FIELDS, GRAM_FIELD)  # fields whose lengths BM25F needs
 INDEX_NAME = "catalog"  # whoosh index name: files are _catalog_N.toc, catalog_*.seg
 MODIFIED_FIELD = "modified"  # epoch seconds, MODIFIED_MISSING when unknown
 TITLE_SORT_FIELD = "title_sort"  # casefolded title, UTF-8
@@ -30,6 +35,7 @@ def build_schema() -> fields.Schema:
     # title and description are stored for highlighting
     text["title"] = fields.TEXT(analyzer=analyzer, phrase=False, stored=True)
     text["description"] = fields.TEXT(analyzer=analyzer, phrase=False, stored=True)
+    text[GRAM_FIELD] = fields.TEXT(analyzer=gram_analyzer(), phrase=False)
     return fields.Schema(
         id=fields.ID(unique=True, stored=True),
         digest=fields.STORED(),  # SearchDocument.digest, compared by ``gxdata check``
@@ -102,11 +108,14 @@ def document_fields(doc: SearchDocument) -> dict[str, object]:
         "keywords": " ".join(doc.keywords),
         "department_name": doc.department,
         "distribution_titles": "\n".join(doc.distribution_titles),
+        "details": "\n".join(doc.details),
     }
+    grams = "\n".join(value for value in text.values() if value)
     return {
         "id": doc.id,
         "digest": doc.digest,
         **{name: value for name, value in text.items() if value},
+        **({GRAM_FIELD: grams} if grams else {}),
         **_facet_values(doc),
         MODIFIED_FIELD: _epoch_seconds(doc.modified),
         TITLE_SORT_FIELD: doc.title.casefold().encode("utf-8"),

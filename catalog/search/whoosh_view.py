@@ -28,7 +28,9 @@ from catalog.search.bm25 import FieldPostings, FieldStats
 from catalog.search.facet_table import FacetTable, FacetVocabulary
 from catalog.search.posting_cache import PostingCache
 from catalog.search.whoosh_schema import (
+    GRAM_FIELD,
     INDEX_NAME,
+    LENGTH_FIELDS,
     MODIFIED_FIELD,
     MODIFIED_MISSING,
     TEXT_FIELDS,
@@ -67,7 +69,7 @@ def read_segment(reader: SegmentReader, vocabularies: dict[str, FacetVocabulary]
         size=reader.doc_count_all(),
         facets=facets,
         modified=whoosh_arrays.numeric_column(reader, MODIFIED_FIELD, MODIFIED_MISSING),
-        lengths={name: whoosh_arrays.field_lengths(reader, name) for name in TEXT_FIELDS},
+        lengths={name: whoosh_arrays.field_lengths(reader, name) for name in LENGTH_FIELDS},
     )
 
 
@@ -120,14 +122,20 @@ class CatalogView:
             )
         return tables
 
+    def _stats(self, name: str, boost: float) -> FieldStats:
+        lengths = self._concat([leaf.arrays.lengths[name] for leaf in self.leaves], np.float32)
+        average = float(lengths[self.live].mean()) if self.live_count else 0.0
+        return FieldStats(lengths=lengths, average_length=average, boost=boost)
+
     @cached_property
     def field_stats(self) -> dict[str, FieldStats]:
-        stats = {}
-        for name, boost in TEXT_FIELDS.items():
-            lengths = self._concat([leaf.arrays.lengths[name] for leaf in self.leaves], np.float32)
-            average = float(lengths[self.live].mean()) if self.live_count else 0.0
-            stats[name] = FieldStats(lengths=lengths, average_length=average, boost=boost)
-        return stats
+        """The word fields' statistics, with their boosts."""
+        return {name: self._stats(name, boost) for name, boost in TEXT_FIELDS.items()}
+
+    @cached_property
+    def gram_stats(self) -> dict[str, FieldStats]:
+        """The n-gram field's statistics (boost 1: the engine weighs n-gram scores)."""
+        return {GRAM_FIELD: self._stats(GRAM_FIELD, 1.0)}
 
     @cached_property
     def modified_order(self) -> np.ndarray:

@@ -289,7 +289,12 @@ def _contact(dataset: Dataset, s: IRI, ctx: PublishContext, out: Chunk) -> None:
 
 
 def _high_value(category: str, s: IRI, ctx: PublishContext, out: Chunk) -> None:
-    """A dataset of the ten categories: EU data themes, the plan, the HVD categories."""
+    """A dataset of the ten categories: EU data themes, the plan, the portal's own category.
+
+    The ten categories are Guangxi's, not the EU high-value dataset categories: they are
+    published with ``gx:highValueCategory`` (never ``dcatap:hvdCategory``), and the applicable
+    legislation is the Guangxi plan, not the HVD regulation, so no EU HVD conformance is claimed.
+    """
     scheme = scheme_named("categories")
     concept = scheme.by_notation(category)
     if concept is None:
@@ -300,14 +305,15 @@ def _high_value(category: str, s: IRI, ctx: PublishContext, out: Chunk) -> None:
     plan = describe.plan_iri(ctx.base_url)
     out.append((s, DCATAP_.applicableLegislation, plan))
     ctx.describe(plan, out, lambda: describe.plan_triples(ctx))
-    out.append((s, DCATAP_.hvdCategory, IRI(concept.uri(ctx.base_url))))
-    ctx.describe(
-        concept.uri(ctx.base_url), out, lambda: describe.concept_triples(concept, scheme, ctx)
-    )
-    hvd = categories.hvd_category(category)
-    if hvd:
-        out.append((s, DCATAP_.hvdCategory, IRI(hvd)))
-        describe.describe_external(hvd, ctx, out)
+    iri = concept.uri(ctx.base_url)
+    out.append((s, high_value_category(ctx.base_url), IRI(iri)))
+    ctx.describe(iri, out, lambda: describe.concept_triples(concept, scheme, ctx))
+
+
+@cache
+def high_value_category(base_url: str) -> IRI:
+    """The portal's own property for the ten categories (``{base}/ns#highValueCategory``)."""
+    return IRI(str(gx_namespace(base_url)["highValueCategory"]))
 
 
 def _quality(dataset: Dataset, s: IRI, ctx: PublishContext, out: Chunk) -> None:

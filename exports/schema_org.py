@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from catalog import uris
-from catalog.access import can_fetch_files
+from catalog.access import can_fetch_files, public_distribution
 from catalog.models import Dataset
 from exports.dcat.write import distribution_values
 from vocab import divisions, licences
@@ -60,15 +60,22 @@ def dataset_jsonld(dataset: Dataset, base_url: str) -> dict[str, Any]:
         node["temporalCoverage"] = f"{start}/{end}"
     if not can_fetch_files(dataset) and dataset.access_conditions:
         node["conditionsOfAccess"] = dataset.access_conditions
-    node["distribution"] = [_download(dataset, d, base) for d in dataset.distributions]
+    downloads = [_download(dataset, d, base) for d in dataset.distributions]
+    if any(downloads):
+        node["distribution"] = [d for d in downloads if d]
     return node
 
 
-def _download(dataset: Dataset, distribution: Any, base: str) -> dict[str, Any]:
+def _download(dataset: Dataset, distribution: Any, base: str) -> dict[str, Any] | None:
+    """A DataDownload for a file the public may fetch, else None: a page (the source's home
+    page, the portal's page of a withheld file) is never a ``contentUrl``."""
     values = distribution_values(dataset, distribution, base)
+    url = values["download_url"] or public_distribution(dataset, distribution).access_url
+    if not url:
+        return None
     fmt = distribution.file_format
     item: dict[str, Any] = {"@type": "DataDownload", "name": distribution.title}
-    item["contentUrl"] = values["download_url"] or values["access_url"]
+    item["contentUrl"] = url
     media_type = distribution.media_type or (fmt.media_type if fmt else None)
     if media_type or distribution.format:
         item["encodingFormat"] = media_type or distribution.format

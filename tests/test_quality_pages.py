@@ -41,7 +41,7 @@ def catalog(app, session, services, runner):
             stream=io.BytesIO(CSV),
             max_bytes=100_000,
         )
-        attach_distribution(session, dataset, title="说明.pdf", access_url="http://127.0.0.1:9/")
+        attach_distribution(session, dataset, title="说明.pdf", access_url="http://127.0.0.1:9/files/说明.pdf")
         publish_dataset(session, dataset)
         other = create_dataset(session, title="柳州市气象站点", department=department)
         attach_distribution(session, other, title="站点.xls", access_url="http://127.0.0.1:9/")

@@ -30,6 +30,7 @@ from exports.dcat.context import (
     DCATAP_,
     DCT_,
     DQV_,
+    FOAF_,
     SPDX_,
     VCARD_,
     PublishContext,
@@ -107,6 +108,7 @@ def dataset_chunk(dataset: Dataset, ctx: PublishContext) -> Chunk:
             value = getattr(dataset, MANDATORY_STAND_INS[row.attribute])
         for node in field_values(row, predicate, value, ctx, out):
             out.append((s, predicate, node))
+    _source_pages(dataset, s, ctx, out)
     _structured(dataset, s, ctx, out)
     for distribution in dataset.distributions:
         d = IRI(uris.distribution_uri(ctx.base_url, dataset.id, distribution.id))
@@ -261,6 +263,20 @@ def _structured(dataset: Dataset, s: IRI, ctx: PublishContext, out: Chunk) -> No
                 out.append((sub, DCAT_.dataset, s))
 
 
+def _source_pages(dataset: Dataset, s: IRI, ctx: PublishContext, out: Chunk) -> None:
+    """Landing pages (``foaf:Document``): the dataset's own, and the source pages its
+    distributions link to that are not files (a site's home page is never an accessURL)."""
+    own = dataset.landing_page
+    pages: list[str] = [own] if own and uris.is_valid_iri(own) else []
+    for distribution in dataset.distributions:
+        page = public_distribution(dataset, distribution).source_page
+        if page and uris.is_valid_iri(page) and page not in pages:
+            pages.append(page)
+            out.append((s, DCAT_.landingPage, IRI(page)))
+    for page in pages:
+        ctx.describe(page, out, lambda p=page: describe.document_triples(p, FOAF_.Document))  # type: ignore[misc]
+
+
 def _day(value: date | datetime) -> date:
     return value.date() if isinstance(value, datetime) else value
 
@@ -343,7 +359,8 @@ def distribution_values(dataset: Dataset, distribution: Distribution, base_url: 
 
     Only what :func:`catalog.access.public_distribution` makes public is published: a file
     of a dataset that is not unconditionally open has no downloadURL and, for accessURL
-    (mandatory), the dataset's page on the portal, where its conditions are. Otherwise
+    (mandatory), the dataset's page on the portal, where its conditions are; so has a file
+    whose source link is a page rather than the file (``source_page``). Otherwise
     accessURL is the source's or the file's page; a stored file the public may fetch has the
     portal's download address; the licence is the dataset's.
     """
@@ -353,7 +370,9 @@ def distribution_values(dataset: Dataset, distribution: Distribution, base_url: 
     public = public_distribution(dataset, distribution)
     values["download_url"] = public.download_url
     values["access_url"] = public.access_url
-    if not public.files_open:
+    if not public.files_open or (public.source_page and not public.access_url):
+        # withheld, or the source gave a page, not the file (that page is the dataset's
+        # dcat:landingPage): the dataset's page on the portal
         values["access_url"] = uris.dataset_page(base_url, dataset.slug)
     elif not uris.is_valid_iri(values["access_url"]):
         values["access_url"] = uris.distribution_page(base_url, dataset.slug, distribution.id)

@@ -1,0 +1,81 @@
+"""What DCAT readers and search engines get from the demo catalog.
+
+A source link that is a page (the source site's home page) is a landing page, never a file;
+Google's Dataset rules on the embedded schema.org; the labels ckanext-dcat reads.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from rdflib import Graph, Namespace, URIRef
+
+from catalog.access import is_not_a_file, public_distribution
+from catalog.models import Dataset, Department
+from catalog.queries import public_datasets
+
+DCAT = Namespace("http://www.w3.org/ns/dcat#")
+HOME = "https://data.gxzf.gov.cn/"
+BASE = "http://gxdata.test"
+
+
+@pytest.fixture(scope="module")
+def home_linked(demo_app) -> tuple[str, str, str]:
+    """(id, slug, distribution id) of an open demo dataset whose files link the source's home."""
+    with demo_app.extensions["gxdata"].session_factory() as session:
+        for dataset in session.scalars(public_datasets().order_by(Dataset.id)):
+            for d in dataset.distributions:
+                if d.access_url == HOME and public_distribution(dataset, d).files_open:
+                    return dataset.id, dataset.slug, d.id
+    raise AssertionError("no demo dataset links the source's home page")
+
+
+@pytest.mark.parametrize(
+    ("url", "page"),
+    [
+        ("https://data.gxzf.gov.cn/", True),
+        ("https://data.gxzf.gov.cn", True),
+        ("https://data.gxzf.gov.cn/?", True),
+        ("https://data.gxzf.gov.cn/dataset/1", False),
+        ("https://data.gxzf.gov.cn/files/a.csv", False),
+        ("https://example.org/?id=3", False),
+        ("https://example.org/landing/", True),  # the dataset's landing page
+        ("https://dept.example.org/Home", True),  # the department's homepage
+    ],
+)
+def test_which_links_are_pages_not_files(url, page):
+    department = Department(name="部门", slug="d", homepage="https://DEPT.example.org/Home/")
+    dataset = Dataset(title="t", landing_page="https://example.org/landing", department=department)
+    assert is_not_a_file(url, dataset) is page
+
+
+def test_a_home_page_is_a_landing_page_never_an_access_url(demo_client, home_linked):
+    dataset_id, slug, _ = home_linked
+    graph = Graph().parse(data=demo_client.get(f"/dataset/{dataset_id}.ttl").data, format="turtle")
+    s = URIRef(f"{BASE}/dataset/{dataset_id}")
+    assert not list(graph.triples((None, DCAT.accessURL, URIRef(HOME))))
+    assert not list(graph.triples((None, DCAT.downloadURL, URIRef(HOME))))
+    assert URIRef(HOME) in set(graph.objects(s, DCAT.landingPage))
+    page = URIRef(f"{BASE}/dataset/{slug}")
+    for d in graph.objects(s, DCAT.distribution):
+        assert graph.value(d, DCAT.accessURL) == page
+
+
+def _schema_org(html: str) -> dict:
+    found = re.findall(r'<script type="application/ld\+json">(.*?)</script>', html, re.S)
+    assert len(found) == 1
+    return json.loads(found[0])
+
+
+def test_a_home_page_is_no_content_url_nor_datapackage_path(demo_client, home_linked):
+    _, slug, distribution_id = home_linked
+    html = demo_client.get(f"/dataset/{slug}").get_data(as_text=True)
+    node = _schema_org(html)
+    assert HOME not in [d.get("contentUrl") for d in node.get("distribution", [])]
+    package = demo_client.get(f"/dataset/{slug}/datapackage.json").get_json()
+    assert HOME not in [r.get("path") for r in package.get("resources", [])]
+    assert "在源平台查看" in html and "前往源平台获取" not in html
+    resource = demo_client.get(f"/dataset/{slug}/resource/{distribution_id}")
+    assert "在源平台查看" in resource.get_data(as_text=True)

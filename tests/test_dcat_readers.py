@@ -144,3 +144,81 @@ def test_a_missing_description_is_generated_from_the_fields_and_marked(demo_app)
             d for d in session.scalars(public_datasets()) if len(d.description or "") >= 60
         )
         assert dataset_jsonld(given, BASE)["description"] == given.description.strip()
+
+
+# -- labels of the concepts the output uses (what ckanext-dcat reads) --------------------------
+
+DCT = Namespace("http://purl.org/dc/terms/")
+RDF = Namespace("http://www.w3.org/1999/02/22-rdf-syntax-ns#")
+RDFS_LABEL = URIRef("http://www.w3.org/2000/01/rdf-schema#label")
+PREF_LABEL = URIRef("http://www.w3.org/2004/02/skos/core#prefLabel")
+CONCEPT_PREDICATES = (
+    DCT["format"], DCT.accessRights, DCT.accrualPeriodicity, DCAT.theme, DCT.language, DCT.license,
+    DCT.spatial, URIRef(f"{BASE}/ns#highValueCategory"),
+)  # fmt: skip
+
+
+def ckanext_dcat_format(graph: Graph, distribution: URIRef) -> tuple[str | None, str | None]:
+    """(media type, label) as ckanext-dcat's ``_distribution_format`` reads them: the labels of
+    a ``dct:format`` node only when its first ``rdf:type`` is ``dct:IMT``, else the URI."""
+    fmt = next(graph.objects(distribution, DCT["format"]), None)
+    imt = next((str(o) for o in graph.objects(distribution, DCAT.mediaType)), None)
+    if fmt is None:
+        return imt, None
+    if next(graph.objects(fmt, RDF.type), None) == DCT.IMT:
+        labels = list(graph.objects(fmt, RDFS_LABEL))
+        label = next((str(o) for o in labels if o.language == "en"), str(labels[0]))
+        return imt or str(graph.value(fmt, RDF.value)), label
+    return imt, str(fmt)
+
+
+def _unlabelled(graph: Graph) -> set[str]:
+    missing = set()
+    for predicate in CONCEPT_PREDICATES:
+        for value in set(graph.objects(None, predicate)):
+            for label in (RDFS_LABEL, PREF_LABEL):
+                langs = {o.language for o in graph.objects(value, label)}
+                if not {"zh", "en"} <= langs:
+                    missing.add(f"{predicate} {value} {label} {langs}")
+    return missing
+
+
+@pytest.fixture(scope="module")
+def labelled_sample(demo_app) -> list[str]:
+    """Datasets with formats, a frequency, a category and an open type."""
+    with demo_app.extensions["gxdata"].session_factory() as session:
+        found = [
+            d.id
+            for d in session.scalars(public_datasets().order_by(Dataset.id))
+            if d.category and d.update_frequency and any(x.format for x in d.distributions)
+        ]
+    return found[:5]
+
+
+def test_a_ckan_reader_gets_format_labels_not_uris(demo_client, labelled_sample):
+    read = []
+    for dataset_id in labelled_sample:
+        body = demo_client.get(f"/dataset/{dataset_id}.ttl").data
+        graph = Graph().parse(data=body, format="turtle")
+        for d in graph.objects(URIRef(f"{BASE}/dataset/{dataset_id}"), DCAT.distribution):
+            if (d, DCT["format"], None) in graph:
+                read.append(ckanext_dcat_format(graph, d))
+    assert read and all(label and not label.startswith("http") for _, label in read), read
+
+
+def test_every_concept_used_is_labelled_in_zh_and_en(demo_client, labelled_sample):
+    paths = [f"/dataset/{i}.ttl" for i in labelled_sample] + ["/catalog.ttl?category=health"]
+    for path in paths:
+        graph = Graph().parse(data=demo_client.get(path).data, format="turtle")
+        assert _unlabelled(graph) == set(), path
+
+
+def test_the_sparql_shared_graph_has_the_labels():
+    from exports.vocabularies import all_vocabulary_chunks
+
+    triples = {(s, p, o) for chunk in all_vocabulary_chunks(BASE) for s, p, o in chunk}
+    csv = "http://publications.europa.eu/resource/authority/file-type/CSV"
+    annual = "http://publications.europa.eu/resource/authority/frequency/ANNUAL"
+    labels = {(s, o.lang) for s, p, o in triples if p == str(RDFS_LABEL) and hasattr(o, "lang")}
+    assert {(csv, "zh"), (csv, "en"), (annual, "zh"), (annual, "en")} <= labels
+    assert (csv, str(RDF.type), str(DCT.IMT)) in triples

@@ -214,7 +214,7 @@ def _mapped_value(
             fmt = formats.file_format(concept.notation)
             ctx.describe(match, out, lambda: describe.file_type_triples(fmt, ctx))
         else:
-            describe.describe_external(match, ctx, out)
+            describe.describe_external(match, ctx, out, concept.labels)
     yield IRI(match)
 
 
@@ -225,7 +225,7 @@ def _media_type(value: str, ctx: PublishContext, out: Chunk) -> Iterator[Node]:
     if essence.count("/") != 1 or not uris.is_valid_iri(iri):
         skipped("media_type", value, "not a media type")
         return
-    ctx.describe(iri, out, lambda: [(IRI(iri), A, DCT_.MediaType)])
+    ctx.describe(iri, out, lambda: describe.media_type_triples(iri, essence))
     yield IRI(iri)
 
 

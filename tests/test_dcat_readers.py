@@ -222,3 +222,23 @@ def test_the_sparql_shared_graph_has_the_labels():
     labels = {(s, o.lang) for s, p, o in triples if p == str(RDFS_LABEL) and hasattr(o, "lang")}
     assert {(csv, "zh"), (csv, "en"), (annual, "zh"), (annual, "en")} <= labels
     assert (csv, str(RDF.type), str(DCT.IMT)) in triples
+
+
+def test_the_departments_topic_is_a_dcat_theme_too(demo_app, demo_client):
+    with demo_app.extensions["gxdata"].session_factory() as session:
+        dataset = next(
+            d for d in session.scalars(public_datasets().order_by(Dataset.id)) if d.topic
+        )
+        dataset_id, topic = dataset.id, dataset.topic
+    graph = Graph().parse(data=demo_client.get(f"/dataset/{dataset_id}.ttl").data, format="turtle")
+    scheme = URIRef(f"{BASE}/vocab/topics")
+    in_scheme = URIRef("http://www.w3.org/2004/02/skos/core#inScheme")
+    themes = set(graph.objects(URIRef(f"{BASE}/dataset/{dataset_id}"), DCAT.theme))
+    found = [t for t in themes if (t, in_scheme, scheme) in graph]
+    assert len(found) == 1, (topic, themes)
+    assert (
+        topic
+        in {str(o) for o in graph.objects(found[0], RDFS_LABEL)}
+        | {str(o) for o in graph.objects(found[0], PREF_LABEL)}
+        or graph.value(found[0], RDFS_LABEL) is not None
+    )

@@ -63,7 +63,7 @@ from exports.rdf.terms import (
     typed,
     xsd_date,
 )
-from vocab import categories, eu_authority, formats
+from vocab import categories, eu_authority, formats, topics
 from vocab.namespaces import (
     DCT,
     EU_ACCESS_RIGHT,
@@ -251,6 +251,8 @@ def _structured(dataset: Dataset, s: IRI, ctx: PublishContext, out: Chunk) -> No
     describe.describe_external(eu_authority.CHINESE, ctx, out)
     if dataset.category:
         _high_value(dataset.category, s, ctx, out)
+    if dataset.topic:
+        _topic(dataset.topic, s, ctx, out)
     rest = service_iri(ctx.base_url, REST_API)
     out.append((rest, DCAT_.servesDataset, s))
     describe_service(REST_API, ctx, out)
@@ -323,6 +325,18 @@ def _high_value(category: str, s: IRI, ctx: PublishContext, out: Chunk) -> None:
     ctx.describe(plan, out, lambda: describe.plan_triples(ctx))
     iri = concept.uri(ctx.base_url)
     out.append((s, high_value_category(ctx.base_url), IRI(iri)))
+    ctx.describe(iri, out, lambda: describe.concept_triples(concept, scheme, ctx))
+
+
+def _topic(name: str, s: IRI, ctx: PublishContext, out: Chunk) -> None:
+    """The department's topic (主题) as a second ``dcat:theme``, a concept of the topics
+    scheme, so DCAT readers that keep themes (ckanext-dcat) keep it; ``gx:topic`` stays."""
+    concept = topics.topic(name)
+    if concept is None:
+        return
+    scheme = scheme_named("topics")
+    iri = concept.uri(ctx.base_url)
+    out.append((s, DCAT_.theme, IRI(iri)))
     ctx.describe(iri, out, lambda: describe.concept_triples(concept, scheme, ctx))
 
 

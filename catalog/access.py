@@ -9,11 +9,16 @@ every output (HTML, CKAN and REST APIs, DCAT, schema.org, datapackage.json, prev
 validation reports) asks it rather than reading ``download_url`` or ``stored_file`` itself.
 An open type that is not exactly 无条件开放 (conditional, closed, unknown, missing) fails
 closed: no file, no source link to one, no cell value.
+
+A source link that is not a file (a site's home page, a URL without a path, the dataset's own
+landing page or its department's homepage) is never offered as the file: it is the
+``source_page`` (published as the dataset's landing page, "在源平台查看"), not ``access_url``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from catalog.models import Dataset, Distribution
 
@@ -29,7 +34,8 @@ class PublicDistribution:
     """What of one distribution the public may see.
 
     ``stored_file``: the portal serves its own copy (download, preview, derived files);
-    ``download_url`` and ``access_url``: the source's links, or None when withheld;
+    ``download_url`` and ``access_url``: the source's links to the file, or None when withheld;
+    ``source_page``: a source link that is a page, not the file (see :func:`is_not_a_file`);
     ``cell_values``: reports about the file (validation errors) may quote its contents.
     """
 
@@ -37,6 +43,7 @@ class PublicDistribution:
     stored_file: bool
     download_url: str | None
     access_url: str | None
+    source_page: str | None = None
 
     @property
     def cell_values(self) -> bool:
@@ -52,9 +59,28 @@ def public_distribution(dataset: Dataset, distribution: Distribution) -> PublicD
     unconditionally open dataset, none of its links or contents otherwise."""
     if not can_fetch_files(dataset):
         return PublicDistribution(False, False, None, None)
-    return PublicDistribution(
-        True, bool(distribution.stored_file), distribution.download_url, distribution.access_url
-    )
+    download, access, page = distribution.download_url, distribution.access_url, None
+    if access and is_not_a_file(access, dataset):
+        access, page = None, access
+    if download and is_not_a_file(download, dataset):
+        download, page = None, page or download
+    return PublicDistribution(True, bool(distribution.stored_file), download, access, page)
+
+
+def is_not_a_file(url: str, dataset: Dataset) -> bool:
+    """Whether a distribution's link is a page rather than the file: a URL with no path beyond
+    ``/`` (a site's home page), or the dataset's landing page or its department's homepage."""
+    parts = urlsplit(url.strip())
+    if parts.path in ("", "/") and not parts.query:
+        return True
+    department = dataset.department
+    pages = (dataset.landing_page, department.homepage if department is not None else None)
+    return _same_page(url) in {_same_page(p) for p in pages if p}
+
+
+def _same_page(url: str) -> str:
+    parts = urlsplit(url.strip())
+    return f"{parts.scheme.lower()}://{parts.netloc.lower()}{parts.path.rstrip('/')}?{parts.query}"
 
 
 def cell_values_public(dataset: Dataset) -> bool:

@@ -206,7 +206,7 @@ class WorkerBackend:
 
 class CatalogStore:
     def __init__(self, path: str | None, base_url: str, gate: QueryGate | None = None) -> None:
-        self.path = path
+        self.path = path or None  # "" (an empty GXDATA_SPARQL_STORE) is the in-memory store too
         self.backend: Backend = WorkerBackend(path) if path else LocalBackend()
         self.gate = gate or QueryGate()
         self.rebase(base_url)

@@ -15,9 +15,13 @@ from importlib import import_module
 from rdflib import BNode as RdfBNode
 from rdflib import Graph, URIRef
 
+from exports.dcat import describe
+from exports.dcat.context import PublishContext
 from exports.dcat.describe import ONTOLOGY_FILE, SENTINEL_ROOT, from_rdflib, rebase
+from exports.dcat.profile import scheme_named
+from exports.dcat.write import MAPPED_TABLES
 from exports.rdf.terms import IRI, Chunk
-from vocab import eu_authority
+from vocab import eu_authority, formats
 from vocab.namespaces import GXV
 from vocab.skos import ConceptScheme, parse_file
 
@@ -85,10 +89,35 @@ def ontology_chunk(base_url: str) -> Chunk:
 
 
 def all_vocabulary_chunks(base_url: str) -> Iterator[Chunk]:
-    """Every vocabulary, the ontology and the external concepts (for the SPARQL store)."""
+    """Every vocabulary, the ontology and the external concepts (for the SPARQL store's shared
+    graph), each concept's ``skos:prefLabel`` also as ``rdfs:label`` (what DCAT readers read),
+    and the external concepts the datasets point to as the dataset documents describe them."""
     for path in schemes():
         chunk = scheme_chunk(path, base_url)
         if chunk:
-            yield chunk
+            yield _with_rdfs_labels(chunk)
     yield ontology_chunk(base_url)
-    yield _graph_chunk(parse_file(eu_authority.FILENAME), base_url)
+    yield _with_rdfs_labels(_graph_chunk(parse_file(eu_authority.FILENAME), base_url))
+    yield mapped_concepts_chunk(base_url)
+
+
+def _with_rdfs_labels(chunk: Chunk) -> Chunk:
+    return chunk + [(s, describe.RDFS_LABEL, o) for s, p, o in chunk if p == describe.PREF_LABEL]
+
+
+def mapped_concepts_chunk(base_url: str) -> Chunk:
+    """The EU file types, frequencies, access rights and licences the portal's schemes map to,
+    with the labels, classes and ``rdf:value`` the dataset documents give them."""
+    ctx = PublishContext(base_url)
+    out: Chunk = []
+    for fmt in formats.all_formats():
+        if fmt.eu_uri:
+            ctx.describe(fmt.eu_uri, out, lambda f=fmt: describe.file_type_triples(f, ctx))  # type: ignore[misc]
+    for name, table in MAPPED_TABLES.items():
+        if name == "formats":
+            continue
+        for concept in scheme_named(name):
+            for match in concept.exact_match:
+                if match.startswith(table):
+                    describe.describe_external(match, ctx, out, concept.labels)
+    return out

@@ -23,6 +23,8 @@ FIXTURES = Path(__file__).with_name("fixtures") / "frictionless"
 ROWS = [f"{n},第{n}号站点,{n * 7}" for n in range(1, 130)]
 ROWS[110] = "111,第111号站点,暂无"  # row 112: after the 100 rows the types are inferred from
 CSV = ("编号,名称,人口\n" + "\n".join(ROWS) + "\n").encode()
+# Both files link one unreachable address with a path: a URL without one is a page, not a file.
+UNREACHABLE_FILE = "http://127.0.0.1:9/download"
 
 
 @pytest.fixture
@@ -41,10 +43,10 @@ def catalog(app, session, services, runner):
             stream=io.BytesIO(CSV),
             max_bytes=100_000,
         )
-        attach_distribution(session, dataset, title="说明.pdf", access_url="http://127.0.0.1:9/")
+        attach_distribution(session, dataset, title="说明.pdf", access_url=UNREACHABLE_FILE)
         publish_dataset(session, dataset)
         other = create_dataset(session, title="柳州市气象站点", department=department)
-        attach_distribution(session, other, title="站点.xls", access_url="http://127.0.0.1:9/")
+        attach_distribution(session, other, title="站点.xls", access_url=UNREACHABLE_FILE)
         publish_dataset(session, other)
     result = runner.invoke(args=["worker", "--once", "--no-network"])
     assert result.exit_code == 0, result.output

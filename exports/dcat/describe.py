@@ -6,12 +6,22 @@ and schemes (label, scheme, notation, matches), the EU and other external concep
 (``vocab/data/eu-authority.ttl``), file types and media types, the publishing departments as
 ``foaf:Agent``, the region's plan as ``eli:LegalResource``, and anything else range shapes ask
 for (``foaf:Document``, ``dct:Standard``).
+
+Every concept the output uses carries its labels twice, ``skos:prefLabel`` and ``rdfs:label``
+(Chinese and English where known): DCAT readers such as ckanext-dcat read ``rdfs:label`` (and
+``rdf:value``) of a value, and would otherwise keep only its URI. A file type is also a
+``dct:IMT`` with ``rdf:value`` (its media type) and ``rdfs:label``, the shape ckanext-dcat's
+``_distribution_format`` reads (``dct:IMT`` first, as it looks at the first ``rdf:type``); a
+licence also has its ``dct:title`` (ckanext-dcat matches licences by title); an EU concept that
+the file lists with an English label only gets the Chinese label of the portal's concept that
+maps to it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import cache
+from importlib import import_module
 
 from rdflib import BNode as RdfBNode
 from rdflib import Literal, URIRef
@@ -19,11 +29,11 @@ from rdflib.term import Node as RdfNode
 
 from catalog import uris
 from catalog.models import Department
-from exports.dcat.context import DCT_, FOAF_, SKOS_, PublishContext
+from exports.dcat.context import DCT_, FOAF_, RDFS_, SKOS_, PublishContext
 from exports.rdf.terms import IRI, A, BNode, Chunk, Lit, Node, text
 from vocab import divisions, eu_authority
 from vocab.formats import FileFormat
-from vocab.namespaces import EU_FILE_TYPE, RDFS, SKOS, VOCAB_SENTINEL_BASE
+from vocab.namespaces import EU_FILE_TYPE, RDF, SKOS, VOCAB_SENTINEL_BASE
 from vocab.skos import Concept, ConceptScheme, parse_file
 
 SENTINEL_ROOT = VOCAB_SENTINEL_BASE.removesuffix("vocab/")
@@ -36,7 +46,8 @@ SKOS_SCHEME = SKOS_.ConceptScheme
 PREF_LABEL = SKOS_.prefLabel
 IN_SCHEME = SKOS_.inScheme
 DCT_TITLE = DCT_.title
-RDFS_LABEL = IRI(str(RDFS.label))
+RDFS_LABEL = RDFS_.label
+RDF_VALUE = IRI(str(RDF.value))
 # ADMS licence type of a licence that asks attribution (DCAT-AP's dct:type of a licence).
 ATTRIBUTION_LICENCE = "http://purl.org/adms/licencetype/Attribution"
 LICENCE_TYPES = "http://purl.org/adms/licencetype/1.0"
@@ -60,7 +71,11 @@ def from_rdflib(node: RdfNode, base_url: str, prefix: str = "v") -> Node:
 
 
 def labels(subject: IRI, values: Mapping[str, str]) -> Chunk:
-    return [(subject, PREF_LABEL, text(v, lang)) for lang, v in sorted(values.items())]
+    """``skos:prefLabel`` and ``rdfs:label`` of each language (the second for DCAT readers)."""
+    out: Chunk = []
+    for lang, value in sorted(values.items()):
+        out += [(subject, PREF_LABEL, text(value, lang)), (subject, RDFS_LABEL, text(value, lang))]
+    return out
 
 
 def scheme_triples(scheme: ConceptScheme, base_url: str) -> Chunk:
@@ -91,9 +106,24 @@ def concept_triples(
     return out
 
 
-def external_triples(iri: str, ctx: PublishContext) -> Chunk:
-    """What eu-authority.ttl says about an external concept, with its scheme once."""
-    out: Chunk = [(IRI(iri), IRI(p), from_rdflib(o, ctx.base_url)) for p, o in _statements(iri)]
+def external_triples(
+    iri: str, ctx: PublishContext, extra_labels: Mapping[str, str] | None = None
+) -> Chunk:
+    """What eu-authority.ttl says about an external concept, with its scheme once; its labels
+    also as ``rdfs:label`` (and ``dct:title`` for a licence), completed from ``extra_labels``
+    (the portal concept's labels) in languages the file lacks."""
+    s = IRI(iri)
+    out: Chunk = [(s, IRI(p), from_rdflib(o, ctx.base_url)) for p, o in _statements(iri)]
+    found = {
+        o.lang: o.value for _, p, o in out if p == PREF_LABEL and isinstance(o, Lit) and o.lang
+    }
+    given = extra_labels if extra_labels is not None else _portal_labels(iri)
+    missing = {k: v for k, v in given.items() if k not in found}
+    out += [(s, PREF_LABEL, text(v, lang)) for lang, v in sorted(missing.items())]
+    names = {**found, **missing}
+    out += [(s, RDFS_LABEL, text(v, lang)) for lang, v in sorted(names.items())]
+    if (s, A, DCT_.LicenseDocument) in out:
+        out += [(s, DCT_TITLE, text(v, lang)) for lang, v in sorted(names.items())]
     scheme = eu_authority.scheme_of(iri)
     if scheme:
         ctx.describe(scheme, out, lambda: external_triples(scheme, ctx))
@@ -101,26 +131,46 @@ def external_triples(iri: str, ctx: PublishContext) -> Chunk:
 
 
 @cache
+def _portal_labels(iri: str) -> Mapping[str, str]:
+    """The labels of the portal concept (open types, frequencies, licences) mapping to ``iri``."""
+    for name in ("open_types", "frequencies", "licences"):
+        for concept in import_module(f"vocab.{name}").scheme():
+            if iri in concept.exact_match:
+                return concept.labels
+    return {}
+
+
+@cache
 def _statements(iri: str) -> tuple[tuple[URIRef, RdfNode], ...]:
     return eu_authority.statements(iri)
 
 
-def describe_external(iri: str, ctx: PublishContext, out: Chunk) -> None:
-    ctx.describe(iri, out, lambda: external_triples(iri, ctx))
+def describe_external(
+    iri: str, ctx: PublishContext, out: Chunk, extra_labels: Mapping[str, str] | None = None
+) -> None:
+    ctx.describe(iri, out, lambda: external_triples(iri, ctx, extra_labels))
 
 
 def file_type_triples(fmt: FileFormat, ctx: PublishContext) -> Chunk:
     s = IRI(fmt.eu_uri)
     scheme = EU_FILE_TYPE.removesuffix("/")
     out: Chunk = [
+        (s, A, DCT_.IMT),  # first: ckanext-dcat reads the labels only when this is the type
         (s, A, DCT_.MediaTypeOrExtent),
         (s, A, SKOS_CONCEPT),
-        (s, PREF_LABEL, text(fmt.label, "en")),
-        (s, PREF_LABEL, text(fmt.label_zh, "zh")),
+        *labels(s, {"en": fmt.label, "zh": fmt.label_zh}),
         (s, IN_SCHEME, IRI(scheme)),
     ]
+    if fmt.media_type:
+        out.append((s, RDF_VALUE, Lit(fmt.media_type)))
     ctx.describe(scheme, out, lambda: external_triples(scheme, ctx))
     return out
+
+
+def media_type_triples(iri: str, essence: str) -> Chunk:
+    """An IANA media type: ``dct:MediaType`` labelled with itself (``text/csv``)."""
+    s = IRI(iri)
+    return [(s, A, DCT_.MediaType), (s, RDFS_LABEL, Lit(essence)), (s, RDF_VALUE, Lit(essence))]
 
 
 def agent_triples(department: Department, ctx: PublishContext) -> Chunk:

@@ -327,6 +327,9 @@ class _Reader:
         raw = [text for text in map(self.concept_text, objects) if text]
         if attribute == "open_type":
             return _strictest_open_type(raw, self.base_url)
+        if attribute == "category":  # the portal's topics are dcat:theme values too
+            topic_scheme = scheme_named("topics")
+            raw = [v for v in raw if topic_scheme.lookup(v, self.base_url) is None or "/" not in v]
         for value in raw:
             found = self.resolve(attribute, scheme, value)
             if found is not None:

@@ -2,9 +2,9 @@
 
 The catalog lists them (``dcat:service``); each dataset is served by the REST API
 (``dcat:servesDataset``) and each of its files names the API as its ``dcat:accessService``, so
-every dataset of the ten categories has its API, in the manner of DCAT-AP HVD, which also asks
-each service for its HVD categories, the applicable legislation, a contact point and a
-documentation page.
+every dataset of the ten categories has its API. Each service names the ten categories
+(``gx:highValueCategory``: Guangxi's, not the EU HVD categories), the applicable legislation
+(the Guangxi plan), a contact point and a documentation page.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from exports.dcat import describe
 from exports.dcat.context import DCAT_, DCATAP_, DCT_, FOAF_, VCARD_, PublishContext
 from exports.rdf.terms import IRI, A, Chunk, text
 from vocab import categories, eu_authority
-from vocab.namespaces import EU_ACCESS_RIGHT, EU_LICENSE
+from vocab.namespaces import EU_ACCESS_RIGHT, EU_LICENSE, gx_namespace
 
 REST_API = "rest"
 SPARQL = "sparql"
@@ -136,12 +136,9 @@ def service_triples(spec: ServiceSpec, ctx: PublishContext) -> Chunk:
     out.append((s, DCATAP_.applicableLegislation, plan))
     ctx.describe(plan, out, lambda: describe.plan_triples(ctx))
     scheme = categories.scheme()
+    category = IRI(str(gx_namespace(base)["highValueCategory"]))  # not dcatap:hvdCategory
     for concept in scheme:
         iri = concept.uri(base)
-        out.append((s, DCATAP_.hvdCategory, IRI(iri)))
+        out.append((s, category, IRI(iri)))
         ctx.describe(iri, out, lambda c=concept: describe.concept_triples(c, scheme, ctx))  # type: ignore[misc]
-        hvd = categories.hvd_category(concept.notation)
-        if hvd:
-            out.append((s, DCATAP_.hvdCategory, IRI(hvd)))
-            describe.describe_external(hvd, ctx, out)
     return out

@@ -31,6 +31,7 @@ from exports.dcat.context import (
     DCATAP_,
     DCT_,
     DQV_,
+    FOAF_,
     SPDX_,
     VCARD_,
     PublishContext,
@@ -63,7 +64,7 @@ from exports.rdf.terms import (
     typed,
     xsd_date,
 )
-from vocab import categories, eu_authority, formats, licences
+from vocab import categories, eu_authority, formats, licences, topics
 from vocab.namespaces import (
     DCT,
     EU_ACCESS_RIGHT,
@@ -112,6 +113,7 @@ def dataset_chunk(dataset: Dataset, ctx: PublishContext) -> Chunk:
             value = getattr(dataset, MANDATORY_STAND_INS[row.attribute])
         for node in field_values(row, predicate, value, ctx, out):
             out.append((s, predicate, node))
+    _source_pages(dataset, s, ctx, out)
     _structured(dataset, s, ctx, out)
     for distribution in dataset.distributions:
         d = IRI(uris.distribution_uri(ctx.base_url, dataset.id, distribution.id))
@@ -242,7 +244,7 @@ def _mapped_value(
             fmt = formats.file_format(concept.notation)
             ctx.describe(match, out, lambda: describe.file_type_triples(fmt, ctx))
         else:
-            describe.describe_external(match, ctx, out)
+            describe.describe_external(match, ctx, out, concept.labels)
     yield IRI(match)
 
 
@@ -253,7 +255,7 @@ def _media_type(value: str, ctx: PublishContext, out: Chunk) -> Iterator[Node]:
     if essence.count("/") != 1 or not uris.is_valid_iri(iri):
         skipped("media_type", value, "not a media type")
         return
-    ctx.describe(iri, out, lambda: [(IRI(iri), A, DCT_.MediaType)])
+    ctx.describe(iri, out, lambda: describe.media_type_triples(iri, essence))
     yield IRI(iri)
 
 
@@ -279,6 +281,8 @@ def _structured(dataset: Dataset, s: IRI, ctx: PublishContext, out: Chunk) -> No
     describe.describe_external(eu_authority.CHINESE, ctx, out)
     if dataset.category:
         _high_value(dataset.category, s, ctx, out)
+    if dataset.topic:
+        _topic(dataset.topic, s, ctx, out)
     rest = service_iri(ctx.base_url, REST_API)
     out.append((rest, DCAT_.servesDataset, s))
     describe_service(REST_API, ctx, out)
@@ -289,6 +293,20 @@ def _structured(dataset: Dataset, s: IRI, ctx: PublishContext, out: Chunk) -> No
         for rule in SUBCATALOG_RULES:
             for sub in rule.catalogs_of(dataset, ctx, out):
                 out.append((sub, DCAT_.dataset, s))
+
+
+def _source_pages(dataset: Dataset, s: IRI, ctx: PublishContext, out: Chunk) -> None:
+    """Landing pages (``foaf:Document``): the dataset's own, and the source pages its
+    distributions link to that are not files (a site's home page is never an accessURL)."""
+    own = dataset.landing_page
+    pages: list[str] = [own] if own and uris.is_valid_iri(own) else []
+    for distribution in dataset.distributions:
+        page = public_distribution(dataset, distribution).source_page
+        if page and uris.is_valid_iri(page) and page not in pages:
+            pages.append(page)
+            out.append((s, DCAT_.landingPage, IRI(page)))
+    for page in pages:
+        ctx.describe(page, out, lambda p=page: describe.document_triples(p, FOAF_.Document))  # type: ignore[misc]
 
 
 def _day(value: date | datetime) -> date:
@@ -319,7 +337,12 @@ def _contact(dataset: Dataset, s: IRI, ctx: PublishContext, out: Chunk) -> None:
 
 
 def _high_value(category: str, s: IRI, ctx: PublishContext, out: Chunk) -> None:
-    """A dataset of the ten categories: EU data themes, the plan, the HVD categories."""
+    """A dataset of the ten categories: EU data themes, the plan, the portal's own category.
+
+    The ten categories are Guangxi's, not the EU high-value dataset categories: they are
+    published with ``gx:highValueCategory`` (never ``dcatap:hvdCategory``), and the applicable
+    legislation is the Guangxi plan, not the HVD regulation, so no EU HVD conformance is claimed.
+    """
     scheme = scheme_named("categories")
     concept = scheme.by_notation(category)
     if concept is None:
@@ -330,14 +353,27 @@ def _high_value(category: str, s: IRI, ctx: PublishContext, out: Chunk) -> None:
     plan = describe.plan_iri(ctx.base_url)
     out.append((s, DCATAP_.applicableLegislation, plan))
     ctx.describe(plan, out, lambda: describe.plan_triples(ctx))
-    out.append((s, DCATAP_.hvdCategory, IRI(concept.uri(ctx.base_url))))
-    ctx.describe(
-        concept.uri(ctx.base_url), out, lambda: describe.concept_triples(concept, scheme, ctx)
-    )
-    hvd = categories.hvd_category(category)
-    if hvd:
-        out.append((s, DCATAP_.hvdCategory, IRI(hvd)))
-        describe.describe_external(hvd, ctx, out)
+    iri = concept.uri(ctx.base_url)
+    out.append((s, high_value_category(ctx.base_url), IRI(iri)))
+    ctx.describe(iri, out, lambda: describe.concept_triples(concept, scheme, ctx))
+
+
+def _topic(name: str, s: IRI, ctx: PublishContext, out: Chunk) -> None:
+    """The department's topic (主题) as a second ``dcat:theme``, a concept of the topics
+    scheme, so DCAT readers that keep themes (ckanext-dcat) keep it; ``gx:topic`` stays."""
+    concept = topics.topic(name)
+    if concept is None:
+        return
+    scheme = scheme_named("topics")
+    iri = concept.uri(ctx.base_url)
+    out.append((s, DCAT_.theme, IRI(iri)))
+    ctx.describe(iri, out, lambda: describe.concept_triples(concept, scheme, ctx))
+
+
+@cache
+def high_value_category(base_url: str) -> IRI:
+    """The portal's own property for the ten categories (``{base}/ns#highValueCategory``)."""
+    return IRI(str(gx_namespace(base_url)["highValueCategory"]))
 
 
 def _quality(dataset: Dataset, s: IRI, ctx: PublishContext, out: Chunk) -> None:
@@ -367,7 +403,8 @@ def distribution_values(dataset: Dataset, distribution: Distribution, base_url: 
 
     Only what :func:`catalog.access.public_distribution` makes public is published: a file
     of a dataset that is not unconditionally open has no downloadURL and, for accessURL
-    (mandatory), the dataset's page on the portal, where its conditions are. Otherwise
+    (mandatory), the dataset's page on the portal, where its conditions are; so has a file
+    whose source link is a page rather than the file (``source_page``). Otherwise
     accessURL is the source's or the file's page; a stored file the public may fetch has the
     portal's download address; the licence is the file's own, else the dataset's effective one
     (a :class:`catalog.licensing.Licence`).
@@ -378,7 +415,9 @@ def distribution_values(dataset: Dataset, distribution: Distribution, base_url: 
     public = public_distribution(dataset, distribution)
     values["download_url"] = public.download_url
     values["access_url"] = public.access_url
-    if not public.files_open:
+    if not public.files_open or (public.source_page and not public.access_url):
+        # withheld, or the source gave a page, not the file (that page is the dataset's
+        # dcat:landingPage): the dataset's page on the portal
         values["access_url"] = uris.dataset_page(base_url, dataset.slug)
     elif not uris.is_valid_iri(values["access_url"]):
         values["access_url"] = uris.distribution_page(base_url, dataset.slug, distribution.id)

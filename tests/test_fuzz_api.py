@@ -58,7 +58,8 @@ def _fuzz_operation(operation, mode, statuses, server_errors, nonconforming) -> 
     @FUZZ
     @given(case=operation.as_strategy(generation_mode=mode))
     def run(case) -> None:
-        response = case.call()
+        # the WSGI transport does not decompress: ask for the body as it is
+        response = case.call(headers={"Accept-Encoding": "identity"})
         statuses[response.status_code] += 1
         if _fails(not_a_server_error, case, response):
             server_errors.append(case.as_curl_command())

@@ -209,7 +209,7 @@ def test_a_public_file_report_still_shows_the_value(session, services, client):
     html = client.get(
         f"/dataset/{dataset.slug}/resource/{dataset.distributions[0].id}/validation"
     ).get_data(as_text=True)
-    assert f"“{SECRET}”不是 integer" in html
+    assert f"“{SECRET}”不是整数类型" in html
 
 
 # -- item 2: open types a harvest does not know never widen access ----------------------------

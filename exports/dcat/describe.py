@@ -228,7 +228,8 @@ def licence_document_triples(iri: str, concept: Concept) -> Chunk:
     s = IRI(iri)
     out: Chunk = [(s, A, DCT_.LicenseDocument)]
     for lang, value in sorted(concept.labels.items()):
-        out += [(s, DCT_TITLE, text(value, lang)), (s, RDFS_LABEL, text(value, lang))]
+        label = text(value, lang)
+        out += [(s, DCT_TITLE, label), (s, RDFS_LABEL, label), (s, PREF_LABEL, label)]
     out += [(s, DCT_.description, text(v, lang)) for lang, v in sorted(concept.definition.items())]
     out.append((s, DCT_.identifier, Lit(concept.notation)))
     out.append((s, DCT_.type, IRI(ATTRIBUTION_LICENCE)))

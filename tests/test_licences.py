@@ -15,7 +15,7 @@ from rdflib.namespace import RDF
 from catalog import migrate
 from catalog.changes import log_head
 from catalog.licensing import effective_licence, licence_sources
-from catalog.models import Department
+from catalog.models import Dataset, Department, Distribution
 from catalog.queries import get_public_dataset
 from exports.schema_org import dataset_jsonld
 from vocab import licences
@@ -184,3 +184,16 @@ def test_migration_0007_adds_and_removes_the_column(services):
     assert migrate.current_revision(engine) == "0007"
     columns = {c["name"] for c in sa.inspect(engine).get_columns("department")}
     assert "default_licence" in columns
+
+
+def test_a_file_page_shows_its_licence(client, services, unlicensed):
+    ident, slug, _ = unlicensed
+    with services.session_factory() as session, session.begin():
+        distribution = session.get(Dataset, ident).distributions[0]
+        distribution_id = distribution.id
+    page = client.get(f"/dataset/{slug}/resource/{distribution_id}").get_data(as_text=True)
+    assert f'<p class="licence">许可协议: <a href="{BASE}/terms" rel="license">' in page
+    with services.session_factory() as session, session.begin():
+        session.get(Distribution, distribution_id).licence = "CC-BY-4.0"  # its own licence
+    page = client.get(f"/dataset/{slug}/resource/{distribution_id}").get_data(as_text=True)
+    assert 'href="https://creativecommons.org/licenses/by/4.0/" rel="license"' in page

@@ -12,7 +12,7 @@ from catalog.browse import build_query, search_catalog
 from catalog.directory import group_by_division
 from catalog.harvest.conflicts import open_conflicts
 from catalog.harvest.provenance import provenance
-from catalog.licensing import effective_licence
+from catalog.licensing import distribution_licence, effective_licence
 from catalog.linked_data import latest_change
 from catalog.preview import PREVIEWABLE, preview_table
 from catalog.search.base import FACET_FIELDS, MAX_QUERY_CHARS
@@ -111,6 +111,7 @@ def resource(id_or_slug: str, resource_id: str) -> Response:
         dataset=found,
         distribution=distribution,
         preview=preview,
+        licence=distribution_licence(found, distribution),
     )
     return linked_data.distribution_alternates(Response(page), found, distribution)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -11,11 +11,11 @@ from catalog.models import Dataset, Department
 from catalog.queries import datasets_by_ids
 from catalog.search.base import (
     FACET_FIELDS,
-    MAX_PER_PAGE,
     SORTS,
     SearchEngine,
     SearchQuery,
     SearchResult,
+    ids_in_order,
 )
 
 MAX_PAGE = 10_000
@@ -81,14 +81,5 @@ MAX_RANKED = 100_000  # ids read from the engine for one full-text query
 
 def ranked_ids(engine: SearchEngine, text: str) -> list[str]:
     """Ids of the public datasets matching ``text``, best first (for filters done in SQL)."""
-    query = SearchQuery(text=text[:MAX_INPUT_CHARS], sort="relevance", per_page=MAX_PER_PAGE)
-    query.facets = ()
-    ids: list[str] = []
-    page = 1
-    while len(ids) < MAX_RANKED:
-        result = engine.search(replace(query, page=page))
-        ids += [hit.id for hit in result.hits]
-        if not result.hits or len(ids) >= result.total:
-            break
-        page += 1
-    return ids
+    query = SearchQuery(text=text[:MAX_INPUT_CHARS], sort="relevance")
+    return ids_in_order(engine, query, MAX_RANKED)

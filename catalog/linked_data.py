@@ -13,7 +13,7 @@ harvested dataset) is read with it, in one query each, never one per dataset.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from urllib.parse import urlencode
 
@@ -25,7 +25,7 @@ from catalog.db import integer_id
 from catalog.harvest.models import HarvestRecord, HarvestSource
 from catalog.models import Dataset, Department, Distribution
 from catalog.queries import public_datasets
-from catalog.search.base import FACET_FIELDS, MAX_PER_PAGE, SearchEngine, SearchQuery
+from catalog.search.base import FACET_FIELDS, SearchEngine, SearchQuery, ids_in_order
 
 PER_PAGE = 100
 BATCH = 500
@@ -232,16 +232,7 @@ def get_source(session: Session, source_id: str) -> HarvestSource | None:
 
 def matching_ids(engine: SearchEngine, text: str) -> list[str]:
     """The ids the search engine finds for ``text`` (at most MAX_TEXT_MATCHES)."""
-    query = SearchQuery(text=text, sort="modified", per_page=MAX_PER_PAGE, facets=())
-    ids: list[str] = []
-    page = 1
-    while len(ids) < MAX_TEXT_MATCHES:
-        result = engine.search(replace(query, page=page))
-        ids += [hit.id for hit in result.hits]
-        if not result.hits or len(ids) >= result.total:
-            break
-        page += 1
-    return ids[:MAX_TEXT_MATCHES]
+    return ids_in_order(engine, SearchQuery(text=text, sort="modified"), MAX_TEXT_MATCHES)
 
 
 def count(session: Session, stmt: Select[Dataset]) -> int:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from contextlib import AbstractContextManager
-from dataclasses import astuple, dataclass, field
+from dataclasses import astuple, dataclass, field, replace
 from datetime import datetime
 from typing import Protocol
 
@@ -141,6 +141,20 @@ class SearchEngine(Protocol):
     def set_position(self, change_id: int, store: str | None = None) -> str: ...
 
     def digests(self) -> dict[str, str]: ...  # document id -> SearchDocument.digest
+
+
+def ids_in_order(engine: SearchEngine, query: SearchQuery, limit: int) -> list[str]:
+    """The ids of every hit of ``query``, page after page in its order, at most ``limit``
+    (for filters the database applies to what the full-text search found)."""
+    query = replace(query, page=1, per_page=MAX_PER_PAGE, facets=())
+    ids: list[str] = []
+    while len(ids) < limit:
+        result = engine.search(query)
+        ids += [hit.id for hit in result.hits]
+        if not result.hits or len(ids) >= result.total:
+            break
+        query = replace(query, page=query.page + 1)
+    return ids[:limit]
 
 
 class SearchIndexError(Exception):

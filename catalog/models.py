@@ -31,10 +31,11 @@ if TYPE_CHECKING:
 
 # Dataset lifecycle states.
 DRAFT = "draft"
+PENDING = "pending"  # submitted for a reviewer's approval (departments that require one)
 PUBLISHED = "published"
 WITHDRAWN = "withdrawn"
 ARCHIVED = "archived"  # harvested, then gone from its source: hidden, never deleted
-STATES = (DRAFT, PUBLISHED, WITHDRAWN, ARCHIVED)
+STATES = (DRAFT, PENDING, PUBLISHED, WITHDRAWN, ARCHIVED)
 
 # The open type whose datasets are never shown publicly (vocab/open_types: 不予开放).
 CLOSED = "closed"
@@ -62,6 +63,8 @@ class Department(Base):
     homepage: Mapped[str | None] = mapped_column(String(500))
     # the licence of its datasets that name none (a licences notation); None: the platform's
     default_licence: Mapped[str | None] = mapped_column(String(100))
+    # publication needs a reviewer's approval (draft → pending → published)
+    requires_review: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     parent: Mapped[Department | None] = relationship(remote_side=[id], back_populates="children")
@@ -209,4 +212,6 @@ class Distribution(Base):
 
 # The harvest tables are part of the catalog's model, and Dataset.harvest_record names one of
 # them: register them whenever these are (they import this module, hence the import last).
+from catalog import audit as _audit  # noqa: E402, F401
+from catalog.accounts import models as _account_models  # noqa: E402, F401
 from catalog.harvest import models as _harvest_models  # noqa: E402, F401

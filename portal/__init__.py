@@ -10,6 +10,7 @@ from flask import Flask, Response
 from flask_wtf.csrf import CSRFProtect
 
 from portal import (
+    auth,
     commands,
     compression,
     db,
@@ -45,6 +46,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     params.init_app(app)
     csrf = CSRFProtect(app)
     db.init_app(app)
+    auth.init_app(app)
     following.init_app(app)
     quality.init_app(app)
 

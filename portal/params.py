@@ -123,3 +123,14 @@ def handle_invalid(error: InvalidParameter) -> Any:
 def init_app(app: Flask) -> None:
     app.before_request(check_request_text)
     app.register_error_handler(InvalidParameter, handle_invalid)
+
+
+def client_address(trusted_proxies: int) -> str:
+    """Who asks: the connection's address, or behind ``trusted_proxies`` reverse proxies the
+    address the outermost of them saw (``X-Forwarded-For`` is only read then)."""
+    if trusted_proxies > 0:
+        forwarded = request.headers.get("X-Forwarded-For", "").split(",")
+        hops = [hop.strip() for hop in forwarded if hop.strip()]
+        if len(hops) >= trusted_proxies:
+            return hops[-trusted_proxies]
+    return request.remote_addr or ""

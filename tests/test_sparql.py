@@ -32,7 +32,7 @@ from exports.sparql_federation import refuse_federation
 from exports.sparql_gate import GateLimits, QueryGate
 from exports.sparql_protocol import QueryFailed
 from portal.commands import server_threads
-from portal.views.sparql import client_address
+from portal.params import client_address
 
 COUNT = "SELECT (COUNT(DISTINCT ?d) AS ?n) WHERE { ?d a <http://www.w3.org/ns/dcat#Dataset> }"
 TITLES = """PREFIX dct: <http://purl.org/dc/terms/>

@@ -20,6 +20,7 @@ from exports.dcat.services import SPARQL
 from exports.sparql_protocol import GRAPH_TYPES, RESULT_TYPES, QueryDataset, QueryFailed
 from portal.db import services
 from portal.negotiation import negotiate
+from portal.params import client_address
 from portal.problems import problem
 from portal.views import linked_data
 
@@ -134,17 +135,6 @@ def _query_text() -> tuple[str | None, Response | None]:
 
 def _two_queries() -> Response:
     return problem(400, "multiple-queries", "the request carries more than one query parameter")
-
-
-def client_address(trusted_proxies: int) -> str:
-    """Who asks: the connection's address, or behind ``trusted_proxies`` reverse proxies the
-    address the outermost of them saw (``X-Forwarded-For`` is only read then)."""
-    if trusted_proxies > 0:
-        forwarded = request.headers.get("X-Forwarded-For", "").split(",")
-        hops = [hop.strip() for hop in forwarded if hop.strip()]
-        if len(hops) >= trusted_proxies:
-            return hops[-trusted_proxies]
-    return request.remote_addr or ""
 
 
 def _failure(failed: QueryFailed) -> Response:

@@ -1,0 +1,288 @@
+"""What a department's staff do to its catalog, checked and recorded.
+
+Every act takes the session (never commits), the :class:`~catalog.permissions.Actor` and an
+:class:`Origin` (request id, client address); it asks :func:`catalog.permissions.can` for the
+dataset's department, refuses a harvested dataset (its source owns it), changes the catalog
+through :mod:`catalog.services`, and appends one audit row. The search index, the SPARQL store,
+validation and enrichment follow through the change log, as they follow a harvest.
+
+Publication: a department with ``requires_review`` sends a publisher's dataset to ``pending``;
+a reviewer of the department approves it (published) or returns it (draft). Elsewhere a
+publisher publishes at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any, BinaryIO
+
+from sqlalchemy.orm import Session
+
+from catalog import audit
+from catalog.errors import CatalogError, InvalidValue
+from catalog.models import DRAFT, PENDING, PUBLISHED, WITHDRAWN, Dataset, Department, Distribution
+from catalog.permissions import Actor, can
+from catalog.publishing.content import detect_format
+from catalog.services import datasets as dataset_services
+from catalog.services import distributions as distribution_services
+from catalog.storage import FileStore
+
+
+class Forbidden(CatalogError):
+    """The actor may not take this act (on this department)."""
+
+    code = "forbidden"
+
+
+class HarvestedReadOnly(CatalogError):
+    """A harvested dataset is its source's: edit it there."""
+
+    code = "harvested-read-only"
+
+
+@dataclass(frozen=True)
+class Origin:
+    request_id: str | None = None
+    client_addr: str | None = None
+
+
+CLI = Origin()
+
+
+def ensure(session: Session, actor: Actor, action: str, department_id: int | None) -> None:
+    if not can(session, actor, action, department_id):
+        raise Forbidden(f"not allowed: {action}")
+
+
+def create_dataset(
+    session: Session,
+    actor: Actor,
+    department: Department,
+    fields: dict[str, Any],
+    origin: Origin = CLI,
+    *,
+    slug: str | None = None,
+) -> Dataset:
+    """A new draft of ``department``."""
+    ensure(session, actor, "dataset.create", department.id)
+    fields = dict(fields)
+    title = fields.pop("title", "")
+    dataset = dataset_services.create_dataset(
+        session, title=title, department=department, slug=slug, **fields
+    )
+    _record(session, actor, "dataset.create", dataset, origin, {"fields": sorted(fields)})
+    return dataset
+
+
+def edit_dataset(
+    session: Session, actor: Actor, dataset: Dataset, fields: dict[str, Any], origin: Origin = CLI
+) -> Dataset:
+    """Change fields of a dataset of the actor's departments (moving it needs both ends)."""
+    _editable(session, actor, dataset, "dataset.edit")
+    department = fields.get("department")
+    if department is not None and department is not dataset.department:
+        ensure(session, actor, "dataset.edit", getattr(department, "id", None))
+    dataset_services.update_dataset(session, dataset, **fields)
+    _record(session, actor, "dataset.edit", dataset, origin, {"fields": sorted(fields)})
+    return dataset
+
+
+def publish_dataset(
+    session: Session, actor: Actor, dataset: Dataset, origin: Origin = CLI
+) -> Dataset:
+    """Publish, or send for review where the department requires it."""
+    _editable(session, actor, dataset, "dataset.publish")
+    department = dataset.department
+    reviewed = department is not None and department.requires_review
+    if reviewed and not can(session, actor, "dataset.review", dataset.department_id):
+        dataset.state = PENDING
+        session.flush()
+        _record(session, actor, "dataset.submit", dataset, origin)
+        return dataset
+    dataset_services.publish_dataset(session, dataset)
+    _record(session, actor, "dataset.publish", dataset, origin)
+    return dataset
+
+
+def review_dataset(
+    session: Session,
+    actor: Actor,
+    dataset: Dataset,
+    approve: bool,
+    origin: Origin = CLI,
+    reason: str | None = None,
+) -> Dataset:
+    """A reviewer approves a pending dataset (published) or returns it (draft)."""
+    ensure(session, actor, "dataset.review", dataset.department_id)
+    if dataset.state != PENDING:
+        raise InvalidValue("the dataset is not waiting for review", code="not-pending")
+    if approve:
+        dataset_services.publish_dataset(session, dataset)
+    else:
+        dataset.state = DRAFT
+        session.flush()
+    action = "dataset.approve" if approve else "dataset.return"
+    _record(session, actor, action, dataset, origin, {"reason": reason} if reason else None)
+    return dataset
+
+
+def withdraw_dataset(
+    session: Session, actor: Actor, dataset: Dataset, origin: Origin = CLI
+) -> Dataset:
+    """Hide a dataset from the public catalog (kept, never deleted)."""
+    _editable(session, actor, dataset, "dataset.withdraw")
+    if dataset.state != WITHDRAWN:
+        dataset_services.withdraw_dataset(session, dataset)
+    _record(session, actor, "dataset.withdraw", dataset, origin)
+    return dataset
+
+
+def add_upload(
+    session: Session,
+    actor: Actor,
+    dataset: Dataset,
+    store: FileStore,
+    *,
+    stream: BinaryIO,
+    file_name: str,
+    max_bytes: int,
+    origin: Origin = CLI,
+    **fields: Any,
+) -> Distribution:
+    """Store an uploaded file after checking that its content is what its name says."""
+    _editable(session, actor, dataset, "dataset.edit")
+    name = PurePosixPath(file_name.replace("\\", "/")).name.strip()
+    if not name:
+        raise InvalidValue("a file needs a name", code="missing-file-name", field="file")
+    stored = store.put(stream, max_bytes=max_bytes)
+    fields["format"] = detect_format(Path(store.path(stored.key)), name)
+    distribution = distribution_services.attach_distribution(
+        session,
+        dataset,
+        title=fields.pop("title", None) or name,
+        file_name=name,
+        byte_size=stored.size,
+        sha256=stored.sha256,
+        **fields,
+    )
+    distribution.stored_file = stored.key
+    session.flush()
+    _record(
+        session, actor, "file.upload", dataset, origin,
+        {"distribution": distribution.id, "sha256": stored.sha256, "size": stored.size},
+    )  # fmt: skip
+    return distribution
+
+
+def add_link(
+    session: Session,
+    actor: Actor,
+    dataset: Dataset,
+    *,
+    title: str,
+    origin: Origin = CLI,
+    **fields: Any,
+) -> Distribution:
+    """A distribution that points elsewhere (``download_url`` or ``access_url``)."""
+    _editable(session, actor, dataset, "dataset.edit")
+    if not fields.get("download_url") and not fields.get("access_url"):
+        raise InvalidValue("a link needs a URL", code="missing-url", field="download_url")
+    distribution = distribution_services.attach_distribution(
+        session, dataset, title=title, **fields
+    )
+    _record(session, actor, "file.link", dataset, origin, {"distribution": distribution.id})
+    return distribution
+
+
+def edit_distribution(
+    session: Session,
+    actor: Actor,
+    distribution: Distribution,
+    fields: dict[str, Any],
+    origin: Origin = CLI,
+) -> Distribution:
+    """Change a distribution's description; its stored file and counter stay."""
+    dataset = distribution.dataset
+    _editable(session, actor, dataset, "dataset.edit")
+    current = {
+        name: getattr(distribution, name)
+        for name in distribution_services.DISTRIBUTION_FIELDS - {"file_name"}
+    }
+    current.update(fields)
+    title = current.pop("title", None) or distribution.title
+    distribution_services.update_distribution(session, distribution, title=title, **current)
+    _record(
+        session, actor, "file.edit", dataset, origin,
+        {"distribution": distribution.id, "fields": sorted(fields)},
+    )  # fmt: skip
+    return distribution
+
+
+def remove_distribution(
+    session: Session, actor: Actor, distribution: Distribution, origin: Origin = CLI
+) -> None:
+    dataset = distribution.dataset
+    _editable(session, actor, dataset, "dataset.edit")
+    dataset.distributions.remove(distribution)
+    for position, kept in enumerate(dataset.distributions):
+        kept.position = position
+    session.flush()
+    _record(session, actor, "file.remove", dataset, origin, {"distribution": distribution.id})
+
+
+def is_harvested(dataset: Dataset) -> bool:
+    return dataset.harvest_record is not None
+
+
+def _editable(session: Session, actor: Actor, dataset: Dataset, action: str) -> None:
+    ensure(session, actor, action, dataset.department_id)
+    if is_harvested(dataset):
+        raise HarvestedReadOnly("a harvested dataset is edited at its source")
+    if dataset.state not in (DRAFT, PENDING, PUBLISHED, WITHDRAWN):
+        raise InvalidValue("this dataset cannot be changed", code="not-editable")
+
+
+def _record(
+    session: Session,
+    actor: Actor,
+    action: str,
+    dataset: Dataset,
+    origin: Origin,
+    change: dict[str, Any] | None = None,
+) -> None:
+    audit.record(
+        session,
+        actor=actor.pseudonym,
+        role=_role_for(action),
+        action=action,
+        object_type="dataset",
+        object_id=dataset.id,
+        change={"state": dataset.state, **(change or {})},
+        summary=dataset.slug,
+        request_id=origin.request_id,
+        client_addr=origin.client_addr,
+    )
+
+
+def _role_for(action: str) -> str:
+    return "reviewer" if action in ("dataset.approve", "dataset.return") else "publisher"
+
+
+__all__ = [
+    "CLI",
+    "Forbidden",
+    "HarvestedReadOnly",
+    "Origin",
+    "add_link",
+    "add_upload",
+    "create_dataset",
+    "edit_dataset",
+    "edit_distribution",
+    "ensure",
+    "is_harvested",
+    "publish_dataset",
+    "remove_distribution",
+    "review_dataset",
+    "withdraw_dataset",
+]

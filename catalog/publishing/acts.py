@@ -13,13 +13,13 @@ publisher publishes at once.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO
 
 from sqlalchemy.orm import Session
 
 from catalog import audit
+from catalog.audit import Origin
 from catalog.errors import CatalogError, InvalidValue
 from catalog.models import DRAFT, PENDING, PUBLISHED, WITHDRAWN, Dataset, Department, Distribution
 from catalog.permissions import Actor, can
@@ -39,12 +39,6 @@ class HarvestedReadOnly(CatalogError):
     """A harvested dataset is its source's: edit it there."""
 
     code = "harvested-read-only"
-
-
-@dataclass(frozen=True)
-class Origin:
-    request_id: str | None = None
-    client_addr: str | None = None
 
 
 CLI = Origin()

@@ -225,11 +225,14 @@ def add_link(
     *,
     title: str,
     origin: Origin = CLI,
+    require_url: bool = True,
     **fields: Any,
 ) -> Distribution:
-    """A distribution that points elsewhere (``download_url`` or ``access_url``)."""
+    """A distribution that points elsewhere (``download_url`` or ``access_url``); without
+    ``require_url``, one whose address could not be taken is kept described, as a harvest
+    keeps it."""
     _editable(session, actor, dataset, "dataset.edit")
-    if not fields.get("download_url") and not fields.get("access_url"):
+    if require_url and not fields.get("download_url") and not fields.get("access_url"):
         raise InvalidValue("a link needs a URL", code="missing-url", field="download_url")
     distribution = distribution_services.attach_distribution(
         session, dataset, title=title, **fields
@@ -294,7 +297,12 @@ def replace_distributions(
             kept.append(edit_distribution(session, actor, existing, values, origin))
         else:
             title = values.pop("title", None) or values.get("download_url") or ""
-            kept.append(add_link(session, actor, dataset, title=title, origin=origin, **values))
+            kept.append(
+                add_link(
+                    session, actor, dataset, title=title, origin=origin, require_url=False,
+                    **values,
+                )
+            )  # fmt: skip
     for gone in by_id.values():
         remove_distribution(session, actor, gone, origin)
     for position, distribution in enumerate(kept):

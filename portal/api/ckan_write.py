@@ -94,7 +94,7 @@ def _origin() -> acts.Origin:
 
 @write_action
 def package_create(db: Session, actor: Actor, data: Mapping[str, Any]) -> dict[str, Any]:
-    """Create a dataset from a CKAN package dict: ``name`` (required), ``title``,
+    """Create a dataset from a CKAN package dict: ``name`` (required; else ``id``), ``title``,
     ``owner_org`` (a department's name or id), ``notes``, ``tags``, ``resources`` …;
     published unless ``state`` is ``draft``."""
     name = _name(db, data)
@@ -297,7 +297,7 @@ def _prepared(data: Mapping[str, Any]) -> Prepared:
 
 def _resource_values(resource: Mapping[str, Any]) -> dict[str, Any]:
     """One resource dict read as the CKAN harvester reads a package's resources."""
-    values = _prepared({"title": "-", "resources": [dict(resource)]}).distributions
+    values = _prepared({"name": "-", "resources": [dict(resource)]}).distributions
     return dict(values[0]) if values else {}
 
 
@@ -341,7 +341,8 @@ def _text(data: Mapping[str, Any], key: str) -> str:
 
 
 def _name(db: Session, data: Mapping[str, Any]) -> str:
-    name = _text(data, "name")
+    """The dataset's name (slug); a record of an old CKAN dump without one uses its id."""
+    name = _text(data, "name" if data.get("name") or not data.get("id") else "id")
     if not SLUG_PATTERN.match(name):
         raise FieldErrors(
             {"name": ["Must be purely lowercase alphanumeric (ascii) characters and these "

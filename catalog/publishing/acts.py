@@ -169,10 +169,7 @@ def add_upload(
     )
     distribution.stored_file = stored.key
     session.flush()
-    _record(
-        session, actor, "file.upload", dataset, origin,
-        {"distribution": distribution.id, "sha256": stored.sha256, "size": stored.size},
-    )  # fmt: skip
+    _record_upload(session, actor, distribution, stored, origin)
     return distribution
 
 
@@ -200,11 +197,17 @@ def replace_file(
     distribution.download_url = None
     dataset.metadata_modified = utcnow()
     session.flush()
+    _record_upload(session, actor, distribution, stored, origin)
+    return distribution
+
+
+def _record_upload(
+    session: Session, actor: Actor, distribution: Distribution, stored: StoredFile, origin: Origin
+) -> None:
     _record(
-        session, actor, "file.upload", dataset, origin,
+        session, actor, "file.upload", distribution.dataset, origin,
         {"distribution": distribution.id, "sha256": stored.sha256, "size": stored.size},
     )  # fmt: skip
-    return distribution
 
 
 def _store(

@@ -26,7 +26,9 @@ from portal import config as config_module
 from portal.accounts import commands as account_commands
 from portal.accounts import limits, mail
 from portal.accounts import views as account_views
+from portal.api import ckan_write
 from portal.api import v1 as rest_api
+from portal.api.ckan import ACTIONS as ckan_actions
 from portal.api.ckan import bp as ckan_api
 from portal.views import admin, catalog_pages, downloads, feeds, linked_data, pages, sparql
 from portal.views import quality as quality_views
@@ -65,8 +67,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         account_views.bp,
     ):
         app.register_blueprint(blueprint)
+    ckan_write.register(ckan_actions)
     app.register_blueprint(ckan_api)
-    csrf.exempt(ckan_api)  # read-only JSON API: no cookies are trusted there
+    csrf.exempt(ckan_api)  # JSON API: only API tokens are trusted there, never a cookie
     for api in (sparql.bp, rest_api.bp):  # read-only too: POST carries a query, not a change
         app.register_blueprint(api)
         csrf.exempt(api)

@@ -405,20 +405,28 @@ def _sorted_page(
     """One page of the matching ids in SQL order, ties broken by id (no rank: score is 0)."""
     if rows <= 0:
         return []
-    order = [
-        ORDER_COLUMNS[key].desc() if descending else ORDER_COLUMNS[key].asc()
-        for key, descending in sort
-        if key in ORDER_COLUMNS
+    postgres = session.get_bind().dialect.name == "postgresql"
+    columns = [
+        (_in_code_point_order(ORDER_COLUMNS[k], postgres), d) for k, d in sort if k != "score"
     ]
+    order = [column.desc() if descending else column.asc() for column, descending in columns]
     stmt = (
         public_datasets()
         .where(where)
         .with_only_columns(Dataset.id)
-        .order_by(*order, Dataset.id)
+        .order_by(*order, _in_code_point_order(Dataset.id, postgres))
         .offset(start)
         .limit(rows)
     )
     return list(session.scalars(stmt))
+
+
+def _in_code_point_order(column: InstrumentedAttribute[Any], postgres: bool) -> Any:
+    """Text sorted by code point, as Python sorts it (the ranked path) and SQLite does: on
+    PostgreSQL a locale collation would order titles otherwise."""
+    if postgres and column.type.python_type is str:
+        return column.collate("C")
+    return column
 
 
 def _ranked_matches(

@@ -4,8 +4,10 @@
 turns it into a condition on :func:`catalog.queries.public_datasets`, field by field as
 :data:`FIELDS` says; :func:`search_public` adds the full-text matches (ids ranked by the search
 engine), sorts (:func:`parse_sort`, ties broken by id so paging is stable), pages and counts
-the facets (:data:`FACETS`). A field, value or operator it cannot honour raises
-:class:`SolrQueryError`: a client is told, never given a silently empty result.
+the facets (:data:`FACETS`). Without a full-text ``q`` all of it is SQL (COUNT, ORDER BY with
+LIMIT/OFFSET, one GROUP BY per facet), so no request reads the catalog into Python. A field,
+value or operator it cannot honour raises :class:`SolrQueryError`: a client is told, never
+given a silently empty result.
 """
 
 from __future__ import annotations
@@ -18,9 +20,22 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, false, func, not_, or_, select, true
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    case,
+    false,
+    func,
+    literal_column,
+    not_,
+    or_,
+    select,
+    true,
+)
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from catalog.db import in_chunks
 from catalog.licence_terms import ckan_licence_id, licence_is_open
 from catalog.licensing import effective_licence_value
 from catalog.models import Dataset, Department, Distribution
@@ -182,13 +197,13 @@ def _text(ctx: Context, value: str) -> ColumnElement[bool]:
 
 
 def _tags(ctx: Context, value: str) -> ColumnElement[bool]:
-    rows = ctx.session.execute(public_datasets().with_only_columns(Dataset.id, Dataset.keywords))
-    return Dataset.id.in_([i for i, keywords in rows if value in (keywords or ())])
+    keyword = keyword_values(ctx.session)
+    return select(keyword.c.value).where(keyword.c.value == value).exists()
 
 
 def _any_tag(ctx: Context) -> ColumnElement[bool]:
-    rows = ctx.session.execute(public_datasets().with_only_columns(Dataset.id, Dataset.keywords))
-    return Dataset.id.in_([i for i, keywords in rows if keywords])
+    keyword = keyword_values(ctx.session)
+    return select(keyword.c.value).where(keyword.c.value.is_not(None)).exists()
 
 
 def _format(ctx: Context, value: str) -> ColumnElement[bool]:
@@ -341,6 +356,16 @@ class CkanPage:
     departments: dict[str, Department]  # slug -> department, for facet labels
 
 
+# sort key (see parse_sort) -> the column ORDER BY uses; "score" is the engine's rank
+ORDER_COLUMNS: dict[str, InstrumentedAttribute[Any]] = {
+    "id": Dataset.id,
+    "name": Dataset.slug,
+    "title": Dataset.title,
+    "modified": Dataset.metadata_modified,
+    "created": Dataset.created_at,
+}
+
+
 def search_public(
     session: Session,
     where: ColumnElement[bool],
@@ -353,27 +378,85 @@ def search_public(
     facet_mincount: int = 1,
 ) -> CkanPage:
     """The public datasets matching ``where`` (and, when ``ranking`` is given, among its ids,
-    ranked by it), sorted, from ``start``; facets counted over every match."""
-    columns: list[InstrumentedAttribute[Any]] = [
-        Dataset.id, Dataset.slug, Dataset.title, Dataset.metadata_modified, Dataset.created_at,
-    ]  # fmt: skip
-    stmt = public_datasets().where(where).with_only_columns(*columns)
-    matches = [tuple(row) for row in session.execute(stmt)]
-    rank = {ident: -n for n, ident in enumerate(ranking or ())}
-    if ranking is not None:
-        matches = [row for row in matches if row[0] in rank]
-    position = {"id": 0, "name": 1, "title": 2, "modified": 3, "created": 4}
+    ranked by it), sorted, from ``start``; facets counted over every match.
+
+    Without ``ranking`` the database does everything (count, ORDER BY … LIMIT/OFFSET, facets
+    with GROUP BY), so the cost follows the page, not the catalog. With it, the matches are
+    the ranked ids the database keeps (read in chunks of :data:`catalog.db.IN_LIST`)."""
+    if ranking is None:
+        total = session.scalar(public_datasets().where(where).with_only_columns(func.count()))
+        ids = _sorted_page(session, where, sort, start, rows)
+        scopes = [where] if total else []
+    else:
+        matches = _ranked_matches(session, where, ranking, sort)
+        total, ids = len(matches), matches[start : start + rows]
+        scopes = [Dataset.id.in_(chunk) for chunk in in_chunks(matches)]
+    facets, departments = _facets(session, scopes, facet_fields, facet_limit, facet_mincount)
+    return CkanPage(total or 0, ids, facets, departments)
+
+
+def _sorted_page(
+    session: Session,
+    where: ColumnElement[bool],
+    sort: Sequence[tuple[str, bool]],
+    start: int,
+    rows: int,
+) -> list[str]:
+    """One page of the matching ids in SQL order, ties broken by id (no rank: score is 0)."""
+    if rows <= 0:
+        return []
+    postgres = session.get_bind().dialect.name == "postgresql"
+    columns = [
+        (_in_code_point_order(ORDER_COLUMNS[k], postgres), d) for k, d in sort if k != "score"
+    ]
+    order = [column.desc() if descending else column.asc() for column, descending in columns]
+    stmt = (
+        public_datasets()
+        .where(where)
+        .with_only_columns(Dataset.id)
+        .order_by(*order, _in_code_point_order(Dataset.id, postgres))
+        .offset(start)
+        .limit(rows)
+    )
+    return list(session.scalars(stmt))
+
+
+def _in_code_point_order(column: InstrumentedAttribute[Any], postgres: bool) -> Any:
+    """Text sorted by code point, as Python sorts it (the ranked path) and SQLite does: on
+    PostgreSQL a locale collation would order titles otherwise."""
+    if postgres and column.type.python_type is str:
+        return column.collate("C")
+    return column
+
+
+def _ranked_matches(
+    session: Session,
+    where: ColumnElement[bool],
+    ranking: Sequence[str],
+    sort: Sequence[tuple[str, bool]],
+) -> list[str]:
+    """The ranked ids that are public and match ``where``, sorted (ties by id)."""
+    keys = list(ORDER_COLUMNS)
+    matches: list[tuple[Any, ...]] = []
+    for chunk in in_chunks(dict.fromkeys(ranking)):
+        stmt = (
+            public_datasets()
+            .where(where, Dataset.id.in_(chunk))
+            .with_only_columns(*ORDER_COLUMNS.values())
+        )
+        matches += [tuple(row) for row in session.execute(stmt)]
+    rank = {ident: -n for n, ident in enumerate(ranking)}
     matches.sort(key=lambda row: row[0])
     for key, descending in reversed(sort):
         if key == "score":
             matches.sort(key=lambda row: rank.get(row[0], 0), reverse=descending)
         else:
-            index = position[key]
+            index = keys.index(key)
             matches.sort(key=lambda row: row[index], reverse=descending)
-    ids = [row[0] for row in matches]
-    facets, departments = _facets(session, set(ids), facet_fields, facet_limit, facet_mincount)
-    return CkanPage(len(ids), ids[start : start + rows], facets, departments)
+    return [row[0] for row in matches]
 
+
+# -- facets --------------------------------------------------------------------------------
 
 _SCALAR_FACETS: dict[str, InstrumentedAttribute[Any]] = {
     "groups": Dataset.category,
@@ -383,45 +466,70 @@ _SCALAR_FACETS: dict[str, InstrumentedAttribute[Any]] = {
 }
 
 
+def keyword_values(session: Session) -> Any:
+    """The elements of ``Dataset.keywords`` as a table (one row per keyword, column
+    ``value``), correlated to the dataset of the enclosing query: SQLite's ``json_each``,
+    PostgreSQL's ``json_array_elements_text`` (an absent or non-array value is no keyword)."""
+    if session.get_bind().dialect.name == "postgresql":
+        array = case(
+            (func.json_typeof(Dataset.keywords) == "array", Dataset.keywords),
+            else_=literal_column("'[]'::json"),
+        )
+        elements = func.json_array_elements_text(array)
+    else:
+        elements = func.json_each(Dataset.keywords)
+    return elements.table_valued("value", joins_implicitly=True).alias("keyword")
+
+
+def _facet_rows(session: Session, name: str, scope: ColumnElement[bool]) -> Select[Any, int]:
+    """(value, datasets) of one facet over the public datasets matching ``scope``."""
+    public = public_datasets().where(scope)
+    if name in _SCALAR_FACETS:
+        column = _SCALAR_FACETS[name]
+        return public.with_only_columns(column, func.count()).group_by(column)
+    if name == "organization":
+        return (
+            public.join(Department, Department.id == Dataset.department_id)
+            .with_only_columns(Department.slug, func.count())
+            .group_by(Department.slug)
+        )
+    if name == "license_id":
+        licences = public.with_only_columns(EFFECTIVE_LICENCE.label("licence")).subquery()
+        return select(licences.c.licence, func.count()).group_by(licences.c.licence)
+    if name == "tags":  # each keyword once per dataset
+        keyword = keyword_values(session)
+        return (
+            public.with_only_columns(keyword.c.value, func.count(Dataset.id.distinct()))
+            .where(keyword.c.value != "")
+            .group_by(keyword.c.value)
+        )
+    return (  # res_format: each format once per dataset
+        select(Distribution.format, func.count(Distribution.dataset_id.distinct()))
+        .where(
+            Distribution.dataset_id.in_(public.with_only_columns(Dataset.id)),
+            Distribution.format != "",
+        )
+        .group_by(Distribution.format)
+    )
+
+
 def _facets(
-    session: Session, ids: set[str], names: Sequence[str], limit: int, mincount: int
+    session: Session,
+    scopes: Sequence[ColumnElement[bool]],
+    names: Sequence[str],
+    limit: int,
+    mincount: int,
 ) -> tuple[dict[str, list[tuple[str, int]]], dict[str, Department]]:
+    """Facet counts over the public datasets matching any of ``scopes`` (disjoint: their
+    counts add up), one GROUP BY per facet and scope."""
     wanted = [name for name in names if name in FACETS]
     counters: dict[str, Counter[str]] = {name: Counter() for name in wanted}
-    departments: dict[str, Department] = {}
-    if wanted and ids:
-        rows = session.execute(
-            public_datasets().with_only_columns(
-                Dataset.id,
-                Dataset.department_id,
-                Dataset.keywords,
-                EFFECTIVE_LICENCE,
-                *_SCALAR_FACETS.values(),
-            )  # fmt: skip
-        )
-        by_id = {d.id: d for d in session.scalars(select(Department))}
-        for ident, department_id, keywords, licence, *scalars in rows:
-            if ident not in ids:
-                continue
-            for name, value in zip(_SCALAR_FACETS, scalars, strict=True):
-                if name in counters and value:
-                    counters[name][value] += 1
-            department = by_id.get(department_id) if department_id is not None else None
-            if "organization" in counters and department is not None:
-                counters["organization"][department.slug] += 1
-                departments[department.slug] = department
-            if "tags" in counters:
-                counters["tags"].update(k for k in dict.fromkeys(keywords or ()) if k)
-            if "license_id" in counters:
-                counters["license_id"][ckan_licence_id(licence)] += 1
-        if "res_format" in counters:
-            formats = session.execute(
-                select(Distribution.dataset_id, Distribution.format).where(
-                    Distribution.format.is_not(None), Distribution.format != ""
-                )
-            )
-            pairs = {(i, f) for i, f in formats if i in ids and f}  # a format once per dataset
-            counters["res_format"].update(f for _, f in pairs)
+    for name in wanted:
+        for scope in scopes:
+            for value, count in session.execute(_facet_rows(session, name, scope)):
+                if value:
+                    key = ckan_licence_id(value) if name == "license_id" else str(value)
+                    counters[name][key] += count
     facets = {
         name: [
             item
@@ -432,4 +540,9 @@ def _facets(
     }
     for name in names:
         facets.setdefault(name, [])
+    slugs = [value for value, _ in facets.get("organization", [])]
+    departments = {
+        department.slug: department
+        for department in session.scalars(select(Department).where(Department.slug.in_(slugs)))
+    }
     return facets, departments

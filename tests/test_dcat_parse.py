@@ -351,3 +351,27 @@ def test_an_open_file_reads_back_with_its_links(session):
     original = dataset.distributions[0]
     assert distribution.download_url == original.download_url
     assert distribution.access_url == original.access_url
+
+
+def test_the_industry_keyword_reads_back_as_the_industry_not_a_keyword(session):
+    """Harvesting the portal's own output (re-harvest) must not grow the keywords with the
+    industry, which is published as a keyword too; publishing the draft again is stable."""
+    dataset = full_dataset(session)
+    graph = dataset_graph(dataset, BASE)
+    subject = URIRef(uris.dataset_uri(BASE, dataset.id))
+    assert Literal(dataset.industry, lang="zh") in set(graph.objects(subject, ns.DCAT.keyword))
+    draft = dataset_draft(graph, subject, BASE, [])
+    assert draft.industry == dataset.industry
+    assert draft.keywords == sorted(dataset.keywords)
+    assert dataset.industry not in draft.keywords
+
+
+def test_keywords_of_a_source_without_the_industry_field_are_all_kept():
+    graph = Graph()
+    subject = URIRef("https://data.example.cn/dataset/1")
+    graph.add((subject, ns.RDF.type, ns.DCAT.Dataset))
+    graph.add((subject, ns.DCT.title, Literal("公交线路", lang="zh")))
+    for word in ("交通运输、仓储和邮政业", "公交"):
+        graph.add((subject, ns.DCAT.keyword, Literal(word, lang="zh")))
+    draft = dataset_draft(graph, subject)
+    assert draft.keywords == ["交通运输、仓储和邮政业", "公交"] and draft.industry is None

@@ -167,3 +167,44 @@ def test_quality_scores_are_published_as_dqv_measurements(session):
     )
     assert graph.value(measurement, URIRef(dqv + "value")) == Literal("1", datatype=ns.XSD.decimal)
     assert dataset_graph(dataset, BASE).value(s, URIRef(dqv + "hasQualityMeasurement")) is None
+
+
+DATASET_TYPE = "http://publications.europa.eu/resource/authority/dataset-type/"
+SKOS = ns.SKOS
+
+
+@pytest.mark.parametrize(
+    ("overrides", "kind"),
+    [
+        ({}, "STATISTICAL"),
+        ({"category": "geospatial"}, "GEOSPATIAL"),
+        ({"is_sample": True}, "SYNTHETIC_DATA"),
+    ],
+)
+def test_each_dataset_has_a_dct_type_of_the_eu_dataset_type_table(session, overrides, kind):
+    dataset = full_dataset(session, **overrides)
+    graph = dataset_graph(dataset, BASE)
+    s = URIRef(uris.dataset_uri(BASE, dataset.id))
+    (value,) = graph.objects(s, DCT.type)
+    assert value == URIRef(DATASET_TYPE + kind)
+    # described beside the record, as DCAT-AP's range and vocabulary shapes ask
+    assert (value, RDF.type, SKOS.Concept) in graph
+    assert (value, SKOS.inScheme, URIRef(DATASET_TYPE.rstrip("/"))) in graph
+    labels = {label.language for label in graph.objects(value, SKOS.prefLabel)}
+    assert {"en", "zh"} <= labels
+
+
+def test_the_industry_is_also_a_chinese_keyword(session):
+    dataset = full_dataset(session)
+    graph = dataset_graph(dataset, BASE)
+    s = URIRef(uris.dataset_uri(BASE, dataset.id))
+    keywords = set(graph.objects(s, DCAT.keyword))
+    assert keywords == {Literal(k, lang="zh") for k in [*dataset.keywords, dataset.industry]}
+    assert dataset.industry == "公共管理、社会保障和社会组织"
+
+
+def test_a_dataset_without_industry_publishes_only_its_keywords(session):
+    dataset = full_dataset(session, industry=None)
+    graph = dataset_graph(dataset, BASE)
+    s = URIRef(uris.dataset_uri(BASE, dataset.id))
+    assert set(graph.objects(s, DCAT.keyword)) == {Literal(k, lang="zh") for k in dataset.keywords}

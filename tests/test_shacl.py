@@ -24,6 +24,7 @@ apply, and a test checks that nothing in the output claims HVD.
 from __future__ import annotations
 
 import pytest
+from pyshacl import validate
 from rdflib import Graph, Namespace, URIRef
 from shacl_shapes import classify, official_dcat_ap_shapes, violations
 from sqlalchemy import select
@@ -38,6 +39,9 @@ RDF_TYPE = URIRef("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 DCT_HAS_PART = URIRef("http://purl.org/dc/terms/hasPart")
 DCATAP = Namespace("http://data.europa.eu/r5r/")
 HVD_REGULATION = URIRef("http://data.europa.eu/eli/reg_impl/2023/138/oj")
+DCT_TYPE = URIRef("http://purl.org/dc/terms/type")
+SKOS_IN_SCHEME = URIRef("http://www.w3.org/2004/02/skos/core#inScheme")
+DATASET_TYPES = URIRef("http://publications.europa.eu/resource/authority/dataset-type")
 
 
 @pytest.fixture(scope="module")
@@ -135,6 +139,32 @@ def test_no_eu_high_value_claim(demo_client, sample_ids):
         assert (values[0], in_scheme, scheme) in data
         plan = data.value(dataset, DCATAP.applicableLegislation)
         assert plan == URIRef("http://gxdata.test/ns#dataMarketReformPlan2022")
+
+
+def test_every_dataset_has_an_eu_dataset_type_the_shapes_accept(
+    demo_client, sample_ids, dcat_ap_shapes
+):
+    """dct:type is a concept of the EU dataset-type table, described beside the record: no
+    violation of its range (skos:Concept) and no warning of the vocabulary shape."""
+    ids = list(dict.fromkeys(i for group in sample_ids.values() for i in group))
+    data = _graph(demo_client, [f"/dataset/{i}.ttl" for i in ids])
+    kinds = set()
+    for dataset in data.subjects(RDF_TYPE, DCAT.Dataset):
+        (kind,) = data.objects(dataset, DCT_TYPE)
+        assert (kind, SKOS_IN_SCHEME, DATASET_TYPES) in data, dataset
+        kinds.add(kind)
+    assert {URIRef(f"{DATASET_TYPES}/{k}") for k in ("STATISTICAL", "GEOSPATIAL")} <= kinds
+    assert URIRef(f"{DATASET_TYPES}/SYNTHETIC_DATA") in kinds  # the 【示例】 samples
+    _, report, _ = validate(data, shacl_graph=dcat_ap_shapes, allow_warnings=True)
+    results = [
+        f"{report.value(r, SH.focusNode)}: {report.value(r, SH.resultMessage)}"
+        for r in report.subjects(SH.resultPath, DCT_TYPE)
+        if (report.value(r, SH.focusNode), RDF_TYPE, DCAT.Dataset) in data
+    ]
+    assert results == []
+    for kind in kinds:  # a type the record does not describe breaks the range shape
+        data.remove((kind, RDF_TYPE, None))
+    assert any("type" in v for v in violations(data, dcat_ap_shapes))
 
 
 def test_the_shapes_do_catch_a_broken_record(demo_client, sample_ids, dcat_ap_shapes):

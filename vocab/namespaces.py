@@ -45,6 +45,7 @@ EU_DATA_THEME = Namespace(EU_AUTHORITY + "data-theme/")
 EU_FREQUENCY = Namespace(EU_AUTHORITY + "frequency/")
 EU_ACCESS_RIGHT = Namespace(EU_AUTHORITY + "access-right/")
 EU_LICENSE = Namespace(EU_AUTHORITY + "licence/")
+EU_DATASET_TYPE = Namespace(EU_AUTHORITY + "dataset-type/")
 # High-value dataset categories (scheme http://data.europa.eu/bna/asd487ae75).
 HVD_CATEGORY = Namespace("http://data.europa.eu/bna/")
 HVD_CATEGORY_SCHEME = HVD_CATEGORY["asd487ae75"]

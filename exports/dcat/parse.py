@@ -31,6 +31,7 @@ from exports.dcat.documents import next_page as hydra_next_page
 from exports.dcat.profile import (
     DATASET_FIELDS,
     DISTRIBUTION_FIELDS,
+    KEYWORD_ALSO,
     MANDATORY_STAND_INS,
     Field,
     scheme_named,
@@ -189,6 +190,10 @@ class _Reader:
         for attribute, stand_in in MANDATORY_STAND_INS.items():
             if values.get(attribute) and values[attribute] == values.get(stand_in):
                 del values[attribute]  # published in place of a missing value
+        for attribute in KEYWORD_ALSO:  # published as a keyword too: not one of the keywords
+            also = values.get(attribute)
+            if also and also in values.get("keywords", ()):
+                values["keywords"] = [k for k in values["keywords"] if k != also]
         if "category" not in values:
             hvd = self.concept(subject, DCATAP.hvdCategory, "category", "categories", {})
             if hvd is not None:

@@ -103,6 +103,11 @@ DISTRIBUTION_FIELDS: tuple[Field, ...] = (
 # means the source gave none.
 MANDATORY_STAND_INS: dict[str, str] = {"description": "title"}
 
+# Attributes also published as one more ``dcat:keyword`` (tagged ``@zh`` like the others), so
+# that DCAT readers that only know keywords find them; reading back, a keyword equal to such
+# an attribute's value is that attribute, not one of the dataset's own keywords.
+KEYWORD_ALSO: tuple[str, ...] = ("industry",)  # 所属行业, a GB/T 4754 section
+
 # Written and read by the profile code, not by the row helper.
 STRUCTURED: dict[str, tuple[URIRef, ...]] = {
     "publisher": (DCT.publisher,),  # foaf:Agent with foaf:name (the department)
@@ -110,6 +115,7 @@ STRUCTURED: dict[str, tuple[URIRef, ...]] = {
     "temporal": (DCT.temporal,),  # dct:PeriodOfTime with dcat:startDate / dcat:endDate
     "checksum": (SPDX.checksum,),  # spdx:Checksum, algorithm sha256, checksumValue
     "applicable_legislation": (DCATAP.applicableLegislation,),  # HVD categories
+    "dataset_type": (DCT.type,),  # EU dataset-type concept (exports.dcat.write.dataset_type)
 }
 
 

@@ -41,6 +41,7 @@ from exports.dcat.context import (
 from exports.dcat.profile import (
     DATASET_FIELDS,
     DISTRIBUTION_FIELDS,
+    KEYWORD_ALSO,
     MANDATORY_STAND_INS,
     Field,
     scheme_named,
@@ -68,6 +69,7 @@ from vocab import categories, eu_authority, formats, licences, topics
 from vocab.namespaces import (
     DCT,
     EU_ACCESS_RIGHT,
+    EU_DATASET_TYPE,
     EU_FILE_TYPE,
     EU_FREQUENCY,
     EU_LICENSE,
@@ -86,6 +88,7 @@ MAPPED_TABLES = {
 }
 # Extra classes range shapes ask of our concepts, by predicate.
 CONCEPT_TYPES = {str(DCT.spatial): (DCT_.Location,)}
+GEOSPATIAL = "geospatial"  # the category whose datasets are EU "geospatial data"
 
 DATASET = DCAT_.Dataset
 DISTRIBUTION = DCAT_.Distribution
@@ -109,6 +112,8 @@ def dataset_chunk(dataset: Dataset, ctx: PublishContext) -> Chunk:
             out.extend((s, predicate, node) for node in nodes)
             continue
         value = getattr(dataset, row.attribute, None)
+        if row.kind == "keywords":
+            value = [*(value or ()), *(getattr(dataset, a) or "" for a in KEYWORD_ALSO)]
         if not value and row.attribute in MANDATORY_STAND_INS:
             value = getattr(dataset, MANDATORY_STAND_INS[row.attribute])
         for node in field_values(row, predicate, value, ctx, out):
@@ -279,6 +284,9 @@ def _structured(dataset: Dataset, s: IRI, ctx: PublishContext, out: Chunk) -> No
                 out.append((period, predicate, xsd_date(_day(day))))
     out.append((s, DCT_.language, IRI(eu_authority.CHINESE)))
     describe.describe_external(eu_authority.CHINESE, ctx, out)
+    kind = dataset_type(dataset)
+    out.append((s, DCT_.type, IRI(kind)))
+    describe.describe_external(kind, ctx, out)
     if dataset.category:
         _high_value(dataset.category, s, ctx, out)
     if dataset.topic:
@@ -293,6 +301,17 @@ def _structured(dataset: Dataset, s: IRI, ctx: PublishContext, out: Chunk) -> No
         for rule in SUBCATALOG_RULES:
             for sub in rule.catalogs_of(dataset, ctx, out):
                 out.append((sub, DCAT_.dataset, s))
+
+
+def dataset_type(dataset: Dataset) -> str:
+    """The dataset's ``dct:type`` in the EU dataset-type table: the 【示例】 samples are made
+    up (synthetic data), the geospatial category is geospatial data, and everything else the
+    departments publish (counts, registers, monitoring records) statistical data."""
+    if dataset.is_sample:
+        return str(EU_DATASET_TYPE.SYNTHETIC_DATA)
+    if dataset.category == GEOSPATIAL:
+        return str(EU_DATASET_TYPE.GEOSPATIAL)
+    return str(EU_DATASET_TYPE.STATISTICAL)
 
 
 def _source_pages(dataset: Dataset, s: IRI, ctx: PublishContext, out: Chunk) -> None:

@@ -28,6 +28,7 @@ from portal.accounts import limits, mail
 from portal.accounts import views as account_views
 from portal.api import v1 as rest_api
 from portal.api.ckan import bp as ckan_api
+from portal.publishing import views as publishing
 from portal.views import admin, catalog_pages, downloads, feeds, linked_data, pages, sparql
 from portal.views import quality as quality_views
 
@@ -53,6 +54,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     mail.init_app(app)
     following.init_app(app)
     quality.init_app(app)
+    publishing.init_app(app)
 
     for blueprint in (
         pages.bp,

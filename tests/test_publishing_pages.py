@@ -391,3 +391,28 @@ def test_a_harvested_dataset_is_read_only_and_names_its_source(app, publisher, d
     )
     assert refused.status_code == 302
     assert _stored(app, dataset_id).state == "draft"
+
+
+def test_drafts_and_pending_datasets_are_in_no_public_output(app, publisher, departments):
+    with app.extensions["gxdata"].session_factory() as db, db.begin():
+        db.get(Department, departments["tjj"]).requires_review = True
+    draft_id = _dataset_id(_create(publisher, departments["jtt"], title="草稿中的线路"))
+    user_id = make_person(app, "publisher@jtt.example.org", PUBLISHER, "tjj")
+    sign_in_client(app, publisher, user_id)  # a new role ends the person's sessions
+    pending_id = _dataset_id(
+        _create(publisher, departments["tjj"], then="publish", title="待审的统计")
+    )
+    assert _stored(app, pending_id).state == "pending"
+    anonymous = app.test_client()
+    for dataset_id, title in ((draft_id, "草稿中的线路"), (pending_id, "待审的统计")):
+        slug = _stored(app, dataset_id).slug
+        for path in (
+            f"/dataset/{slug}", f"/dataset/{dataset_id}.ttl", f"/api/v1/datasets/{dataset_id}",
+        ):  # fmt: skip
+            assert anonymous.get(path).status_code == 404, path
+        shown = anonymous.get("/api/3/action/package_show", query_string={"id": dataset_id})
+        assert shown.get_json(force=True)["success"] is False
+        for path in ("/dataset", "/api/v1/datasets", "/catalog.ttl", "/feeds/datasets.atom"):
+            found = anonymous.get(path, query_string={"q": title[1:4]})  # the box echoes q
+            assert found.status_code == 200 and title not in found.text, path
+        assert title in publisher.get("/workspace").text

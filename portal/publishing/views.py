@@ -81,7 +81,11 @@ def _header_links() -> dict[str, Any]:
 
 @bp.context_processor
 def _labels() -> dict[str, Any]:
-    return {"state_label": messages.state_label, "can_act": _can_act}
+    return {"state_label": messages.state_label, "can_act": _can_act, "reviews_any": _reviews_any}
+
+
+def _reviews_any() -> bool:
+    return bool(acting_departments(get_session(), auth.current_actor(), "dataset.review"))
 
 
 def _can_act(action: str, dataset: Dataset) -> bool:

@@ -85,16 +85,17 @@ def _labels() -> dict[str, Any]:
 
 
 def _reviews_any() -> bool:
-    return bool(acting_departments(get_session(), auth.current_actor(), "dataset.review"))
+    return bool(acting_departments(get_session(), auth.session_actor(), "dataset.review"))
 
 
 def _can_act(action: str, dataset: Dataset) -> bool:
-    return can(get_session(), auth.current_actor(), action, dataset.department_id)
+    return can(get_session(), auth.session_actor(), action, dataset.department_id)
 
 
 def _actor() -> Actor:
-    """The person signed in; nobody is sent to the sign-in page (or refused)."""
-    actor = auth.current_actor()
+    """The person signed in (pages trust the browser session, never an API token); nobody
+    is sent to the sign-in page (or refused where there is none)."""
+    actor = auth.session_actor()
     if not actor.authenticated:
         try:
             target = url_for("accounts.sign_in", next=request.full_path.rstrip("?"))
@@ -134,7 +135,7 @@ def _departments(actor: Actor, dataset: Dataset) -> dict[int, Department]:
     return departments
 
 
-def _commit_or_refuse(error: CatalogError) -> None:
+def _refused(error: CatalogError) -> None:
     """A refused act: roll back; a refusal of the person (not of a value) is a 403."""
     get_session().rollback()
     if isinstance(error, acts.Forbidden):
@@ -231,7 +232,7 @@ def _save(actor: Actor, form: DatasetForm, act: Callable[[], Dataset]) -> Respon
         _field_errors(form, errors)
         return None
     except CatalogError as error:
-        _commit_or_refuse(error)
+        _refused(error)
         _catalog_error(form, error)
         return None
     flash(_saved_message(dataset), "ok")
@@ -310,7 +311,7 @@ def _state_act(dataset_id: str, act: Any) -> Response:
         act(get_session(), actor, dataset, _origin())
         get_session().commit()
     except CatalogError as error:
-        _commit_or_refuse(error)
+        _refused(error)
         flash(messages.error_message(error.code), "error")
     else:
         flash(_state_message(dataset.state), "ok")
@@ -348,7 +349,7 @@ def upload(dataset_id: str) -> Any:
         )  # fmt: skip
         get_session().commit()
     except CatalogError as error:
-        _commit_or_refuse(error)
+        _refused(error)
         size = {"size": format_bytes(limit)} if isinstance(error, FileTooLarge) else {}
         form.file.errors = [messages.error_message(error.code, **size)]
         return _dataset_editor(dataset_id, upload=form), 422
@@ -369,7 +370,7 @@ def link(dataset_id: str) -> Any:
         acts.add_link(get_session(), actor, dataset, title=title, origin=_origin(), **values)
         get_session().commit()
     except CatalogError as error:
-        _commit_or_refuse(error)
+        _refused(error)
         _link_error(form, error)
         return _dataset_editor(dataset_id, link=form), 422
     flash(_("Link added."), "ok")
@@ -396,7 +397,7 @@ def file(dataset_id: str, file_id: str) -> Any:
             acts.edit_distribution(session, actor, distribution, values, _origin())
             session.commit()
         except CatalogError as error:
-            _commit_or_refuse(error)
+            _refused(error)
             _link_error(form, error)
         else:
             flash(_("File description saved."), "ok")
@@ -418,7 +419,7 @@ def remove_file(dataset_id: str, file_id: str) -> Response:
         acts.remove_distribution(session, actor, distribution, _origin())
         session.commit()
     except CatalogError as error:
-        _commit_or_refuse(error)
+        _refused(error)
         flash(messages.error_message(error.code), "error")
     else:
         flash(_("File removed."), "ok")
@@ -449,7 +450,7 @@ def review(dataset_id: str) -> Response:
         acts.review_dataset(get_session(), actor, dataset, approve, _origin(), reason=reason)
         get_session().commit()
     except CatalogError as error:
-        _commit_or_refuse(error)
+        _refused(error)
         flash(messages.error_message(error.code), "error")
     else:
         flash(_state_message(dataset.state), "ok")

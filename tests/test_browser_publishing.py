@@ -1,19 +1,24 @@
-"""A department publisher in a real browser (Debian's chromium, driven by Playwright): signed
-in, creates a dataset, uploads an XLSX, publishes, finds it by search and previews it, edits it
-and withdraws it.
-
-The sign-in is the server-side session of :mod:`signing_in`, handed to the browser as its
-cookie (the sign-in pages are the accounts feature's, tested there)."""
+"""The issue's walk in a real browser (Debian's chromium, driven by Playwright): a person
+registers for a government body, confirms through the mail file the portal wrote, is made
+the department's publisher, signs in at the sign-in page, creates a dataset, uploads an XLSX,
+publishes, finds it by search and previews it, edits it and withdraws it; every act is in the
+audit log."""
 
 from __future__ import annotations
 
 import io
+import re
+from email import message_from_bytes
+from email.policy import default
+from pathlib import Path
 
 import openpyxl
 import pytest
 from browsers import BROWSER_MARKS, launch_chromium, screenshot, serving
-from signing_in import make_person, sign_in_client
+from sqlalchemy import select
 
+from catalog import audit
+from catalog.accounts import users
 from catalog.accounts.models import PUBLISHER
 from catalog.models import Department
 
@@ -31,13 +36,27 @@ def portal_url(app):
         yield url
 
 
-def _session_cookie(app, url: str) -> dict:
-    """A publisher's live session, as the cookie a real sign-in leaves."""
-    client = app.test_client()
-    sign_in_client(app, client, make_person(app, "publisher@jtt.example.org", PUBLISHER, "jtt"))
-    cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"])
-    assert cookie is not None
-    return {"name": cookie.key, "value": cookie.value, "url": url, "httpOnly": True}
+EMAIL = "wang@jtt.example.org"
+PASSWORD = "Staff-pass-2026!"
+
+
+def _confirmation_path(app) -> str:
+    """The confirmation link of the last mail the portal wrote (instance/mail/)."""
+    mails = sorted((Path(app.instance_path) / "mail").glob("*.eml"))
+    assert mails, "no mail was written"
+    body = message_from_bytes(mails[-1].read_bytes(), policy=default).get_body().get_content()
+    found = re.search(r"https?://[^/\s]+(/account/confirm/[A-Za-z0-9_-]+)", body)
+    assert found, body
+    return found.group(1)
+
+
+def _make_publisher(app) -> None:
+    """What an administrator does: the department's publisher role for the new account."""
+    with app.extensions["gxdata"].session_factory() as db, db.begin():
+        user = users.find_by_email(db, EMAIL)
+        assert user is not None and user.confirmed_at is not None
+        department = db.scalar(select(Department).where(Department.slug == "jtt"))
+        users.grant_role(db, user, PUBLISHER, department)
 
 
 def _xlsx() -> bytes:
@@ -54,7 +73,6 @@ def page(app, portal_url):
     with sync_api.sync_playwright() as playwright:
         browser = launch_chromium(playwright)
         context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
-        context.add_cookies([_session_cookie(app, portal_url)])
         page = context.new_page()
         page.set_default_timeout(15_000)
         yield page
@@ -62,8 +80,24 @@ def page(app, portal_url):
         browser.close()
 
 
-def test_a_publisher_publishes_an_xlsx_finds_it_edits_and_withdraws_it(page, portal_url):
+def test_register_confirm_sign_in_publish_an_xlsx_find_edit_withdraw(app, page, portal_url):
     page.goto(portal_url + "/")
+    page.get_by_role("link", name="注册").click()
+    page.select_option("#kind", "government")
+    page.fill("#email", EMAIL)
+    page.fill("#phone", "13907710000")
+    page.fill("#display_name", "王工")
+    page.fill("#password", PASSWORD)
+    page.select_option("#department", "jtt")
+    page.locator("form.admin-form button[type=submit]").click()
+    page.wait_for_url("**/account/mail-sent")
+    page.goto(portal_url + _confirmation_path(app))
+    page.wait_for_url("**/account/sign-in**")
+    _make_publisher(app)
+    page.fill("#email", EMAIL)
+    page.fill("#password", PASSWORD)
+    page.locator("form.admin-form button[type=submit]").click()
+    page.wait_for_url("**/account/")
     page.get_by_role("link", name="我的数据").click()
     page.wait_for_url("**/workspace")
     page.get_by_role("link", name="新建数据集").click()
@@ -114,3 +148,9 @@ def test_a_publisher_publishes_an_xlsx_finds_it_edits_and_withdraws_it(page, por
     page.goto(portal_url + "/dataset?q=公交线路与站点")
     assert page.get_by_role("link", name="南宁市公交线路与站点").count() == 0
     screenshot(page, "publishing-withdrawn")
+    with app.extensions["gxdata"].session_factory() as db:
+        acts = list(db.scalars(select(audit.AuditEntry.action).order_by(audit.AuditEntry.seq)))
+        assert audit.verify(db).ok
+    walk = ["account.register", "account.confirm", "account.sign-in", "dataset.create",
+            "file.upload", "dataset.publish", "dataset.edit", "dataset.withdraw"]  # fmt: skip
+    assert [a for a in acts if a in walk] == walk, acts

@@ -221,7 +221,9 @@ def test_another_departments_dataset_is_refused_by_every_page(app, client, depar
 
 
 def test_nobody_and_people_without_a_department_role_get_no_workspace(app, client, departments):
-    assert client.get("/workspace").status_code in (302, 403)
+    refused = client.get("/workspace")
+    assert refused.status_code == 302 and "/account/sign-in" in refused.location
+    assert client.post("/workspace/new").status_code in (302, 400)  # no CSRF token either
     assert "我的数据" not in client.get("/").text
     signed_in(app, client, "reader@example.org")
     assert client.get("/workspace").status_code == 403

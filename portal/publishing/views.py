@@ -24,7 +24,6 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from werkzeug.routing import BuildError
 from werkzeug.wrappers import Response
 
 from catalog.errors import CatalogError, FileTooLarge, NotFound
@@ -94,14 +93,10 @@ def _can_act(action: str, dataset: Dataset) -> bool:
 
 def _actor() -> Actor:
     """The person signed in (pages trust the browser session, never an API token); nobody
-    is sent to the sign-in page (or refused where there is none)."""
+    is sent to the sign-in page."""
     actor = auth.session_actor()
     if not actor.authenticated:
-        try:
-            target = url_for("accounts.sign_in", next=request.full_path.rstrip("?"))
-        except BuildError:  # no sign-in page in this build
-            abort(403)
-        abort(redirect(target))
+        abort(redirect(url_for("accounts.sign_in", next=request.full_path.rstrip("?"))))
     return actor
 
 

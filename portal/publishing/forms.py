@@ -71,7 +71,7 @@ DATASET_FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("version", TEXT, _l("Version"), "dcat"),
     FieldSpec("identifier", TEXT, _l("Identifier"), "dcat"),
     FieldSpec("landing_page", LINK, _l("Landing page"), "dcat"),
-    FieldSpec("contact_name", TEXT, _l("Contact"), "contact"),
+    FieldSpec("contact_name", TEXT, _l("Contact person"), "contact"),
     FieldSpec("contact_phone", TEXT, _l("Contact phone"), "contact"),
     FieldSpec("contact_email", EMAIL, _l("Contact e-mail"), "contact"),
     FieldSpec("is_sample", FLAG, _l("Sample data (labelled as such)"), "other"),

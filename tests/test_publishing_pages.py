@@ -418,3 +418,23 @@ def test_drafts_and_pending_datasets_are_in_no_public_output(app, publisher, dep
             found = anonymous.get(path, query_string={"q": title[1:4]})  # the box echoes q
             assert found.status_code == 200 and title not in found.text, path
         assert title in publisher.get("/workspace").text
+
+
+def test_a_publisher_acts_for_the_departments_below_theirs(app, client, departments):
+    with app.extensions["gxdata"].session_factory() as db, db.begin():
+        below = Department(slug="nn-jtj", name="南宁市交通运输局", parent_id=departments["jtt"])
+        db.add(below)
+        db.flush()
+        below_id = below.id
+    signed_in(app, client, "publisher@jtt.example.org", PUBLISHER, "jtt")
+    form = client.get("/workspace/new").text
+    assert "南宁市交通运输局" in form and "广西壮族自治区统计局" not in form
+    dataset_id = _dataset_id(_create(client, below_id, title="南宁市出租车运价"))
+    assert "南宁市出租车运价" in client.get("/workspace").text
+    assert client.get(f"/workspace/{dataset_id}").status_code == 200
+    below_only = app.test_client()
+    signed_in(app, below_only, "staff@nn-jtj.example.org", PUBLISHER, "nn-jtj")
+    assert below_only.get(f"/workspace/{dataset_id}").status_code == 200
+    mine = _dataset_id(_create(client, departments["jtt"], title="自治区级数据"))
+    assert below_only.get(f"/workspace/{mine}").status_code == 403  # never upwards
+    assert "自治区级数据" not in below_only.get("/workspace").text

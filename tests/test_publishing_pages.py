@@ -299,8 +299,10 @@ def test_errors_are_chinese_per_field_and_keep_what_was_typed(app, publisher, de
     assert "请填写标题" in missing_title.text
     conditional = _create(publisher, departments["jtt"], open_type="conditional")
     assert "有条件开放的数据需写明开放条件" in conditional.text
-    unknown = _create(publisher, departments["jtt"], category="no-such-category")
-    assert "请从列表中选择" in unknown.text
+    for field in ("category", "open_type", "spatial", "licence"):
+        unknown = _create(publisher, departments["jtt"], **{field: "no-such-value"})
+        assert unknown.status_code == 200 and "请从列表中选择" in unknown.text, field
+    assert "请从列表中选择" in _create(publisher, departments["jtt"], open_type="").text
 
 
 def test_a_script_in_every_text_field_is_shown_inert(app, publisher, departments):

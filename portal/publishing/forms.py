@@ -224,6 +224,8 @@ def _empty(spec: FieldSpec) -> Any:
         return {}
     if spec.name == "title":
         return ""  # the catalog says a title is missing
+    if spec.name == "open_type":
+        raise FieldError(spec.name, "unknown-open-type")  # every dataset has one
     if spec.kind == LONG and spec.name == "description":
         return ""
     return None

@@ -11,6 +11,7 @@ import openpyxl
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from form_tokens import csrf
 from signing_in import make_person, sign_in_client, signed_in
 from sqlalchemy import select
 
@@ -28,14 +29,6 @@ TEXT_FIELDS = (
     "result_name", "source_system", "application_scenarios", "version", "identifier",
     "contact_name", "contact_phone",
 )  # fmt: skip
-
-
-def _csrf(html: str) -> str:
-    found = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or re.search(
-        r'value="([^"]+)"[^>]*name="csrf_token"', html
-    )
-    assert found, "no CSRF token on the page"
-    return found.group(1)
 
 
 @pytest.fixture
@@ -97,7 +90,7 @@ def _fields(department_id: int, **overrides: Any) -> dict[str, Any]:
 def _create(client: FlaskClient, department_id: int, then: str = "draft", **overrides: Any):
     page = client.get("/workspace/new")
     assert page.status_code == 200
-    data = {"csrf_token": _csrf(page.text), "then": then, **_fields(department_id, **overrides)}
+    data = {"csrf_token": csrf(page.text), "then": then, **_fields(department_id, **overrides)}
     return client.post("/workspace/new", data=data)
 
 
@@ -117,7 +110,7 @@ def _xlsx(rows: list[list[Any]]) -> bytes:
 
 def _upload(client: FlaskClient, dataset_id: str, content: bytes, name: str, **extra: str):
     page = client.get(f"/workspace/{dataset_id}")
-    data = {"csrf_token": _csrf(page.text), "file": (io.BytesIO(content), name), **extra}
+    data = {"csrf_token": csrf(page.text), "file": (io.BytesIO(content), name), **extra}
     return client.post(
         f"/workspace/{dataset_id}/files", data=data, content_type="multipart/form-data"
     )
@@ -126,7 +119,7 @@ def _upload(client: FlaskClient, dataset_id: str, content: bytes, name: str, **e
 def _act(client: FlaskClient, dataset_id: str, act: str, **extra: str):
     page = client.get(f"/workspace/{dataset_id}")
     return client.post(
-        f"/workspace/{dataset_id}/{act}", data={"csrf_token": _csrf(page.text), **extra}
+        f"/workspace/{dataset_id}/{act}", data={"csrf_token": csrf(page.text), **extra}
     )
 
 
@@ -178,7 +171,7 @@ def test_a_publisher_publishes_with_an_xlsx_edits_and_withdraws(app, publisher, 
 
     page = client.get(f"/workspace/{dataset_id}")
     assert 'value="南宁市公交线路"' in page.text  # the editor shows the stored values
-    data = {"csrf_token": _csrf(page.text), "then": "draft"}
+    data = {"csrf_token": csrf(page.text), "then": "draft"}
     data |= _fields(departments["jtt"], title="南宁市公交线路和站点")
     assert client.post(f"/workspace/{dataset_id}", data=data).status_code == 302
     assert _found(client, "南宁市公交线路和站点")
@@ -202,7 +195,7 @@ def test_another_departments_dataset_is_refused_by_every_page(app, client, depar
     sign_in_client(app, client, other)
     dataset_id = _dataset_id(_create(client, departments["tjj"], title="统计公报"))
     signed_in(app, client, "publisher@jtt.example.org", PUBLISHER, "jtt")
-    token = _csrf(client.get("/workspace/new").text)
+    token = csrf(client.get("/workspace/new").text)
     assert client.get(f"/workspace/{dataset_id}").status_code == 403
     edit = {"csrf_token": token, "then": "draft", **_fields(departments["jtt"], title="改")}
     assert client.post(f"/workspace/{dataset_id}", data=edit).status_code == 403
@@ -256,7 +249,7 @@ def test_an_upload_over_the_limit_is_refused(app, publisher, departments):
 def test_links_are_added_edited_and_removed(app, publisher, departments):
     dataset_id = _dataset_id(_create(publisher, departments["jtt"]))
     page = publisher.get(f"/workspace/{dataset_id}")
-    bad = {"csrf_token": _csrf(page.text), "title": "接口", "download_url": "ftp://x"}
+    bad = {"csrf_token": csrf(page.text), "title": "接口", "download_url": "ftp://x"}
     refused = publisher.post(f"/workspace/{dataset_id}/links", data=bad)
     assert (
         refused.status_code == 422 and "http://" in refused.text and 'value="接口"' in refused.text
@@ -266,12 +259,12 @@ def test_links_are_added_edited_and_removed(app, publisher, departments):
     ((file_id, _),) = _distributions(app, dataset_id)
     form = publisher.get(f"/workspace/{dataset_id}/files/{file_id}")
     assert form.status_code == 200 and "bus.csv" in form.text
-    edit = {"csrf_token": _csrf(form.text), "title": "公交线路 CSV",
+    edit = {"csrf_token": csrf(form.text), "title": "公交线路 CSV",
             "download_url": "https://jtt.gxzf.gov.cn/files/bus.csv"}  # fmt: skip
     assert publisher.post(f"/workspace/{dataset_id}/files/{file_id}", data=edit).status_code == 302
     assert _distributions(app, dataset_id) == [(file_id, "公交线路 CSV")]
     removed = publisher.post(
-        f"/workspace/{dataset_id}/files/{file_id}/remove", data={"csrf_token": _csrf(form.text)}
+        f"/workspace/{dataset_id}/files/{file_id}/remove", data={"csrf_token": csrf(form.text)}
     )
     assert removed.status_code == 302 and _distributions(app, dataset_id) == []
 
@@ -353,14 +346,14 @@ def test_review_sends_to_pending_and_a_reviewer_returns_then_approves(app, clien
     assert queue.status_code == 200 and "南宁市公交线路" in queue.text
     returned = reviewer.post(
         f"/workspace/{dataset_id}/review",
-        data={"csrf_token": _csrf(queue.text), "decision": "return", "reason": "请补充联系人"},
+        data={"csrf_token": csrf(queue.text), "decision": "return", "reason": "请补充联系人"},
     )
     assert returned.status_code == 302 and _stored(app, dataset_id).state == "draft"
     assert _act(client, dataset_id, "publish").status_code == 302
     queue = reviewer.get("/workspace/review")
     approved = reviewer.post(
         f"/workspace/{dataset_id}/review",
-        data={"csrf_token": _csrf(queue.text), "decision": "approve"},
+        data={"csrf_token": csrf(queue.text), "decision": "approve"},
     )
     assert approved.status_code == 302 and _stored(app, dataset_id).state == "published"
     assert client.get(f"/dataset/{dataset.slug}").status_code == 200
@@ -391,7 +384,7 @@ def test_a_harvested_dataset_is_read_only_and_names_its_source(app, publisher, d
     assert "<form" not in page.text.split("<main", 1)[1]
     refused = publisher.post(
         f"/workspace/{dataset_id}/publish",
-        data={"csrf_token": _csrf(publisher.get("/workspace/new").text)},
+        data={"csrf_token": csrf(publisher.get("/workspace/new").text)},
     )
     assert refused.status_code == 302
     assert _stored(app, dataset_id).state == "draft"

@@ -24,9 +24,9 @@ from catalog.accounts.models import RoleGrant, User
 from catalog.accounts.users import grant_role
 from catalog.audit import Origin
 from catalog.db import utcnow
-from catalog.errors import CatalogError, InvalidValue
+from catalog.errors import CatalogError, InvalidValue, NotFound
 from catalog.models import DRAFT, PENDING, PUBLISHED, WITHDRAWN, Dataset, Department, Distribution
-from catalog.permissions import Actor, can
+from catalog.permissions import Actor, acting_departments, can
 from catalog.publishing.content import detect_format
 from catalog.services import datasets as dataset_services
 from catalog.services import distributions as distribution_services
@@ -347,6 +347,65 @@ def visible_dataset(session: Session, actor: Actor, id_or_slug: str) -> Dataset 
     return None
 
 
+WORKSPACE_PAGE = 100  # datasets listed per page of a workspace
+
+
+def workspace(
+    session: Session, actor: Actor, *, state: str | None = None, offset: int = 0
+) -> list[Dataset]:
+    """The datasets of the departments ``actor`` may read drafts of (every state), newest
+    change first; ``state`` narrows to one state."""
+    departments = acting_departments(session, actor, "dataset.read-draft")
+    if not departments:
+        return []
+    query = select(Dataset).where(Dataset.department_id.in_(departments))
+    if state is not None:
+        query = query.where(Dataset.state == state)
+    query = query.order_by(Dataset.metadata_modified.desc(), Dataset.id)
+    return list(session.scalars(query.offset(max(0, offset)).limit(WORKSPACE_PAGE)))
+
+
+def review_queue(session: Session, actor: Actor) -> list[Dataset]:
+    """The pending datasets of the departments ``actor`` reviews, oldest submission first."""
+    departments = acting_departments(session, actor, "dataset.review")
+    if not departments:
+        return []
+    query = (
+        select(Dataset)
+        .where(Dataset.department_id.in_(departments), Dataset.state == PENDING)
+        .order_by(Dataset.metadata_modified, Dataset.id)
+    )
+    return list(session.scalars(query))
+
+
+def publishing_departments(session: Session, actor: Actor) -> list[Department]:
+    """The departments ``actor`` may create datasets for, by name."""
+    ids = acting_departments(session, actor, "dataset.create")
+    if not ids:
+        return []
+    query = select(Department).where(Department.id.in_(ids)).order_by(Department.name)
+    return list(session.scalars(query))
+
+
+def staff_dataset(session: Session, actor: Actor, dataset_id: str) -> Dataset:
+    """A dataset in any state, for staff who may read its department's drafts."""
+    dataset = session.get(Dataset, dataset_id)
+    if dataset is None:
+        raise NotFound("no such dataset")
+    ensure(session, actor, "dataset.read-draft", dataset.department_id)
+    return dataset
+
+
+def staff_distribution(
+    session: Session, actor: Actor, dataset_id: str, distribution_id: str
+) -> Distribution:
+    dataset = staff_dataset(session, actor, dataset_id)
+    for distribution in dataset.distributions:
+        if distribution.id == distribution_id:
+            return distribution
+    raise NotFound("no such file")
+
+
 def is_harvested(dataset: Dataset) -> bool:
     return dataset.harvest_record is not None
 
@@ -399,10 +458,15 @@ __all__ = [
     "ensure",
     "is_harvested",
     "publish_dataset",
+    "publishing_departments",
     "remove_distribution",
     "replace_distributions",
     "replace_file",
     "review_dataset",
     "visible_dataset",
+    "review_queue",
+    "staff_dataset",
+    "staff_distribution",
     "withdraw_dataset",
+    "workspace",
 ]

@@ -1,0 +1,1 @@
+"""Publishing from the portal: the workspace, the dataset editor and the review queue."""

@@ -49,9 +49,11 @@ from catalog.search.whoosh_view import CatalogView, SegmentCache, build_view
 DEFAULT_WRITE_TIMEOUT = 10.0  # seconds to wait for another writer's lock
 DEFAULT_CACHED_POSTINGS = 2_000_000  # about 24 MB of posting arrays
 # The writer's in-memory posting pool: large for a rebuild (speed); small for the commits that
-# follow the database, whose merges of earlier segments would otherwise briefly hold them all.
+# follow the database (a harvest's batch of 1000 datasets, whose character n-gram postings
+# alone fill about 30 MB of pool; beyond the limit whoosh sorts them in runs on disk), and
+# whose merges of earlier segments would otherwise briefly hold them all.
 REBUILD_MEMORY_MB = 256
-UPDATE_MEMORY_MB = 32
+UPDATE_MEMORY_MB = 8
 READ_ATTEMPTS = 3
 POSITION_FILE = "gxdata-position.json"  # how far the index follows the change log
 FOLLOW_LOCK = "GXDATA_FOLLOW"  # held by the process that applies the change log
@@ -197,7 +199,7 @@ class WhooshEngine:
     def _writer(self, clear: bool = False) -> Iterator[SegmentWriter]:
         with self._write_lock:
             try:
-                writer = self._index.writer(
+                writer = self._unmapped_index().writer(
                     timeout=self._write_timeout,
                     limitmb=REBUILD_MEMORY_MB if clear else UPDATE_MEMORY_MB,
                 )
@@ -211,6 +213,17 @@ class WhooshEngine:
                 writer.cancel()
                 raise
             writer.commit(mergetype=CLEAR if clear else None)
+
+    def _unmapped_index(self) -> FileIndex:
+        """The index opened without memory maps, for writing.
+
+        A writer opens every segment (to delete replaced documents, to merge small segments).
+        Through a memory map whoosh copies each segment's files whole into memory, and the map
+        outlives the writer until the garbage collector finds the reader's reference cycles:
+        the segments' pages would pile up in the process's memory at every commit. Read
+        through the file, a writer reads only what it needs, and frees it when it closes."""
+        storage = FileStorage(self.folder, supports_mmap=False)
+        return FileIndex(storage, self._index.schema, indexname=INDEX_NAME)
 
     def add(self, docs: Iterable[SearchDocument]) -> None:
         """Add or replace documents (by id), in one commit."""

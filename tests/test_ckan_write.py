@@ -15,12 +15,11 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import ckanapi
-import openpyxl
 import pytest
 import requests
 from browsers import serving
 from flask import Flask
-from signing_in import make_person, sign_in_client
+from signing_in import make_person, sign_in_client, token_for, xlsx_bytes
 from sqlalchemy import func, select
 
 from catalog import audit
@@ -45,27 +44,6 @@ def site(app: Flask) -> Iterator[str]:
         )
     with serving(app) as url:
         yield url
-
-
-def token_for(
-    app: Flask, email: str, department: str | None, scope: str = PUBLISH, days: float = 30
-) -> str:
-    user_id = make_person(app, email, PUBLISHER if department else None, department)
-    with app.extensions["gxdata"].session_factory() as db, db.begin():
-        user = db.get(User, user_id)
-        assert user is not None
-        _, secret = tokens.create_api_token(db, user, "ckanapi", scope=scope, days=days)
-    return secret
-
-
-def xlsx_bytes() -> bytes:
-    book = openpyxl.Workbook()
-    sheet = book.active
-    sheet.append(["站点", "线路"])
-    sheet.append(["南宁站", "1路"])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
 
 
 def dataset_row(app: Flask, slug: str) -> Dataset | None:

@@ -7,6 +7,7 @@ cookie then carries the session secret, exactly as a real sign-in leaves it.
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 
 import openpyxl
 from flask import Flask
@@ -90,3 +91,16 @@ def xlsx_bytes() -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def dead_tokens(app: Flask, department: str) -> tuple[str, str]:
+    """Two publishers' API tokens of ``department``: one expired, one revoked."""
+    expired = token_for(app, "expired@example.org", department)
+    revoked = token_for(app, "revoked@example.org", department)
+    with app.extensions["gxdata"].session_factory() as db, db.begin():
+        for token in db.scalars(select(tokens.ApiToken)):
+            if token.user.email == "expired@example.org":
+                token.expires_at = utcnow() - timedelta(minutes=1)
+            if token.user.email == "revoked@example.org":
+                tokens.revoke_api_token(token)
+    return expired, revoked

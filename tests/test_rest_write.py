@@ -4,37 +4,34 @@ token, an expired or revoked token, a session cookie alone, a harvested dataset)
 
 from __future__ import annotations
 
+import os
+import shlex
+import subprocess
+import sys
 from collections.abc import Iterator
-from datetime import timedelta
 from urllib.parse import urlsplit
 
 import pytest
 import requests
 from browsers import serving
+from factories import dataset_row, two_departments
 from flask import Flask
-from signing_in import make_person, sign_in_client, token_for, xlsx_bytes
+from signing_in import dead_tokens, make_person, sign_in_client, token_for, xlsx_bytes
 from sqlalchemy import select
+from test_readme_examples import README_BASE, write_examples
 
 from catalog import audit
-from catalog.accounts import tokens
 from catalog.accounts.models import PUBLISHER, READ
-from catalog.db import utcnow
 from catalog.harvest.models import HarvestRecord
 from catalog.harvest.sources import add_source
-from catalog.models import DRAFT, PUBLISHED, WITHDRAWN, Dataset, Department
+from catalog.models import DRAFT, PUBLISHED, WITHDRAWN
 
 PROBLEM = "application/problem+json"
 
 
 @pytest.fixture
 def site(app: Flask) -> Iterator[str]:
-    with app.extensions["gxdata"].session_factory() as db, db.begin():
-        db.add_all(
-            [
-                Department(slug="statcan", name="统计局"),
-                Department(slug="jiaotong", name="交通运输厅"),
-            ]
-        )
+    two_departments(app)
     with serving(app) as url:
         yield url + "/api/v1"
 
@@ -49,14 +46,6 @@ def writer(secret: str, header: str = "bearer") -> requests.Session:
         }[header]
     )
     return http
-
-
-def row(app: Flask, slug: str) -> Dataset | None:
-    with app.extensions["gxdata"].session_factory() as db:
-        dataset = db.scalar(select(Dataset).where(Dataset.slug == slug))
-        if dataset is not None:
-            db.expunge(dataset)
-        return dataset
 
 
 def test_create_patch_upload_publish_withdraw(app, site) -> None:
@@ -131,7 +120,7 @@ def test_create_patch_upload_publish_withdraw(app, site) -> None:
     assert replaced.json()["department"]["slug"] == "statcan"  # kept unless given
 
     assert http.delete(f"{site}/datasets/{dataset_id}").status_code == 204
-    assert row(app, "bus-stops").state == WITHDRAWN
+    assert dataset_row(app, "bus-stops").state == WITHDRAWN
     assert requests.get(f"{site}/datasets/{dataset_id}", timeout=10).status_code == 404
 
     with app.extensions["gxdata"].session_factory() as db:
@@ -211,21 +200,14 @@ def test_refusals_another_department_read_token_expired_revoked(app, site) -> No
     refused = reader.patch(f"{site}/datasets/mine", json={"title": "改掉"})
     assert refused.status_code == 403 and refused.headers["Content-Type"].startswith(PROBLEM)
 
-    expired = token_for(app, "e@example.org", "statcan")
-    revoked = token_for(app, "v@example.org", "statcan")
-    with app.extensions["gxdata"].session_factory() as db, db.begin():
-        for token in db.scalars(select(tokens.ApiToken)):
-            if token.user.email == "e@example.org":
-                token.expires_at = utcnow() - timedelta(minutes=1)
-            if token.user.email == "v@example.org":
-                tokens.revoke_api_token(token)
+    expired, revoked = dead_tokens(app, "statcan")
     for secret in (expired, revoked, "gx_not-a-token"):
         answer = writer(secret).patch(f"{site}/datasets/mine", json={"title": "改掉"})
         assert answer.status_code == 401, answer.text
         assert answer.headers["WWW-Authenticate"].startswith("Bearer")
     anonymous = requests.post(f"{site}/datasets", json={"title": "匿名"}, timeout=10)
     assert anonymous.status_code == 401 and anonymous.json()["code"] == "unauthorized"
-    assert row(app, "mine").title == "本局数据"
+    assert dataset_row(app, "mine").title == "本局数据"
 
 
 def test_a_session_cookie_alone_writes_nothing(app, site) -> None:
@@ -236,7 +218,7 @@ def test_a_session_cookie_alone_writes_nothing(app, site) -> None:
     assert client.get("/account/").status_code == 200  # the cookie does sign in to pages
     answer = client.post("/api/v1/datasets", json={"title": "凭会话", "slug": "by-cookie"})
     assert answer.status_code == 401 and answer.mimetype == PROBLEM
-    assert row(app, "by-cookie") is None
+    assert dataset_row(app, "by-cookie") is None
 
 
 def test_a_harvested_dataset_is_refused(app, site) -> None:
@@ -252,4 +234,27 @@ def test_a_harvested_dataset_is_refused(app, site) -> None:
     for method, path in (("PATCH", "/datasets/harvested"), ("POST", "/datasets/harvested/publish")):
         answer = http.request(method, site + path, json={"title": "改掉"})
         assert answer.status_code == 403 and answer.json()["code"] == "harvested-read-only"
-    assert row(app, "harvested").title == "采集的"
+    assert dataset_row(app, "harvested").title == "采集的"
+
+
+def test_the_readmes_write_examples_run_as_written(app, site, tmp_path) -> None:
+    """Each README line writing with ``$GXDATA_TOKEN`` answers 2xx, in order, on this catalog."""
+    (tmp_path / "stops.xlsx").write_bytes(xlsx_bytes())
+    env = {
+        **os.environ,
+        "GXDATA_TOKEN": token_for(app, "p@example.org", "statcan"),
+        "PATH": f"{os.path.dirname(sys.executable)}{os.pathsep}{os.environ.get('PATH', '')}",
+    }
+    lines = write_examples()
+    assert any(line.startswith("curl ") for line in lines) and any("ckanapi" in x for x in lines)
+    for line in lines:
+        script = line.replace(README_BASE, site.removesuffix("/api/v1"))
+        if script.startswith("curl "):
+            script = "curl -sS -f -o /dev/null " + script[5:]
+        done = subprocess.run(
+            ["bash", "-c", script], capture_output=True, text=True, timeout=120, check=False,
+            cwd=tmp_path, env=env,
+        )  # fmt: skip
+        assert done.returncode == 0, (shlex.split(line)[:3], done.stderr[-1000:])
+    assert dataset_row(app, "bus-stops").title == "南宁市公交站点"
+    assert dataset_row(app, "bus-stops-2").state == PUBLISHED

@@ -136,19 +136,12 @@ def create(db: Session, actor: Actor) -> tuple[Any, int]:
 
 
 @bp.put("/datasets/<dataset_id>")
-@writes
-def replace(db: Session, actor: Actor, dataset_id: str) -> tuple[Any, int]:
-    dataset = _dataset(db, actor, dataset_id)
-    fields = _dataset_fields(db, _json_body(), replace=True)
-    acts.edit_dataset(db, actor, dataset, fields, origin())
-    return _detail(dataset), 200
-
-
 @bp.patch("/datasets/<dataset_id>")
 @writes
-def patch(db: Session, actor: Actor, dataset_id: str) -> tuple[Any, int]:
+def edit(db: Session, actor: Actor, dataset_id: str) -> tuple[Any, int]:
+    """PUT replaces every writable field, PATCH only those given."""
     dataset = _dataset(db, actor, dataset_id)
-    fields = _dataset_fields(db, _json_body(), replace=False)
+    fields = _dataset_fields(db, _json_body(), replace=request.method == "PUT")
     acts.edit_dataset(db, actor, dataset, fields, origin())
     return _detail(dataset), 200
 

@@ -28,6 +28,7 @@ from portal.accounts import limits, mail
 from portal.accounts import views as account_views
 from portal.api import ckan_write
 from portal.api import v1 as rest_api
+from portal.api import v1_write as rest_write
 from portal.api.ckan import ACTIONS as ckan_actions
 from portal.api.ckan import bp as ckan_api
 from portal.publishing import views as publishing
@@ -75,6 +76,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     for api in (sparql.bp, rest_api.bp):  # read-only too: POST carries a query, not a change
         app.register_blueprint(api)
         csrf.exempt(api)
+    app.register_blueprint(rest_write.bp)
+    csrf.exempt(rest_write.bp)  # REST writes: only API tokens are trusted, never a cookie
 
     limits.init_app(app)  # after the accounts blueprint: it limits those views
     app.after_request(_security_headers)

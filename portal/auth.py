@@ -31,6 +31,7 @@ from catalog.accounts import sessions as account_sessions
 from catalog.accounts import tokens
 from catalog.accounts.models import User, UserSession
 from catalog.accounts.users import password_change_due
+from catalog.audit import Origin
 from catalog.db import utcnow
 from catalog.permissions import ANONYMOUS, Actor, actor_for, can
 from portal.db import services
@@ -117,6 +118,30 @@ def _find_token_actor() -> Actor:
             g.bad_token = True
             return ANONYMOUS
         return actor_for(token.user, scope=token.scope, token_id=token.id)
+
+
+class NoToken(PermissionError):
+    """A write API was called without an API token (a session cookie does not count)."""
+
+
+class BadToken(PermissionError):
+    """The API token sent is unknown, expired or revoked."""
+
+
+def api_actor() -> Actor:
+    """The actor of a write API request: its API token's, and nobody else's (a session
+    cookie is not looked at, which is why the APIs need no CSRF token)."""
+    if not presented_token():
+        raise NoToken("send an API token (Authorization header)")
+    actor = token_actor()
+    if not actor.authenticated:
+        raise BadToken("the API token is not valid (expired or revoked?)")
+    return actor
+
+
+def origin() -> Origin:
+    """Where this request's act comes from, for its audit row."""
+    return Origin(request_id(), client())
 
 
 def allowed(action: str, department_id: int | None = None) -> bool:

@@ -111,6 +111,8 @@ def check_request_text() -> None:
         "multipart/form-data",
     ):
         for name, value in request.form.items(multi=True):
+            if not isinstance(name, str) or not isinstance(value, str):  # a malformed part
+                raise InvalidParameter("body", "has a form part without a name or a value")
             check_text(name, name, None)  # CKAN clients post a JSON body as a form field name
             check_text(name, value, None)  # descriptions may be long; the upload limit holds
 

@@ -6,9 +6,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from catalog.models import Dataset
+from catalog.models import Dataset, Department
 from catalog.services.datasets import create_dataset, publish_dataset
 from catalog.services.departments import create_department
 from catalog.services.distributions import attach_distribution
@@ -81,3 +82,23 @@ def ckan_package(n: int, **changes: Any) -> dict[str, Any]:
         "resources": [{"id": f"w{n}", "name": "水质.csv", "url": f"https://x.example/{n}.csv"}],
         **changes,
     }
+
+
+def dataset_row(app: Any, slug: str) -> Dataset | None:
+    """The dataset of ``slug`` as stored now, detached from its session."""
+    with app.extensions["gxdata"].session_factory() as db:
+        dataset = db.scalar(select(Dataset).where(Dataset.slug == slug))
+        if dataset is not None:
+            db.expunge(dataset)
+        return dataset
+
+
+def two_departments(app: Any) -> None:
+    """统计局 (statcan) and 交通运输厅 (jiaotong), for tests of who may write where."""
+    with app.extensions["gxdata"].session_factory() as db, db.begin():
+        db.add_all(
+            [
+                Department(slug="statcan", name="统计局"),
+                Department(slug="jiaotong", name="交通运输厅"),
+            ]
+        )

@@ -10,23 +10,21 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
-from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import ckanapi
-import openpyxl
 import pytest
 import requests
 from browsers import serving
+from factories import dataset_row, two_departments
 from flask import Flask
-from signing_in import make_person, sign_in_client
+from signing_in import dead_tokens, make_person, sign_in_client, token_for, xlsx_bytes
 from sqlalchemy import func, select
 
 from catalog import audit
 from catalog.accounts import tokens
 from catalog.accounts.models import PUBLISH, PUBLISHER, READ, User
-from catalog.db import utcnow
 from catalog.harvest.models import HarvestRecord
 from catalog.harvest.sources import add_source
 from catalog.models import PUBLISHED, WITHDRAWN, Dataset, Department
@@ -36,44 +34,9 @@ CKANAPI_CLI = Path(sys.executable).with_name("ckanapi")
 
 @pytest.fixture
 def site(app: Flask) -> Iterator[str]:
-    with app.extensions["gxdata"].session_factory() as db, db.begin():
-        db.add_all(
-            [
-                Department(slug="statcan", name="统计局"),
-                Department(slug="jiaotong", name="交通运输厅"),
-            ]
-        )
+    two_departments(app)
     with serving(app) as url:
         yield url
-
-
-def token_for(
-    app: Flask, email: str, department: str | None, scope: str = PUBLISH, days: float = 30
-) -> str:
-    user_id = make_person(app, email, PUBLISHER if department else None, department)
-    with app.extensions["gxdata"].session_factory() as db, db.begin():
-        user = db.get(User, user_id)
-        assert user is not None
-        _, secret = tokens.create_api_token(db, user, "ckanapi", scope=scope, days=days)
-    return secret
-
-
-def xlsx_bytes() -> bytes:
-    book = openpyxl.Workbook()
-    sheet = book.active
-    sheet.append(["站点", "线路"])
-    sheet.append(["南宁站", "1路"])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
-def dataset_row(app: Flask, slug: str) -> Dataset | None:
-    with app.extensions["gxdata"].session_factory() as db:
-        dataset = db.scalar(select(Dataset).where(Dataset.slug == slug))
-        if dataset is not None:
-            db.expunge(dataset)
-        return dataset
 
 
 def test_package_create_with_a_chinese_title_an_upload_and_a_patch(app, site) -> None:
@@ -215,14 +178,7 @@ def test_refusals_another_department_read_token_expired_revoked(app, site) -> No
     with pytest.raises(ckanapi.NotAuthorized):
         reader.action.package_patch(id="mine", title="改掉")
 
-    expired = token_for(app, "e@example.org", "statcan")
-    revoked = token_for(app, "v@example.org", "statcan")
-    with app.extensions["gxdata"].session_factory() as db, db.begin():
-        for token in db.scalars(select(tokens.ApiToken)):
-            if token.user.email == "e@example.org":
-                token.expires_at = utcnow() - timedelta(minutes=1)
-            if token.user.email == "v@example.org":
-                tokens.revoke_api_token(token)
+    expired, revoked = dead_tokens(app, "statcan")
     for secret in (expired, revoked, "gx_not-a-token"):
         with pytest.raises(ckanapi.NotAuthorized):
             ckanapi.RemoteCKAN(site, apikey=secret).action.package_patch(id="mine", notes="x")

@@ -184,6 +184,8 @@ def test_rest_parameters_with_edge_values_never_answer_5xx(catalog_app, capsys):
             server_errors.append(f"{response.status_code} {what}")
 
     for path, item in spec["paths"].items():
+        if "get" not in item:  # writes answer 401 before reading a parameter: fuzzed above
+            continue
         names = [p["name"] for p in item["get"].get("parameters", []) if p["in"] == "query"]
         _fuzz_path(client, "/api/v1" + path, names or ["q"], record)
     with capsys.disabled():

@@ -41,13 +41,14 @@ from catalog.accounts import tokens
 from catalog.accounts.models import PUBLISHER, User
 from catalog.harvest.prepare import Prepared, RecordIssue, prepare
 from catalog.models import DRAFT, PUBLISHED, Dataset, Department, Distribution
-from catalog.permissions import Actor, acting_departments
+from catalog.permissions import Actor
 from catalog.publishing import acts
 from catalog.slugs import SLUG_PATTERN
 from exports.ckan import package_dict, resource_dict
 from harvesters.ckan_package import FIELD_KEYS, PackageMapper
 from portal.api.ckan import Action, ActionForbidden, ActionNotFound, FieldErrors, context
-from portal.auth import client, presented_token, request_id, token_actor
+from portal.api.writing import find_department, only_department, replace_upload, store_upload
+from portal.auth import BadToken, NoToken, api_actor, origin
 from portal.db import services
 
 WriteAction = Callable[[Session, Actor, Mapping[str, Any]], Any]
@@ -77,16 +78,14 @@ def write_action(function: WriteAction) -> WriteAction:
 
 def _actor() -> Actor:
     """The API token's actor; nobody else writes here (a session cookie is not looked at)."""
-    if not presented_token():
-        raise ActionForbidden("Access denied: send an API token (Authorization header)")
-    actor = token_actor()
-    if not actor.authenticated:
-        raise ActionForbidden("Access denied: the API token is not valid (expired or revoked?)")
-    return actor
+    try:
+        return api_actor()
+    except (NoToken, BadToken) as error:
+        raise ActionForbidden(f"Access denied: {error}") from error
 
 
 def _origin() -> acts.Origin:
-    return acts.Origin(request_id(), client())
+    return origin()
 
 
 # -- packages ------------------------------------------------------------------------------
@@ -162,12 +161,7 @@ def resource_create(db: Session, actor: Actor, data: Mapping[str, Any]) -> dict[
     dataset = _dataset(db, actor, data.get("package_id"), "package_id")
     upload = _upload()
     if upload is not None:
-        distribution = acts.add_upload(
-            db, actor, dataset, services().files,
-            stream=upload.stream, file_name=upload.filename or "",
-            max_bytes=current_app.config["MAX_UPLOAD_BYTES"], origin=_origin(),
-            **_described(data),
-        )  # fmt: skip
+        distribution = store_upload(db, actor, dataset, upload, **_described(data))
     else:
         values = _resource_values(data)
         if not values.get("download_url"):
@@ -201,11 +195,7 @@ def _resource_update(
 ) -> dict[str, Any]:
     upload = _upload()
     if upload is not None:
-        acts.replace_file(
-            db, actor, distribution, services().files,
-            stream=upload.stream, file_name=upload.filename or "",
-            max_bytes=current_app.config["MAX_UPLOAD_BYTES"], origin=_origin(),
-        )  # fmt: skip
+        replace_upload(db, actor, distribution, upload)
     values = _kept_file(distribution.dataset, data, _resource_values(data))
     acts.edit_distribution(db, actor, distribution, values, _origin())
     return _resource(distribution)
@@ -218,7 +208,7 @@ def _resource_update(
 def organization_member_create(db: Session, actor: Actor, data: Mapping[str, Any]) -> dict:
     """Make ``username`` (an e-mail address) a member of the organization ``id`` with
     ``role`` admin or editor (the department's publisher); ``member`` is not offered."""
-    department = _find_department(db, _text(data, "id"))
+    department = find_department(db, _text(data, "id"))
     if department is None:
         raise ActionNotFound("no organization has this id or name")
     capacity = str(data.get("role") or data.get("capacity") or "member")
@@ -371,24 +361,15 @@ def _department(db: Session, actor: Actor, data: Mapping[str, Any]) -> Departmen
         candidates.append(organization.get("name"))
     given = [str(c) for c in candidates if c not in (None, "")]
     for candidate in given:
-        found = _find_department(db, candidate)
+        found = find_department(db, candidate)
         if found is not None:
             return found
     if given:
         raise FieldErrors({"owner_org": ["Organization does not exist"]})
-    mine = acting_departments(db, actor, "dataset.create")
-    if len(mine) == 1:
-        department = db.get(Department, next(iter(mine)))
-        assert department is not None
+    department = only_department(db, actor)
+    if department is not None:
         return department
     raise FieldErrors({"owner_org": ["Missing value"]})
-
-
-def _find_department(db: Session, key: str) -> Department | None:
-    found = db.scalar(select(Department).where(Department.slug == key))
-    if found is None and key.isascii() and key.isdigit():
-        found = db.get(Department, int(key))
-    return found
 
 
 def _find_user(db: Session, key: str) -> User | None:

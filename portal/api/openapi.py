@@ -6,6 +6,7 @@ from typing import Any
 
 from catalog import uris
 from catalog.search.base import FACET_FIELDS
+from portal.api.openapi_write import SECURITY_SCHEMES, WRITE_SCHEMAS, write_paths
 
 
 def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
@@ -125,6 +126,11 @@ SCHEMAS: dict[str, Any] = {
             "status": {"type": "integer"},
             "detail": STR,
             "code": STR,
+            "errors": {
+                "type": "object",
+                "description": "字段 → 错误信息 · field → messages (validation errors)",
+                "additionalProperties": {"type": "array", "items": STR},
+            },
         },
         ["type", "title", "status"],
     ),
@@ -223,6 +229,7 @@ def _query(name: str, description: str, schema: dict[str, Any] | None = None) ->
     }
 
 
+DATASET_ID = _path_param("dataset_id", "UUID 或短名 · UUID or slug")
 DATASET_PARAMS = [
     _query("q", "全文检索 · full-text search (Chinese word segmentation)"),
     _query("modified_since", "元数据在此时间之后有变化 · metadata changed since (ISO 8601)"),
@@ -264,72 +271,87 @@ def openapi_document(base_url: str) -> dict[str, Any]:
         "info": {
             "title": "广西公共数据开放平台 REST 接口 · Guangxi Public Data Portal REST API",
             "version": "1.0.0",
-            "description": "只读接口：数据集（检索、分面、游标分页）、数据资源、部门、类别和词表；"
+            "description": "数据集（检索、分面、游标分页）、数据资源、部门、类别和词表；"
             "每个 GET 都带 ETag、Cache-Control 和 CORS，错误以 RFC 9457 问题详情（JSON）返回。"
-            " · Read-only: datasets with search, facets and cursor paging; distributions, "
+            "写操作（新建、修改、撤回、发布数据集，添加和修改文件）需要 API 令牌。"
+            " · Datasets with search, facets and cursor paging; distributions, "
             "departments, categories and vocabularies. ETags, Cache-Control and CORS on every "
-            "GET; errors as RFC 9457 problem JSON.",
+            "GET; errors as RFC 9457 problem JSON. Writes (create, change, withdraw, publish "
+            "datasets; add and change files) need an API token.",
             "license": {"name": "CC-BY-4.0", "identifier": "CC-BY-4.0"},
         },
         "servers": [{"url": api}],
-        "paths": {
-            "/datasets": op(
-                "检索数据集 · search datasets",
-                "datasets",
-                _ok(_ref("DatasetPage"), "a page of datasets"),
-                DATASET_PARAMS,
-            ),
-            "/datasets/{dataset_id}": op(
-                "数据集详情 · one dataset",
-                "datasets",
-                _ok(_ref("Dataset"), "the dataset"),
-                [_path_param("dataset_id", "UUID 或短名 · UUID or slug")],
-            ),
-            "/datasets/{dataset_id}/distributions": op(
-                "数据集的数据资源 · a dataset's distributions",
-                "distributions",
-                _ok(_list_of("Distribution"), "its distributions"),
-                [_path_param("dataset_id", "UUID 或短名 · UUID or slug")],
-            ),
-            "/distributions/{distribution_id}": op(
-                "数据资源详情 · one distribution",
-                "distributions",
-                _ok(_ref("Distribution"), "the distribution"),
-                [_path_param("distribution_id", "数据资源的 UUID · UUID")],
-            ),
-            "/departments": op(
-                "部门列表 · departments with public datasets",
-                "departments",
-                _ok(_list_of("Department"), "departments"),
-            ),
-            "/departments/{slug}": op(
-                "部门详情 · one department",
-                "departments",
-                _ok(_ref("Department"), "the department"),
-                [_path_param("slug", "部门短名 · department slug")],
-            ),
-            "/categories": op(
-                "十大类高价值数据 · the ten high-value categories",
-                "categories",
-                _ok(_list_of("Category"), "categories"),
-            ),
-            "/categories/{code}": op(
-                "类别详情 · one category",
-                "categories",
-                _ok(_ref("Category"), "the category"),
-                [_path_param("code", "类别代码 · category code")],
-            ),
-            "/vocabularies": op(
-                "词表列表 · vocabularies",
-                "vocabularies",
-                _ok(_list_of("Vocabulary"), "vocabularies"),
-            ),
-            "/vocabularies/{name}": op(
-                "词表及其概念 · a vocabulary with its concepts",
-                "vocabularies",
-                _ok(_ref("Vocabulary"), "the vocabulary"),
-                [_path_param("name", "词表名称 · vocabulary name")],
-            ),
+        "paths": _with_writes(
+            {
+                "/datasets": op(
+                    "检索数据集 · search datasets",
+                    "datasets",
+                    _ok(_ref("DatasetPage"), "a page of datasets"),
+                    DATASET_PARAMS,
+                ),
+                "/datasets/{dataset_id}": op(
+                    "数据集详情 · one dataset",
+                    "datasets",
+                    _ok(_ref("Dataset"), "the dataset"),
+                    [_path_param("dataset_id", "UUID 或短名 · UUID or slug")],
+                ),
+                "/datasets/{dataset_id}/distributions": op(
+                    "数据集的数据资源 · a dataset's distributions",
+                    "distributions",
+                    _ok(_list_of("Distribution"), "its distributions"),
+                    [_path_param("dataset_id", "UUID 或短名 · UUID or slug")],
+                ),
+                "/distributions/{distribution_id}": op(
+                    "数据资源详情 · one distribution",
+                    "distributions",
+                    _ok(_ref("Distribution"), "the distribution"),
+                    [_path_param("distribution_id", "数据资源的 UUID · UUID")],
+                ),
+                "/departments": op(
+                    "部门列表 · departments with public datasets",
+                    "departments",
+                    _ok(_list_of("Department"), "departments"),
+                ),
+                "/departments/{slug}": op(
+                    "部门详情 · one department",
+                    "departments",
+                    _ok(_ref("Department"), "the department"),
+                    [_path_param("slug", "部门短名 · department slug")],
+                ),
+                "/categories": op(
+                    "十大类高价值数据 · the ten high-value categories",
+                    "categories",
+                    _ok(_list_of("Category"), "categories"),
+                ),
+                "/categories/{code}": op(
+                    "类别详情 · one category",
+                    "categories",
+                    _ok(_ref("Category"), "the category"),
+                    [_path_param("code", "类别代码 · category code")],
+                ),
+                "/vocabularies": op(
+                    "词表列表 · vocabularies",
+                    "vocabularies",
+                    _ok(_list_of("Vocabulary"), "vocabularies"),
+                ),
+                "/vocabularies/{name}": op(
+                    "词表及其概念 · a vocabulary with its concepts",
+                    "vocabularies",
+                    _ok(_ref("Vocabulary"), "the vocabulary"),
+                    [_path_param("name", "词表名称 · vocabulary name")],
+                ),
+            }
+        ),
+        "components": {
+            "schemas": {**SCHEMAS, **WRITE_SCHEMAS},
+            "securitySchemes": SECURITY_SCHEMES,
         },
-        "components": {"schemas": SCHEMAS},
     }
+
+
+def _with_writes(paths: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The read paths with the write operations (``portal.api.openapi_write``) merged in."""
+    merged = {path: dict(item) for path, item in paths.items()}
+    for path, item in write_paths(DATASET_ID).items():
+        merged.setdefault(path, {}).update(item)
+    return merged

@@ -35,6 +35,12 @@ bp = Blueprint("rest_api", __name__, url_prefix="/api/v1")
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
 CACHE = "public, max-age=60"
+# tokens travel in a header, never a cookie, so any origin may write with one
+WRITE_CORS = {
+    "Access-Control-Allow-Methods": "GET, HEAD, OPTIONS, POST, PUT, PATCH, DELETE",
+    "Access-Control-Allow-Headers": "If-None-Match, Accept, Authorization, X-CKAN-API-Key, "
+    "Content-Type",
+}
 
 
 class ApiError(Exception):
@@ -77,8 +83,8 @@ def _http_error(error: HTTPException) -> Response:
 @bp.after_request
 def _cors(response: Response) -> Response:
     response.headers["Access-Control-Allow-Origin"] = "*"
-    response.headers["Access-Control-Allow-Methods"] = "GET, HEAD, OPTIONS"
-    response.headers["Access-Control-Allow-Headers"] = "If-None-Match, Accept"
+    response.headers["Access-Control-Allow-Methods"] = WRITE_CORS["Access-Control-Allow-Methods"]
+    response.headers["Access-Control-Allow-Headers"] = WRITE_CORS["Access-Control-Allow-Headers"]
     response.headers["Access-Control-Expose-Headers"] = "ETag, Link"
     response.vary.add("Accept-Language")
     return response

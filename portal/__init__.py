@@ -9,6 +9,7 @@ from typing import Any
 from flask import Flask, Response
 from flask_wtf.csrf import CSRFProtect
 
+from portal import admin as administration
 from portal import (
     auth,
     commands,
@@ -66,6 +67,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.register_blueprint(api)
         csrf.exempt(api)
 
+    administration.init_app(app)
     app.after_request(_security_headers)
     compression.init_app(app)  # runs first of the app's hooks: headers are set on the result
     commands.register(app.cli)

@@ -22,7 +22,6 @@
 | ``GXDATA_LINK_TIMEOUT`` | ``10`` seconds for one link check |
 | ``GXDATA_WORKER_THREADS`` | ``1`` background worker beside ``gxdata serve``; ``0`` none |
 | ``GXDATA_FIGURES_DEBOUNCE`` | ``30`` s of a still catalog before the figures are redone |
-| ``GXDATA_ADMIN_TOKEN`` | unset: the administration pages are disabled |
 | ``GXDATA_HARVEST_TIMEOUT`` | ``30`` seconds per request to a source |
 | ``GXDATA_HARVEST_MAX_MB`` | ``50`` per response of a source |
 | ``GXDATA_HARVEST_JOB_MINUTES`` | ``60``: a job running longer is failed |
@@ -71,7 +70,6 @@ def load_config(instance: str, environ: Mapping[str, str] | None = None) -> dict
         "TRUSTED_PROXIES": int(environ.get("GXDATA_TRUSTED_PROXIES") or 0),
         "FOLLOW_SECONDS": float(environ.get("GXDATA_FOLLOW_SECONDS") or 5),
         "CHANGE_LOG_DAYS": float(environ.get("GXDATA_CHANGE_LOG_DAYS") or 7),
-        "ADMIN_TOKEN": environ.get("GXDATA_ADMIN_TOKEN") or None,
         "HARVEST_TIMEOUT": float(environ.get("GXDATA_HARVEST_TIMEOUT") or 30),
         "HARVEST_MAX_BYTES": int(environ.get("GXDATA_HARVEST_MAX_MB") or 50) * 1024 * 1024,
         "HARVEST_JOB_MINUTES": float(environ.get("GXDATA_HARVEST_JOB_MINUTES") or 60),

@@ -1,12 +1,12 @@
-"""An administrator in a real browser (Debian's chromium, driven by Playwright): sign in, add a
-CKAN source, harvest it, read the job and a harvested dataset's provenance."""
+"""An administrator in a real browser (Debian's chromium, driven by Playwright), signed in:
+add a CKAN source, harvest it, read the job and a harvested dataset's provenance, then find
+both acts in the audit log."""
 
 from __future__ import annotations
 
 import pytest
+from browser_signing_in import sign_in_browser
 from browsers import BROWSER_MARKS, launch_chromium, screenshot, serving
-
-TOKEN = "admin-browser-token"
 
 pytestmark = BROWSER_MARKS
 
@@ -15,17 +15,18 @@ sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not 
 
 @pytest.fixture
 def portal_url(app):
-    """A fresh portal (not the shared demo) over real HTTP, administration switched on."""
-    app.config["ADMIN_TOKEN"] = TOKEN
+    """A fresh portal (not the shared demo) over real HTTP."""
     with serving(app) as url:
         yield url
 
 
 @pytest.fixture
-def page():
+def page(app, portal_url):
+    """A browser page of a platform administrator (second factor given)."""
     with sync_api.sync_playwright() as playwright:
         browser = launch_chromium(playwright)
         context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
+        sign_in_browser(app, context, portal_url, "admin@gx.test", "admin")
         page = context.new_page()
         page.set_default_timeout(15_000)
         yield page
@@ -55,10 +56,6 @@ def test_admin_adds_a_source_harvests_it_and_reads_the_job(page, portal_url, sou
         _package(3, ""),  # rejected: no title
     ]
     page.goto(portal_url + "/admin/harvest")
-    page.wait_for_url("**/admin/login**")
-    page.get_by_label("管理令牌").fill(TOKEN)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url("**/admin/harvest")
     page.get_by_label("名称").fill("广西气象局CKAN")
     page.get_by_label("类型").select_option("ckan")
     page.get_by_label("地址（http 或 https）").fill(url)
@@ -88,3 +85,10 @@ def test_admin_adds_a_source_harvests_it_and_reads_the_job(page, portal_url, sou
     page.goto(portal_url + "/admin/harvest")
     assert "成功" in page.locator("table.admin-table").inner_text()
     screenshot(page, "admin-sources")
+
+    page.get_by_role("link", name="审计日志").click()
+    page.wait_for_url("**/admin/audit")
+    log = page.locator("table.audit").inner_text()
+    assert "添加采集来源" in log and "开始采集" in log and "admin@gx.test" in log
+    assert "北京时间" in log
+    screenshot(page, "admin-audit")

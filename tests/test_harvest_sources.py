@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from signing_in import signed_in
 from sqlalchemy import func, select
 
 from catalog.errors import InvalidValue
@@ -66,9 +67,4 @@ def _csrf(html: str) -> str:
 
 
 def _sign_in(app, client) -> None:
-    app.config["ADMIN_TOKEN"] = "test-token"
-    page = client.get("/admin/login")
-    response = client.post(
-        "/admin/login", data={"token": "test-token", "csrf_token": _csrf(page.text)}
-    )
-    assert response.status_code == 302
+    signed_in(app, client, "admin@gx.test", "admin")

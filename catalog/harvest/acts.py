@@ -1,0 +1,80 @@
+"""Harvest-source changes and runs as acts of a person: checked (``harvest.manage``) and
+recorded in the audit log. The pages and the command line both come through here."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from catalog import audit
+from catalog.accounts.models import ADMIN
+from catalog.harvest.models import HarvestSource
+from catalog.harvest.sources import add_source
+from catalog.permissions import Actor
+from catalog.publishing.acts import CLI, Origin, ensure
+
+
+def add_source_as(
+    session: Session,
+    actor: Actor,
+    origin: Origin = CLI,
+    *,
+    name: str,
+    kind: str,
+    url: str,
+    department: str | None = None,
+    frequency: str = "manual",
+    config: Mapping[str, Any] | None = None,
+    allow_local: bool = False,
+) -> HarvestSource:
+    ensure(session, actor, "harvest.manage", None)
+    source = add_source(
+        session,
+        name=name,
+        kind=kind,
+        url=url,
+        department=department,
+        frequency=frequency,
+        config=config,
+        allow_local=allow_local,
+    )
+    change = {"kind": kind, "url": source.url, "department": department, "frequency": frequency}
+    audit.record(
+        session,
+        actor=actor.pseudonym,
+        role=ADMIN,
+        action="harvest.source-add",
+        object_type="harvest-source",
+        object_id=source.name,
+        change={**change, "config": dict(source.config or {})},
+        summary=source.url,
+        request_id=origin.request_id,
+        client_addr=origin.client_addr,
+    )
+    return source
+
+
+def may_run(session: Session, actor: Actor) -> None:
+    """Refuse (Forbidden) an actor who may not start a harvest."""
+    ensure(session, actor, "harvest.manage", None)
+
+
+def record_run(
+    session: Session, actor: Actor, source: str, job_id: int, origin: Origin = CLI
+) -> None:
+    """The audit row of a job started by ``actor`` (written once the job exists)."""
+    ensure(session, actor, "harvest.manage", None)
+    audit.record(
+        session,
+        actor=actor.pseudonym,
+        role=ADMIN,
+        action="harvest.run",
+        object_type="harvest-job",
+        object_id=job_id,
+        change={"source": source},
+        summary=source,
+        request_id=origin.request_id,
+        client_addr=origin.client_addr,
+    )

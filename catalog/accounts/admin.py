@@ -182,7 +182,9 @@ def _department(session: Session, department: str | None) -> Department | None:
 
 
 def _department_names(session: Session) -> dict[int, str]:
-    return dict(session.execute(select(Department.id, Department.name)).tuples().all())
+    return {
+        dep_id: name for dep_id, name in session.execute(select(Department.id, Department.name))
+    }
 
 
 def _row(user: User, names: dict[int, str]) -> UserRow:

@@ -15,7 +15,7 @@ from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from catalog.accounts.models import User
-from catalog.audit import AuditEntry
+from catalog.audit import AuditEntry, in_order
 from catalog.cells import safe_row
 from catalog.permissions import Actor
 from catalog.publishing.acts import ensure
@@ -23,6 +23,7 @@ from catalog.publishing.acts import ensure
 BEIJING = timezone(timedelta(hours=8))
 PAGE = 50  # rows per page
 MAX_FILTER = 100  # characters of a filter's text
+CSV_BATCH = 1000  # rows read at a time
 CSV_HEADER = ("seq", "time", "actor", "pseudonym", "role", "action", "object_type", "object_id",
               "summary", "digest", "request_id", "client_addr", "hash")  # fmt: skip
 
@@ -85,15 +86,13 @@ def csv_rows(session: Session, actor: Actor, filters: AuditFilter) -> Iterator[l
     """The header, then every matching row oldest first, each cell formula-neutralised."""
     ensure(session, actor, "audit.read", None)
     yield list(CSV_HEADER)
-    query = _filtered(session, filters.cleaned()).order_by(AuditEntry.seq)
-    last, batch = 0, 1000
-    while True:
-        entries = session.scalars(query.where(AuditEntry.seq > last).limit(batch)).all()
-        if not entries:
-            return
-        for line in _lines(session, entries):
-            yield safe_row(_csv_cells(line))
-        last = entries[-1].seq
+    batch: list[AuditEntry] = []
+    for entry in in_order(session, _filtered(session, filters.cleaned()), CSV_BATCH):
+        batch.append(entry)
+        if len(batch) == CSV_BATCH:
+            yield from (safe_row(_csv_cells(line)) for line in _lines(session, batch))
+            batch = []
+    yield from (safe_row(_csv_cells(line)) for line in _lines(session, batch))
 
 
 def beijing(moment: datetime) -> datetime:

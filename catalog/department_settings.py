@@ -8,8 +8,8 @@ from collections.abc import Mapping
 
 from sqlalchemy.orm import Session
 
-from catalog import audit
 from catalog.accounts.models import ADMIN
+from catalog.audit_acts import record_act
 from catalog.errors import NotFound
 from catalog.licensing import set_department_licence
 from catalog.models import Department
@@ -51,15 +51,8 @@ def _record(
     origin: Origin,
     change: Mapping[str, object],
 ) -> None:
-    audit.record(
-        session,
-        actor=actor.pseudonym,
-        role=ADMIN,
-        action=action,
-        object_type="department",
-        object_id=department.slug,
-        change=change,
-        summary=", ".join(f"{key}={value}" for key, value in change.items()),
-        request_id=origin.request_id,
-        client_addr=origin.client_addr,
-    )
+    summary = ", ".join(f"{key}={value}" for key, value in change.items())
+    record_act(
+        session, actor, origin, action, role=ADMIN, object_type="department",
+        object_id=department.slug, change=change, summary=summary,
+    )  # fmt: skip

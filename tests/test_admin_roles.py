@@ -5,9 +5,8 @@ audit row. Every form needs its CSRF token."""
 
 from __future__ import annotations
 
-import re
-
 import pytest
+from form_tokens import csrf
 from signing_in import make_person, signed_in
 from sqlalchemy import select
 
@@ -25,14 +24,6 @@ CHANGES = (
     "/admin/users/1/erase",
     "/admin/departments/wx",
 )
-
-
-def _csrf(html: str) -> str:
-    found = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or re.search(
-        r'value="([^"]+)"[^>]*name="csrf_token"', html
-    )
-    assert found, "no CSRF token in the form"
-    return found.group(1)
 
 
 @pytest.fixture
@@ -120,7 +111,7 @@ def test_the_admin_grants_and_revokes_a_department_role(app, admin, session):
     target = make_person(app, "pub@gx.test")
     page = admin.get(f"/admin/users/{target}")
     assert page.status_code == 200 and "网信办" in page.text and "部门发布员" in page.text
-    token = _csrf(page.text)
+    token = csrf(page.text)
     assert admin.post(f"/admin/users/{target}/grant", data={"role": "publisher"}).status_code == 400
     missing = admin.post(
         f"/admin/users/{target}/grant",
@@ -158,7 +149,7 @@ def test_the_admin_cannot_revoke_their_own_administration(admin, session):
     page = admin.get(f"/admin/users/{me.id}")
     answer = admin.post(
         f"/admin/users/{me.id}/revoke",
-        data={"role": "admin", "department": "", "csrf_token": _csrf(page.text)},
+        data={"role": "admin", "department": "", "csrf_token": csrf(page.text)},
         follow_redirects=True,
     )
     assert "不能撤销您自己的管理员角色" in answer.text
@@ -172,7 +163,7 @@ def test_the_admin_finds_and_erases_an_account(app, admin, session):
     assert "leaving@gx.test" in found.text and "admin@gx.test" not in found.text
     page = admin.get(f"/admin/users/{target}")
     erased = admin.post(
-        f"/admin/users/{target}/erase", data={"csrf_token": _csrf(page.text)}, follow_redirects=True
+        f"/admin/users/{target}/erase", data={"csrf_token": csrf(page.text)}, follow_redirects=True
     )
     assert "已删除该账户的个人信息" in erased.text and "leaving@gx.test" not in erased.text
     session.expire_all()
@@ -186,7 +177,7 @@ def test_the_admin_finds_and_erases_an_account(app, admin, session):
 def test_the_admin_sets_a_department(admin, session):
     page = admin.get("/admin/departments")
     assert "网信办" in page.text and "需要审核" in page.text
-    token = _csrf(page.text)
+    token = csrf(page.text)
     assert admin.post("/admin/departments/wx", data={"requires_review": "y"}).status_code == 400
     saved = admin.post(
         "/admin/departments/wx",

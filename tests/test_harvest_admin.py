@@ -10,20 +10,13 @@ import time
 
 import pytest
 from factories import ckan_package
+from form_tokens import csrf
 from signing_in import signed_in
 
 from catalog.audit import AuditEntry
 from catalog.db import utcnow
 from catalog.harvest.models import HarvestJob, HarvestSource
 from portal import harvesting
-
-
-def _csrf(html: str) -> str:
-    found = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or re.search(
-        r'value="([^"]+)"[^>]*name="csrf_token"', html
-    )
-    assert found, "no CSRF token in the form"
-    return found.group(1)
 
 
 @pytest.fixture
@@ -42,7 +35,7 @@ def test_a_form_without_its_csrf_token_is_refused(admin, session):
 def test_add_a_source_and_refuse_bad_ones(admin, session):
     page = admin.get("/admin/harvest")
     assert "添加采集来源" in page.text
-    form = {"csrf_token": _csrf(page.text), "kind": "ckan", "frequency": "daily", "department": ""}
+    form = {"csrf_token": csrf(page.text), "kind": "ckan", "frequency": "daily", "department": ""}
     refused = admin.post("/admin/harvest", data={**form, "name": "本地", "url": "/etc/passwd"})
     assert "地址必须以 http:// 或 https:// 开头" in refused.text
     refused = admin.post("/admin/harvest", data={**form, "name": "ftp", "url": "ftp://x.example/"})
@@ -81,7 +74,7 @@ def test_run_a_job_and_read_its_rejected_records(
     site.packages[2]["resources"][0]["url"] = "ftp://x.example/3.csv"
     new_source("柳州", "ckan", url)
     page = admin.get("/admin/harvest/柳州")
-    started = admin.post("/admin/harvest/柳州/run", data={"csrf_token": _csrf(page.text)})
+    started = admin.post("/admin/harvest/柳州/run", data={"csrf_token": csrf(page.text)})
     assert started.status_code == 302 and "/admin/harvest/jobs/" in started.headers["Location"]
     job = _wait_for(admin, started.headers["Location"])
     assert "成功" in job and "记录缺少名称" in job  # the rejected record, with its reason
@@ -114,7 +107,7 @@ def test_a_job_refused_while_another_runs(admin, source_server, new_source, serv
         )
     page = admin.get("/admin/harvest/柳州")
     refused = admin.post(
-        "/admin/harvest/柳州/run", data={"csrf_token": _csrf(page.text)}, follow_redirects=True
+        "/admin/harvest/柳州/run", data={"csrf_token": csrf(page.text)}, follow_redirects=True
     )
     assert "该来源的采集任务仍在运行" in refused.text
 
@@ -123,7 +116,7 @@ def test_a_failed_job_says_why_and_that_nothing_changed(admin, source_server, ne
     source_server.fault("/broken/", "500")  # every action under it answers 500
     new_source("坏", "ckan", source_server.url("/broken"))
     page = admin.get("/admin/harvest/坏")
-    started = admin.post("/admin/harvest/坏/run", data={"csrf_token": _csrf(page.text)})
+    started = admin.post("/admin/harvest/坏/run", data={"csrf_token": csrf(page.text)})
     job = _wait_for(admin, started.headers["Location"])
     assert "失败" in job and "来源返回了错误" in job and "此次失败没有改动任何已发布的内容" in job
 
@@ -155,7 +148,7 @@ def test_a_job_that_does_not_start_in_time_is_explained(
     page = admin.get("/admin/harvest/柳州")
     try:
         answer = admin.post(
-            "/admin/harvest/柳州/run", data={"csrf_token": _csrf(page.text)}, follow_redirects=True
+            "/admin/harvest/柳州/run", data={"csrf_token": csrf(page.text)}, follow_redirects=True
         )
     finally:
         release.set()

@@ -4,9 +4,8 @@ the command line and in the administration form."""
 
 from __future__ import annotations
 
-import re
-
 import pytest
+from form_tokens import csrf
 from signing_in import signed_in
 from sqlalchemy import func, select
 
@@ -46,7 +45,7 @@ def test_the_form_explains_a_bad_name_in_chinese(app, client, session):
     _sign_in(app, client)
     page = client.get("/admin/harvest")
     form = {
-        "csrf_token": _csrf(page.text),
+        "csrf_token": csrf(page.text),
         "kind": "ckan",
         "frequency": "manual",
         "department": "",
@@ -56,14 +55,6 @@ def test_the_form_explains_a_bad_name_in_chinese(app, client, session):
     refused = client.post("/admin/harvest", data=form)
     assert EXPLAINED in refused.text and "<script>x</script>" not in refused.text
     assert session.scalar(select(func.count()).select_from(HarvestSource)) == 0
-
-
-def _csrf(html: str) -> str:
-    found = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or re.search(
-        r'value="([^"]+)"[^>]*name="csrf_token"', html
-    )
-    assert found, "no CSRF token in the form"
-    return found.group(1)
 
 
 def _sign_in(app, client) -> None:

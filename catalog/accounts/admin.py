@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from catalog import audit
 from catalog.accounts import users
 from catalog.accounts.models import ADMIN, RoleGrant, User
+from catalog.audit_acts import record_act
 from catalog.errors import InvalidValue, NotFound
 from catalog.models import Department
 from catalog.permissions import Actor
@@ -144,18 +144,10 @@ def _record(
 ) -> None:
     change = None if role is None else {"role": role, "department": department_id}
     summary = None if role is None else f"{role}@{department_id}" if department_id else role
-    audit.record(
-        session,
-        actor=actor.pseudonym,
-        role=ADMIN,
-        action=action,
-        object_type="user",
-        object_id=user.pseudonym,
-        change=change,
-        summary=summary,
-        request_id=origin.request_id,
-        client_addr=origin.client_addr,
-    )
+    record_act(
+        session, actor, origin, action, role=ADMIN, object_type="user",
+        object_id=user.pseudonym, change=change, summary=summary,
+    )  # fmt: skip
 
 
 def _user(session: Session, user_id: int) -> User:

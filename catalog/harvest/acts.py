@@ -8,8 +8,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from catalog import audit
 from catalog.accounts.models import ADMIN
+from catalog.audit_acts import record_act
 from catalog.harvest.models import HarvestSource
 from catalog.harvest.sources import add_source
 from catalog.permissions import Actor
@@ -40,19 +40,17 @@ def add_source_as(
         config=config,
         allow_local=allow_local,
     )
-    change = {"kind": kind, "url": source.url, "department": department, "frequency": frequency}
-    audit.record(
-        session,
-        actor=actor.pseudonym,
-        role=ADMIN,
-        action="harvest.source-add",
-        object_type="harvest-source",
-        object_id=source.name,
-        change={**change, "config": dict(source.config or {})},
-        summary=source.url,
-        request_id=origin.request_id,
-        client_addr=origin.client_addr,
-    )
+    change: dict[str, Any] = {
+        "kind": kind,
+        "url": source.url,
+        "department": department,
+        "frequency": frequency,
+    }
+    change["config"] = dict(source.config or {})
+    record_act(
+        session, actor, origin, "harvest.source-add", role=ADMIN, object_type="harvest-source",
+        object_id=source.name, change=change, summary=source.url,
+    )  # fmt: skip
     return source
 
 
@@ -66,15 +64,7 @@ def record_run(
 ) -> None:
     """The audit row of a job started by ``actor`` (written once the job exists)."""
     ensure(session, actor, "harvest.manage", None)
-    audit.record(
-        session,
-        actor=actor.pseudonym,
-        role=ADMIN,
-        action="harvest.run",
-        object_type="harvest-job",
-        object_id=job_id,
-        change={"source": source},
-        summary=source,
-        request_id=origin.request_id,
-        client_addr=origin.client_addr,
-    )
+    record_act(
+        session, actor, origin, "harvest.run", role=ADMIN, object_type="harvest-job",
+        object_id=job_id, change={"source": source}, summary=source,
+    )  # fmt: skip

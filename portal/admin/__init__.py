@@ -7,6 +7,7 @@ from flask import Flask
 
 from portal.admin import audit, people
 from portal.admin.commands import audit_group
+from portal.admin.paging import page_numbers
 from portal.auth import allowed
 
 
@@ -14,4 +15,5 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(people.bp)
     app.register_blueprint(audit.bp)
     app.add_template_global(allowed, "allowed")
+    app.add_template_global(page_numbers, "page_numbers")
     app.cli.add_command(audit_group)

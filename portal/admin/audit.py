@@ -17,7 +17,6 @@ from portal.auth import require, requires
 from portal.db import get_session
 
 bp = Blueprint("audit", __name__, url_prefix="/admin")
-PAGE_LINKS = 5  # numbered page links each side of the current page
 
 
 @bp.get("/audit")
@@ -32,7 +31,6 @@ def log() -> str:
         found=found,
         filters=filters,
         actions=audit_log.actions(session, actor),
-        numbers=_numbers(found.page, found.pages),
         query=_query(),
         labels=messages,
     )
@@ -82,14 +80,3 @@ def _query() -> dict[str, Any]:
     """The filters of the request, for page links and the CSV link."""
     keys = ("actor", "action", "object", "since", "until")
     return {key: request.args[key] for key in keys if request.args.get(key)}
-
-
-def _numbers(page: int, pages: int) -> list[int | None]:
-    """Page numbers to link: the first, the last, and those near ``page`` (None: a gap)."""
-    shown = {1, pages, *range(max(1, page - PAGE_LINKS), min(pages, page + PAGE_LINKS) + 1)}
-    numbers: list[int | None] = []
-    for number in sorted(shown):
-        if numbers and numbers[-1] is not None and number - numbers[-1] > 1:  # type: ignore[operator]
-            numbers.append(None)
-        numbers.append(number)
-    return numbers

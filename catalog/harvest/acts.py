@@ -3,7 +3,6 @@ recorded in the audit log. The pages and the command line both come through here
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -17,36 +16,18 @@ from catalog.publishing.acts import CLI, Origin, ensure
 
 
 def add_source_as(
-    session: Session,
-    actor: Actor,
-    origin: Origin = CLI,
-    *,
-    name: str,
-    kind: str,
-    url: str,
-    department: str | None = None,
-    frequency: str = "manual",
-    config: Mapping[str, Any] | None = None,
-    allow_local: bool = False,
+    session: Session, actor: Actor, origin: Origin = CLI, **fields: Any
 ) -> HarvestSource:
+    """:func:`catalog.harvest.sources.add_source` (same keyword arguments) as an audited act."""
     ensure(session, actor, "harvest.manage", None)
-    source = add_source(
-        session,
-        name=name,
-        kind=kind,
-        url=url,
-        department=department,
-        frequency=frequency,
-        config=config,
-        allow_local=allow_local,
-    )
-    change: dict[str, Any] = {
-        "kind": kind,
+    source = add_source(session, **fields)
+    change = {
+        "kind": source.kind,
         "url": source.url,
-        "department": department,
-        "frequency": frequency,
+        "department": fields.get("department"),
+        "frequency": source.frequency,
+        "config": dict(source.config or {}),
     }
-    change["config"] = dict(source.config or {})
     record_act(
         session, actor, origin, "harvest.source-add", role=ADMIN, object_type="harvest-source",
         object_id=source.name, change=change, summary=source.url,

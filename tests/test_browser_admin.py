@@ -7,6 +7,9 @@ from __future__ import annotations
 import pytest
 from browser_signing_in import sign_in_browser
 from browsers import BROWSER_MARKS, launch_chromium, screenshot, serving
+from signing_in import make_person
+
+from catalog.models import Department
 
 pytestmark = BROWSER_MARKS
 
@@ -92,3 +95,29 @@ def test_admin_adds_a_source_harvests_it_and_reads_the_job(page, portal_url, sou
     assert "添加采集来源" in log and "开始采集" in log and "admin@gx.test" in log
     assert "北京时间" in log
     screenshot(page, "admin-audit")
+
+
+def test_the_administration_fits_a_phone(app, portal_url):
+    """390 px: no page of the administration scrolls sideways (wide tables scroll in a box)."""
+    with app.extensions["gxdata"].session_factory() as db, db.begin():
+        db.add(Department(slug="nn", name="南宁市大数据发展局（南宁市政务服务和数据管理局）"))
+    make_person(app, "pub@gx.test", "publisher", "nn")
+    with sync_api.sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        context = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844})
+        sign_in_browser(app, context, portal_url, "admin@gx.test", "admin")
+        phone = context.new_page()
+        too_wide = {}
+        try:
+            for path in ("/admin/harvest", "/admin/users", "/admin/users/1", "/admin/departments",
+                         "/admin/audit"):  # fmt: skip
+                response = phone.goto(portal_url + path)
+                assert response is not None and response.status == 200, path
+                width = phone.evaluate("document.documentElement.scrollWidth")
+                if width > phone.evaluate("window.innerWidth"):
+                    too_wide[path] = width
+                screenshot(phone, "phone-admin" + path.replace("/", "-"))
+        finally:
+            context.close()
+            browser.close()
+    assert too_wide == {}

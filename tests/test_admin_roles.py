@@ -17,7 +17,14 @@ from catalog.models import Department
 from catalog.permissions import actor_for, system_actor
 from catalog.publishing.acts import Forbidden
 
-PAGES = ("/admin/harvest", "/admin/users", "/admin/departments", "/admin/audit", "/admin/audit.csv")
+PAGES = (
+    "/admin/",
+    "/admin/harvest",
+    "/admin/users",
+    "/admin/departments",
+    "/admin/audit",
+    "/admin/audit.csv",
+)
 CHANGES = (
     "/admin/harvest",
     "/admin/users/1/grant",
@@ -208,3 +215,10 @@ def test_the_command_line_licence_is_audited(runner, departments, session):
     assert result.exit_code == 0, result.output
     [row] = _audit(session, "department.licence")
     assert (row.actor, row.object_id) == (system_actor().pseudonym, "nn")
+
+
+def test_the_administration_home_opens_the_first_page_allowed(app, client, admin):
+    assert admin.get("/admin/").headers["Location"] == "/admin/harvest"
+    other = app.test_client()
+    signed_in(app, other, "auditor@gx.test", "auditor")
+    assert other.get("/admin/").headers["Location"] == "/admin/audit"

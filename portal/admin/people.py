@@ -18,7 +18,7 @@ from catalog.errors import CatalogError
 from catalog.models import Department
 from portal.admin import messages
 from portal.admin.forms import ActForm, DepartmentForm, GrantForm, RevokeForm
-from portal.auth import origin, require, requires
+from portal.auth import allowed, origin, require, requires
 from portal.db import get_session
 from vocab import licences
 
@@ -29,6 +29,24 @@ USER = f"<int(max={MAX_INTEGER_ID}):user_id>"
 @bp.context_processor
 def _labels() -> dict[str, Any]:
     return {"labels": messages}
+
+
+ENTRIES = (  # the administration's first page for each permission, in order
+    ("harvest.manage", "admin.sources"),
+    ("users.manage", "people.users"),
+    ("departments.manage", "people.departments"),
+    ("audit.read", "audit.log"),
+)
+
+
+@bp.get("/")
+def home() -> Response:
+    """``/admin/``: the first administration page the person may open."""
+    for action, endpoint in ENTRIES:
+        if allowed(action):
+            return redirect(url_for(endpoint))
+    require("harvest.manage")  # nobody: the sign-in page; anybody else: 403
+    abort(403)
 
 
 @bp.get("/users")

@@ -29,6 +29,14 @@ GENESIS = "0" * 64
 HEAD_ID = 1
 
 
+@dataclass(frozen=True)
+class Origin:
+    """Where an act came from: the request's id and the client's address (None from the CLI)."""
+
+    request_id: str | None = None
+    client_addr: str | None = None
+
+
 class AuditEntry(Base):
     __tablename__ = "audit_log"
 

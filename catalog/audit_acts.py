@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from catalog import audit
+from catalog.audit import Origin
 from catalog.permissions import Actor
-from catalog.publishing.acts import Origin
 
 
 def record_act(

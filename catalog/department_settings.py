@@ -9,12 +9,13 @@ from collections.abc import Mapping
 from sqlalchemy.orm import Session
 
 from catalog.accounts.models import ADMIN
+from catalog.audit import Origin
 from catalog.audit_acts import record_act
 from catalog.errors import NotFound
 from catalog.licensing import set_department_licence
 from catalog.models import Department
 from catalog.permissions import Actor
-from catalog.publishing.acts import CLI, Origin, ensure
+from catalog.publishing.acts import CLI, ensure
 from catalog.queries import get_department
 
 

@@ -274,8 +274,12 @@ def licence_fields(licence: Licence, ctx: CkanContext) -> dict[str, str]:
     }
 
 
+# the portal's dataset states as CKAN names them (pending: a draft waiting for its reviewer)
+CKAN_STATES = {"published": "active", "draft": "draft", "pending": "draft", "withdrawn": "deleted"}
+
+
 def package_dict(dataset: Dataset, ctx: CkanContext) -> dict[str, Any]:
-    """A public dataset as CKAN's package_show result."""
+    """A dataset as CKAN's package_show result (public ones: active, not private)."""
     department = dataset.department
     concept = categories.scheme().by_notation(dataset.category) if dataset.category else None
     tags = tag_dicts(dataset.keywords or ())
@@ -286,8 +290,8 @@ def package_dict(dataset: Dataset, ctx: CkanContext) -> dict[str, Any]:
         "name": dataset.slug,
         "title": dataset.title,
         "type": "dataset",
-        "state": "active",
-        "private": False,
+        "state": CKAN_STATES.get(dataset.state, "draft"),
+        "private": not dataset.is_public,
         "notes": dataset.description or "",
         "url": dataset.landing_page or "",
         "version": dataset.version,

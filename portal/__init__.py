@@ -24,7 +24,12 @@ from portal import (
     templating,
 )
 from portal import config as config_module
+from portal.accounts import commands as account_commands
+from portal.accounts import limits, mail
+from portal.accounts import views as account_views
+from portal.api import ckan_write
 from portal.api import v1 as rest_api
+from portal.api.ckan import ACTIONS as ckan_actions
 from portal.api.ckan import bp as ckan_api
 from portal.views import admin, catalog_pages, downloads, feeds, linked_data, pages, sparql
 from portal.views import quality as quality_views
@@ -48,6 +53,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     csrf = CSRFProtect(app)
     db.init_app(app)
     auth.init_app(app)
+    mail.init_app(app)
     following.init_app(app)
     quality.init_app(app)
 
@@ -59,19 +65,23 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         quality_views.bp,
         admin.bp,
         feeds.bp,
+        account_views.bp,
     ):
         app.register_blueprint(blueprint)
+    ckan_write.register(ckan_actions)
     app.register_blueprint(ckan_api)
-    csrf.exempt(ckan_api)  # read-only JSON API: no cookies are trusted there
+    csrf.exempt(ckan_api)  # JSON API: only API tokens are trusted there, never a cookie
     for api in (sparql.bp, rest_api.bp):  # read-only too: POST carries a query, not a change
         app.register_blueprint(api)
         csrf.exempt(api)
 
     administration.init_app(app)
+    limits.init_app(app)  # after the accounts blueprint: it limits those views
     app.after_request(_security_headers)
     compression.init_app(app)  # runs first of the app's hooks: headers are set on the result
     commands.register(app.cli)
     quality_commands.register(app.cli)
+    account_commands.register(app.cli)
     return app
 
 

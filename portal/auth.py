@@ -102,6 +102,13 @@ def presented_token() -> str | None:
 
 def token_actor() -> Actor:
     """The actor of the request's API token; ANONYMOUS (with ``g.bad_token``) if it is not live."""
+    if "token_actor" not in g:
+        g.token_actor = _find_token_actor()
+    actor: Actor = g.token_actor
+    return actor
+
+
+def _find_token_actor() -> Actor:
     secret = presented_token()
     g.bad_token = False
     if not secret:

@@ -23,6 +23,7 @@ from exports.dcat.dump import catalog_document
 from exports.formats import BY_SUFFIX
 from exports.sparql import sparql_drift
 from portal import quality
+from portal.accounts.commands import create_demo_accounts, print_demo_accounts
 from portal.db import services
 from portal.harvest_commands import harvest_group
 from vocab.licences import PLATFORM_TERMS
@@ -178,11 +179,15 @@ def load_demo_command() -> None:
 @with_appcontext
 def demo_command(host: str, port: int) -> None:
     """Create the instance, migrate, load the demo catalog if needed, index and serve.
+    On a database without accounts, one account of each role is made and printed.
     The demo stays off the network (no remote files, no link checks) unless GXDATA_NETWORK=1."""
     current_app.config["NETWORK"] = current_app.config["DEMO_NETWORK"]
     click.echo(NETWORK_ON if current_app.config["NETWORK"] else NETWORK_OFF)
     migrate.upgrade(services().engine)
     _load_demo(force=False)
+    with services().session_factory() as session, session.begin():
+        made = create_demo_accounts(session)
+    print_demo_accounts(made)
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     follow_address(app, host, port)
     _serve(app, host, port)

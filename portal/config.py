@@ -22,6 +22,16 @@
 | ``GXDATA_LINK_TIMEOUT`` | ``10`` seconds for one link check |
 | ``GXDATA_WORKER_THREADS`` | ``1`` background worker beside ``gxdata serve``; ``0`` none |
 | ``GXDATA_FIGURES_DEBOUNCE`` | ``30`` s of a still catalog before the figures are redone |
+| ``GXDATA_ID_KEY`` | generated once and kept in ``<instance>/id_key``: keys the ID-number hashes |
+| ``GXDATA_REDIS_URL`` | unset: rate-limit counts in memory; ``redis://…`` shares them |
+| ``GXDATA_ACCOUNT_RATE`` | ``10 per minute;100 per hour``: posts to the account forms a client |
+| ``GXDATA_MAIL_FROM`` | ``no-reply@gxdata.local``: the sender of the portal's mail |
+| ``GXDATA_SMTP_HOST`` | unset: mail is written to ``<instance>/mail/``; set: sent by SMTP |
+| ``GXDATA_SMTP_PORT`` | ``587`` |
+| ``GXDATA_SMTP_USER`` | unset: no SMTP login |
+| ``GXDATA_SMTP_PASSWORD`` | the SMTP login's password |
+| ``GXDATA_SMTP_TLS`` | ``starttls``; ``ssl`` (port 465) or ``none`` |
+| ``GXDATA_SMS_URL`` | unset: text messages go to ``<instance>/mail/``; set: JSON POSTed there |
 | ``GXDATA_HARVEST_TIMEOUT`` | ``30`` seconds per request to a source |
 | ``GXDATA_HARVEST_MAX_MB`` | ``50`` per response of a source |
 | ``GXDATA_HARVEST_JOB_MINUTES`` | ``60``: a job running longer is failed |
@@ -70,6 +80,16 @@ def load_config(instance: str, environ: Mapping[str, str] | None = None) -> dict
         "TRUSTED_PROXIES": int(environ.get("GXDATA_TRUSTED_PROXIES") or 0),
         "FOLLOW_SECONDS": float(environ.get("GXDATA_FOLLOW_SECONDS") or 5),
         "CHANGE_LOG_DAYS": float(environ.get("GXDATA_CHANGE_LOG_DAYS") or 7),
+        "ID_NUMBER_KEY": environ.get("GXDATA_ID_KEY") or _kept_secret(root / "id_key"),
+        "REDIS_URL": environ.get("GXDATA_REDIS_URL") or None,
+        "ACCOUNT_RATE": environ.get("GXDATA_ACCOUNT_RATE") or "10 per minute;100 per hour",
+        "MAIL_FROM": environ.get("GXDATA_MAIL_FROM") or "no-reply@gxdata.local",
+        "SMTP_HOST": environ.get("GXDATA_SMTP_HOST") or None,
+        "SMTP_PORT": int(environ.get("GXDATA_SMTP_PORT") or 587),
+        "SMTP_USER": environ.get("GXDATA_SMTP_USER") or None,
+        "SMTP_PASSWORD": environ.get("GXDATA_SMTP_PASSWORD") or None,
+        "SMTP_TLS": environ.get("GXDATA_SMTP_TLS") or "starttls",
+        "SMS_URL": environ.get("GXDATA_SMS_URL") or None,
         "HARVEST_TIMEOUT": float(environ.get("GXDATA_HARVEST_TIMEOUT") or 30),
         "HARVEST_MAX_BYTES": int(environ.get("GXDATA_HARVEST_MAX_MB") or 50) * 1024 * 1024,
         "HARVEST_JOB_MINUTES": float(environ.get("GXDATA_HARVEST_JOB_MINUTES") or 60),

@@ -6,10 +6,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
+from alembic import command
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from catalog import audit
+from catalog import audit, migrate
 from catalog.accounts import identity, passwords, sessions, tokens, users
 from catalog.accounts.models import ADMIN, AUDITOR, PUBLISHER
 from catalog.db import utcnow
@@ -248,3 +250,15 @@ def _confirmed(session: Session) -> users.User:
     users.confirm_user(user)
     session.flush()
     return user
+
+
+def test_migration_0008_adds_and_removes_the_account_tables(services) -> None:
+    engine = services.engine
+    command.downgrade(migrate.alembic_config(engine), "0007")
+    assert "user_account" not in sa.inspect(engine).get_table_names()
+    migrate.upgrade(engine, "0008")
+    tables = set(sa.inspect(engine).get_table_names())
+    assert {"user_account", "role_grant", "api_token", "audit_log", "audit_head"} <= tables
+    with services.session_factory() as session, session.begin():
+        audit.record(session, actor="cli", action="check")  # the head row is there
+    migrate.upgrade(engine)

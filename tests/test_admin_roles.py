@@ -5,6 +5,8 @@ audit row. Every form needs its CSRF token."""
 
 from __future__ import annotations
 
+from urllib.parse import unquote
+
 import pytest
 from form_tokens import csrf
 from signing_in import make_person, signed_in
@@ -14,7 +16,7 @@ from catalog.accounts import admin as accounts_admin
 from catalog.accounts.models import RoleGrant, User
 from catalog.audit import AuditEntry
 from catalog.models import Department
-from catalog.permissions import actor_for, system_actor
+from catalog.permissions import actor_for, can, system_actor
 from catalog.publishing.acts import Forbidden
 
 PAGES = (
@@ -58,15 +60,10 @@ def _audit(session, action: str) -> list[AuditEntry]:
 def test_nobody_is_sent_to_sign_in(app, client):
     for path in PAGES:
         response = client.get(path)
-        if "accounts.sign_in" in app.view_functions:
-            assert response.status_code == 302, path
-            assert (
-                "/sign-in" in response.headers["Location"]
-                or "next=" in response.headers["Location"]
-            ), path
-        else:  # the portal has no sign-in page: a plain 401 page, in Chinese
-            assert response.status_code == 401, path
-            assert "请登录后查看此页面" in response.text, path
+        assert response.status_code == 302, path
+        target = response.headers["Location"]
+        assert target.startswith("/account/sign-in?next="), path
+        assert path in unquote(target), path
     for path in CHANGES:
         assert client.post(path, data={}).status_code in (400, 403), path
 
@@ -81,13 +78,33 @@ def test_nobody_is_sent_to_sign_in(app, client):
     ],
     ids=["applicant", "publisher", "reviewer", "admin-without-second-factor"],
 )
-def test_others_are_refused(app, client, departments, role, department, two_factor):
+def test_others_are_refused(app, client, session, departments, role, department, two_factor):
     signed_in(app, client, "someone@gx.test", role, department, two_factor=two_factor)
-    for path in PAGES:
-        assert client.get(path).status_code == 403, path
     app.config["WTF_CSRF_ENABLED"] = False  # so that the refusal is the permission's
-    for path in CHANGES:
-        assert client.post(path, data={}).status_code == 403, path
+    for method, paths in (("GET", PAGES), ("POST", CHANGES)):
+        for path in paths:
+            refused(client.open(path, method=method), path, two_factor)
+    session.expire_all()
+    assert not session.scalar(select(Department.requires_review).where(Department.slug == "wx"))
+    assert session.scalar(select(AuditEntry.id).where(AuditEntry.role == "admin")) is None
+
+
+def refused(response, path: str, two_factor: bool) -> None:
+    """403; or, for a person who still owes the second factor, the sign-in's second step."""
+    if not two_factor and response.status_code == 302:
+        assert "/account/" in response.headers["Location"], path
+        assert "/admin" not in response.headers["Location"].split("?")[0], path
+    else:
+        assert response.status_code == 403, path
+
+
+def test_an_admin_without_the_second_factor_may_not(app, session):
+    """The permission itself, whatever page or command asks."""
+    user_id = make_person(app, "half@gx.test", "admin")
+    user = session.get(User, user_id)
+    for action in ("harvest.manage", "users.manage", "departments.manage", "audit.read"):
+        assert not can(session, actor_for(user, two_factor=False), action)
+        assert can(session, actor_for(user, two_factor=True), action)
 
 
 def test_an_auditor_reads_and_changes_nothing(app, client, departments, session):
@@ -138,7 +155,7 @@ def test_the_admin_grants_and_revokes_a_department_role(app, admin, session):
     [row] = _audit(session, "role.grant")
     pseudonym = session.get(User, target).pseudonym
     assert (row.object_type, row.object_id, row.role) == ("user", pseudonym, "admin")
-    assert row.summary == f"publisher@{dep}" and "pub@gx.test" not in (row.summary or "")
+    assert row.summary == "publisher@wx" and "pub@gx.test" not in (row.summary or "")
 
     revoked = admin.post(
         f"/admin/users/{target}/revoke",
@@ -176,7 +193,7 @@ def test_the_admin_finds_and_erases_an_account(app, admin, session):
     session.expire_all()
     user = session.get(User, target)
     assert user.email is None and user.erased_at is not None and user.grants == []
-    [row] = _audit(session, "user.erase")
+    [row] = _audit(session, "account.erase")
     assert row.object_id == user.pseudonym
     assert "leaving@gx.test" not in admin.get("/admin/users?q=leaving").text
 
@@ -222,3 +239,12 @@ def test_the_administration_home_opens_the_first_page_allowed(app, client, admin
     other = app.test_client()
     signed_in(app, other, "auditor@gx.test", "auditor")
     assert other.get("/admin/").headers["Location"] == "/admin/audit"
+
+
+def test_without_a_sign_in_page_nobody_gets_a_plain_401(app, client):
+    """An app built without the accounts pages (here: their sign-in view taken away)."""
+    app.view_functions.pop("accounts.sign_in", None)
+    for path in PAGES:
+        response = client.get(path)
+        assert response.status_code == 401, path
+        assert "请登录后查看此页面" in response.text, path

@@ -180,7 +180,7 @@ def test_migration_0007_adds_and_removes_the_column(services):
     command.downgrade(config, "0006")
     columns = {c["name"] for c in sa.inspect(engine).get_columns("department")}
     assert "default_licence" not in columns
-    migrate.upgrade(engine)
+    migrate.upgrade(engine, "0007")
     assert migrate.current_revision(engine) == "0007"
     columns = {c["name"] for c in sa.inspect(engine).get_columns("department")}
     assert "default_licence" in columns

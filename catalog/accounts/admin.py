@@ -12,13 +12,15 @@ from dataclasses import dataclass
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from catalog.accounts import acts as account_acts
 from catalog.accounts import users
 from catalog.accounts.models import ADMIN, RoleGrant, User
+from catalog.audit import Origin
 from catalog.audit_acts import record_act
 from catalog.errors import InvalidValue, NotFound
 from catalog.models import Department
 from catalog.permissions import Actor
-from catalog.publishing.acts import CLI, Origin, ensure
+from catalog.publishing.acts import CLI, ensure
 from catalog.queries import get_department
 
 PAGE = 50  # accounts listed per page
@@ -97,7 +99,7 @@ def grant(
     user = _live_user(session, user_id)
     department_row = _department(session, department)
     made = users.grant_role(session, user, role, department_row)
-    _record(session, actor, "role.grant", user, origin, role, made.department_id)
+    _record(session, actor, "role.grant", user, origin, role, department_row)
     return made
 
 
@@ -117,7 +119,8 @@ def revoke(
         raise InvalidValue("you cannot revoke your own administration", code="own-admin-role")
     if not users.revoke_role(session, user, role, department_id):
         return False
-    _record(session, actor, "role.revoke", user, origin, role, department_id)
+    department = session.get(Department, department_id) if department_id else None
+    _record(session, actor, "role.revoke", user, origin, role, department)
     return True
 
 
@@ -130,7 +133,9 @@ def erase(session: Session, actor: Actor, user_id: int, origin: Origin = CLI) ->
     if user.erased_at is not None:
         raise InvalidValue("the account is erased already", code="already-erased")
     users.erase_user(session, user)
-    _record(session, actor, "user.erase", user, origin)
+    account_acts.record(
+        session, "account.erase", origin, actor=actor.pseudonym, user=user, role=ADMIN
+    )
 
 
 def _record(
@@ -139,14 +144,14 @@ def _record(
     action: str,
     user: User,
     origin: Origin,
-    role: str | None = None,
-    department_id: int | None = None,
+    role: str,
+    department: Department | None,
 ) -> None:
-    change = None if role is None else {"role": role, "department": department_id}
-    summary = None if role is None else f"{role}@{department_id}" if department_id else role
+    """A role change, as :func:`catalog.publishing.acts.add_member` records one."""
+    slug = department.slug if department is not None else None
     record_act(
-        session, actor, origin, action, role=ADMIN, object_type="user",
-        object_id=user.pseudonym, change=change, summary=summary,
+        session, actor, origin, action, role=ADMIN, object_type="user", object_id=user.pseudonym,
+        change={"role": role, "department": slug}, summary=f"{role}@{slug}" if slug else role,
     )  # fmt: skip
 
 

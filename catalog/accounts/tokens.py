@@ -22,6 +22,7 @@ TOKEN_PREFIX = "gx_"
 MAX_TOKEN = 200  # characters of a presented token; longer is refused unhashed
 CONFIRM_HOURS = 48
 RESET_MINUTES = 30
+DEFAULT_DAYS = 90  # an API token lasts this long unless told otherwise
 LAST_USE_RESOLUTION = timedelta(minutes=1)  # last_used_at is written at most once a minute
 
 
@@ -35,7 +36,7 @@ def create_api_token(
     name: str,
     *,
     scope: str = "read",
-    days: float | None = 90,
+    days: float | None = DEFAULT_DAYS,
     now: datetime | None = None,
 ) -> tuple[ApiToken, str]:
     """A new token and its secret (shown once, never stored)."""

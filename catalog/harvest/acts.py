@@ -8,11 +8,12 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from catalog.accounts.models import ADMIN
+from catalog.audit import Origin
 from catalog.audit_acts import record_act
 from catalog.harvest.models import HarvestSource
 from catalog.harvest.sources import add_source
 from catalog.permissions import Actor
-from catalog.publishing.acts import CLI, Origin, ensure
+from catalog.publishing.acts import CLI, ensure
 
 
 def add_source_as(

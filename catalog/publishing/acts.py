@@ -13,20 +13,24 @@ publisher publishes at once.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO
 
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from catalog import audit
+from catalog.accounts.models import RoleGrant, User
+from catalog.accounts.users import grant_role
+from catalog.audit import Origin
+from catalog.db import utcnow
 from catalog.errors import CatalogError, InvalidValue
 from catalog.models import DRAFT, PENDING, PUBLISHED, WITHDRAWN, Dataset, Department, Distribution
 from catalog.permissions import Actor, can
 from catalog.publishing.content import detect_format
 from catalog.services import datasets as dataset_services
 from catalog.services import distributions as distribution_services
-from catalog.storage import FileStore
+from catalog.storage import FileStore, StoredFile
 
 
 class Forbidden(CatalogError):
@@ -39,12 +43,6 @@ class HarvestedReadOnly(CatalogError):
     """A harvested dataset is its source's: edit it there."""
 
     code = "harvested-read-only"
-
-
-@dataclass(frozen=True)
-class Origin:
-    request_id: str | None = None
-    client_addr: str | None = None
 
 
 CLI = Origin()
@@ -63,13 +61,14 @@ def create_dataset(
     origin: Origin = CLI,
     *,
     slug: str | None = None,
+    dataset_id: str | None = None,
 ) -> Dataset:
-    """A new draft of ``department``."""
+    """A new draft of ``department`` (``dataset_id``: keep the id another catalog gave it)."""
     ensure(session, actor, "dataset.create", department.id)
     fields = dict(fields)
     title = fields.pop("title", "")
     dataset = dataset_services.create_dataset(
-        session, title=title, department=department, slug=slug, **fields
+        session, title=title, department=department, slug=slug, id=dataset_id, **fields
     )
     _record(session, actor, "dataset.create", dataset, origin, {"fields": sorted(fields)})
     return dataset
@@ -152,11 +151,7 @@ def add_upload(
 ) -> Distribution:
     """Store an uploaded file after checking that its content is what its name says."""
     _editable(session, actor, dataset, "dataset.edit")
-    name = PurePosixPath(file_name.replace("\\", "/")).name.strip()
-    if not name:
-        raise InvalidValue("a file needs a name", code="missing-file-name", field="file")
-    stored = store.put(stream, max_bytes=max_bytes)
-    fields["format"] = detect_format(Path(store.path(stored.key)), name)
+    name, stored, fields["format"] = _store(store, stream, file_name, max_bytes)
     distribution = distribution_services.attach_distribution(
         session,
         dataset,
@@ -168,11 +163,56 @@ def add_upload(
     )
     distribution.stored_file = stored.key
     session.flush()
+    _record_upload(session, actor, distribution, stored, origin)
+    return distribution
+
+
+def replace_file(
+    session: Session,
+    actor: Actor,
+    distribution: Distribution,
+    store: FileStore,
+    *,
+    stream: BinaryIO,
+    file_name: str,
+    max_bytes: int,
+    origin: Origin = CLI,
+) -> Distribution:
+    """Put a new uploaded file in place of a distribution's file (or link); its id stays."""
+    dataset = distribution.dataset
+    _editable(session, actor, dataset, "dataset.edit")
+    name, stored, file_format = _store(store, stream, file_name, max_bytes)
+    distribution.file_name = name
+    distribution.stored_file = stored.key
+    distribution.byte_size = stored.size
+    distribution.sha256 = stored.sha256
+    distribution.format = file_format
+    distribution.media_type = None
+    distribution.download_url = None
+    dataset.metadata_modified = utcnow()
+    session.flush()
+    _record_upload(session, actor, distribution, stored, origin)
+    return distribution
+
+
+def _record_upload(
+    session: Session, actor: Actor, distribution: Distribution, stored: StoredFile, origin: Origin
+) -> None:
     _record(
-        session, actor, "file.upload", dataset, origin,
+        session, actor, "file.upload", distribution.dataset, origin,
         {"distribution": distribution.id, "sha256": stored.sha256, "size": stored.size},
     )  # fmt: skip
-    return distribution
+
+
+def _store(
+    store: FileStore, stream: BinaryIO, file_name: str, max_bytes: int
+) -> tuple[str, StoredFile, str | None]:
+    """The file's own name, the stored file and its format as its content says."""
+    name = PurePosixPath(file_name.replace("\\", "/")).name.strip()
+    if not name:
+        raise InvalidValue("a file needs a name", code="missing-file-name", field="file")
+    stored = store.put(stream, max_bytes=max_bytes)
+    return name, stored, detect_format(Path(store.path(stored.key)), name)
 
 
 def add_link(
@@ -182,11 +222,14 @@ def add_link(
     *,
     title: str,
     origin: Origin = CLI,
+    require_url: bool = True,
     **fields: Any,
 ) -> Distribution:
-    """A distribution that points elsewhere (``download_url`` or ``access_url``)."""
+    """A distribution that points elsewhere (``download_url`` or ``access_url``); without
+    ``require_url``, one whose address could not be taken is kept described, as a harvest
+    keeps it."""
     _editable(session, actor, dataset, "dataset.edit")
-    if not fields.get("download_url") and not fields.get("access_url"):
+    if require_url and not fields.get("download_url") and not fields.get("access_url"):
         raise InvalidValue("a link needs a URL", code="missing-url", field="download_url")
     distribution = distribution_services.attach_distribution(
         session, dataset, title=title, **fields
@@ -229,6 +272,79 @@ def remove_distribution(
         kept.position = position
     session.flush()
     _record(session, actor, "file.remove", dataset, origin, {"distribution": distribution.id})
+
+
+def replace_distributions(
+    session: Session,
+    actor: Actor,
+    dataset: Dataset,
+    wanted: list[tuple[str | None, dict[str, Any]]],
+    origin: Origin = CLI,
+) -> list[Distribution]:
+    """Make the dataset's distributions ``wanted`` (id or None, values), as CKAN's
+    package_update does: a known id is edited in place (its file stays), a new one is a link,
+    the others are removed."""
+    _editable(session, actor, dataset, "dataset.edit")
+    by_id = {d.id: d for d in dataset.distributions}
+    kept: list[Distribution] = []
+    for distribution_id, values in wanted:
+        values = dict(values)
+        existing = by_id.pop(distribution_id, None) if distribution_id else None
+        if existing is not None:
+            kept.append(edit_distribution(session, actor, existing, values, origin))
+        else:
+            title = values.pop("title", None) or values.get("download_url") or ""
+            kept.append(
+                add_link(
+                    session, actor, dataset, title=title, origin=origin, require_url=False,
+                    **values,
+                )
+            )  # fmt: skip
+    for gone in by_id.values():
+        remove_distribution(session, actor, gone, origin)
+    for position, distribution in enumerate(kept):
+        distribution.position = position
+    session.flush()
+    return kept
+
+
+def add_member(
+    session: Session,
+    actor: Actor,
+    user: User,
+    role: str,
+    department: Department,
+    origin: Origin = CLI,
+) -> RoleGrant:
+    """Give ``user`` a department role (an administrator's act)."""
+    ensure(session, actor, "department.members", department.id)
+    grant = grant_role(session, user, role, department)
+    audit.record(
+        session,
+        actor=actor.pseudonym,
+        role="admin",
+        action="role.grant",
+        object_type="user",
+        object_id=user.pseudonym,
+        change={"role": role, "department": department.slug},
+        summary=department.slug,
+        request_id=origin.request_id,
+        client_addr=origin.client_addr,
+    )
+    return grant
+
+
+def visible_dataset(session: Session, actor: Actor, id_or_slug: str) -> Dataset | None:
+    """The dataset of this id or slug if ``actor`` may see it: public, or of a department
+    where the actor reads drafts."""
+    dataset = session.scalar(
+        select(Dataset).where(or_(Dataset.id == id_or_slug, Dataset.slug == id_or_slug))
+    )
+    if dataset is None or dataset.is_public:
+        return dataset
+    if can(session, actor, "dataset.read-draft", dataset.department_id):
+        return dataset
+    return None
 
 
 def is_harvested(dataset: Dataset) -> bool:
@@ -275,6 +391,7 @@ __all__ = [
     "HarvestedReadOnly",
     "Origin",
     "add_link",
+    "add_member",
     "add_upload",
     "create_dataset",
     "edit_dataset",
@@ -283,6 +400,9 @@ __all__ = [
     "is_harvested",
     "publish_dataset",
     "remove_distribution",
+    "replace_distributions",
+    "replace_file",
     "review_dataset",
+    "visible_dataset",
     "withdraw_dataset",
 ]

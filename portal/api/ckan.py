@@ -1,4 +1,5 @@
-"""CKAN's action API (v3), read-only, over the public catalog.
+"""CKAN's action API (v3) over the public catalog; the write actions are in
+:mod:`portal.api.ckan_write` and join the same dispatch.
 
 ``/api/3/action/<name>`` and ``/api/action/<name>`` take GET query arguments, a JSON body or
 a form-encoded body, and answer in CKAN's envelope ``{"help", "success", "result"}`` or
@@ -8,7 +9,8 @@ a form-encoded body, and answer in CKAN's envelope ``{"help", "success", "result
 |---|---|---|
 | unknown action | 400 | ``Bad Request``: ``Bad request - Action name not known: x`` |
 | body that is not a JSON object | 400 | ``Bad Request``: ``Bad request - JSON Error: …`` |
-| write action (``*_create``, ``*_update``, ``*_delete``, …) | 403 | ``Authorization Error`` |
+| write action not offered (``group_create``, ``*_purge``, …) | 403 | ``Authorization Error`` |
+| no API token, or one that is not live or may not act | 403 | ``Authorization Error`` |
 | unknown or non-public id | 404 | ``Not Found Error`` |
 | bad parameter (``limit=abc``, no ``id``) | 409 | ``Validation Error``, with ``{field: [msg]}`` |
 | NUL, lone surrogate, too long; body too big or deep | 400 | ``Validation Error``, ditto |
@@ -17,8 +19,9 @@ a form-encoded body, and answer in CKAN's envelope ``{"help", "success", "result
 CKAN itself answers the two 400 cases with a bare JSON string; the envelope here carries the
 same status and message, so clients that read ``error`` keep working. Only public datasets
 appear (:func:`catalog.queries.public_datasets`); keys a client sends that an action does not
-use (``include_private``, ``use_default_schema``, …) are ignored. Serialisers live in
-:mod:`exports.ckan`.
+use (``include_private``, ``use_default_schema``, …) are ignored. A request that sends an API
+token is answered only if the token is live; a session cookie is never looked at. Serialisers
+live in :mod:`exports.ckan`.
 """
 
 from __future__ import annotations
@@ -36,7 +39,9 @@ from catalog.browse import ranked_ids
 from catalog.ckan_filters import DEFAULT_SORT, CkanPage, compile_filter, search_public
 from catalog.ckan_filters import Context as FilterContext
 from catalog.db import utcnow
+from catalog.errors import FileTooLarge, InvalidValue
 from catalog.models import Dataset, Distribution
+from catalog.publishing.acts import Forbidden, HarvestedReadOnly, visible_dataset
 from catalog.queries import (
     category_counts,
     datasets_by_ids,
@@ -69,6 +74,7 @@ from exports.ckan import (
     tag_dicts,
 )
 from exports.dcat.services import CKAN_API
+from portal.auth import presented_token, token_actor
 from portal.db import get_session, services
 from portal.i18n import current_language
 from portal.negotiation import JSON_TYPES, negotiate, vary_accept
@@ -103,6 +109,18 @@ class BadRequestData(ValueError):
     """The request body is not a JSON object (400)."""
 
 
+class ActionForbidden(PermissionError):
+    """No live API token, or one that may not do this (403 Authorization Error)."""
+
+
+class FieldErrors(ValueError):
+    """Values CKAN would refuse, by field (409 Validation Error)."""
+
+    def __init__(self, errors: dict[str, list[str]]) -> None:
+        super().__init__("; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items()))
+        self.errors = errors
+
+
 # -- routes and envelope -------------------------------------------------------------------
 
 
@@ -135,9 +153,12 @@ def call_action(name: str) -> Response:
                 name,
                 403,
                 "Authorization Error",
-                f"Access denied: {name} is not offered, this API is read-only",
+                f"Access denied: {name} is not offered here",
             )
         return _error(name, 400, "Bad Request", f"Bad request - Action name not known: {name}")
+    if presented_token() and not token_actor().authenticated:
+        message = "Access denied: the API token is not valid (expired or revoked?)"
+        return _error(name, 403, "Authorization Error", message)
     try:
         result = function(_request_data())
     except BadRequestData as error:
@@ -148,6 +169,13 @@ def call_action(name: str) -> Response:
         return _error(name, 409, "Validation Error", str(error), **{error.field: [error.message]})
     except CkanQueryError as error:
         return _error(name, 409, "Search Query Error", f"Search Query is invalid: {error}")
+    except (ActionForbidden, Forbidden, HarvestedReadOnly) as error:
+        return _error(name, 403, "Authorization Error", f"Access denied: {error}")
+    except FieldErrors as error:
+        return _error(name, 409, "Validation Error", str(error), **error.errors)
+    except (InvalidValue, FileTooLarge) as error:
+        field = error.field or ("upload" if isinstance(error, FileTooLarge) else "__before")
+        return _error(name, 409, "Validation Error", error.message, **{field: [error.message]})
     return _json({"help": _help_url(name), "success": True, "result": result})
 
 
@@ -187,7 +215,10 @@ def _mixed(values: Any) -> dict[str, Any]:
 def _request_data() -> dict[str, Any]:
     """The action's parameters from the query string (GET) or the body (POST), their text
     checked (:mod:`portal.params`: no NUL, no lone surrogate, bounded length and depth)."""
-    if (request.content_length or 0) > MAX_BODY_BYTES:
+    limit = MAX_BODY_BYTES
+    if request.mimetype == "multipart/form-data":  # a file upload (resource_create …)
+        limit += current_app.config["MAX_UPLOAD_BYTES"]
+    if (request.content_length or 0) > limit:
         raise InvalidParameter("body", f"must be at most {MAX_BODY_BYTES} bytes")
     if request.method == "GET":
         data: object = _mixed(request.args)
@@ -219,7 +250,8 @@ def _decode(body: str | bytes) -> object:
         raise BadRequestData(str(error)) from None
 
 
-def _context() -> CkanContext:
+def context() -> CkanContext:
+    """How this request's dicts are written (base URL, links, language)."""
     return CkanContext(current_app.config["BASE_URL"], url_for, current_language())
 
 
@@ -248,11 +280,15 @@ def package_list(data: Mapping[str, Any]) -> list[str]:
 
 @action
 def package_show(data: Mapping[str, Any]) -> dict[str, Any]:
-    """One public dataset by ``id`` (its UUID or name)."""
-    dataset = get_public_dataset(get_session(), _required(data, "id"))
+    """One dataset by ``id`` (its UUID or name): a public one, or with an API token one of
+    a department whose drafts the token's owner reads."""
+    key = _required(data, "id")
+    dataset = get_public_dataset(get_session(), key)
+    if dataset is None and presented_token():
+        dataset = visible_dataset(get_session(), token_actor(), key)
     if dataset is None:
         raise ActionNotFound("no public dataset has this id or name")
-    return package_dict(dataset, _context())
+    return package_dict(dataset, context())
 
 
 @action
@@ -298,7 +334,7 @@ def resource_show(data: Mapping[str, Any]) -> dict[str, Any]:
     distribution = get_public_distribution(get_session(), _required(data, "id"))
     if distribution is None:
         raise ActionNotFound("no resource of a public dataset has this id")
-    return resource_dict(distribution, distribution.dataset, _context())
+    return resource_dict(distribution, distribution.dataset, context())
 
 
 @action
@@ -309,7 +345,7 @@ def organization_list(data: Mapping[str, Any]) -> list[Any]:
     rows = _sorted_page(data, rows, name=lambda d: d.slug, title=lambda d: d.name)
     if not boolean(data, "all_fields"):
         return [department.slug for department, _ in rows]
-    ctx, with_count = _context(), boolean(data, "include_dataset_count", True)
+    ctx, with_count = context(), boolean(data, "include_dataset_count", True)
     return [organization_dict(d, ctx, n if with_count else None) for d, n in rows]
 
 
@@ -320,7 +356,7 @@ def organization_show(data: Mapping[str, Any]) -> dict[str, Any]:
     department = get_department(get_session(), _required(data, "id"))
     if department is None:
         raise ActionNotFound("no organization has this id or name")
-    ctx = _context()
+    ctx = context()
     found = _holder_datasets(data, "organization", department.slug)
     organization = organization_dict(department, ctx, found.total, full=True)
     organization |= {"users": [], "groups": [], "tags": []}  # no members, no sub-groups here
@@ -337,7 +373,7 @@ def group_list(data: Mapping[str, Any]) -> list[Any]:
     rows = _sorted_page(data, rows, name=lambda c: c.notation, title=lambda c: c.label("zh"))
     if not boolean(data, "all_fields"):
         return [concept.notation for concept, _ in rows]
-    ctx = _context()
+    ctx = context()
     return [group_dict(concept, ctx, n) for concept, n in rows]
 
 
@@ -348,7 +384,7 @@ def group_show(data: Mapping[str, Any]) -> dict[str, Any]:
     concept = categories.scheme().by_notation(_required(data, "id"))
     if concept is None:
         raise ActionNotFound("no group has this id or name")
-    ctx = _context()
+    ctx = context()
     found = _holder_datasets(data, "groups", concept.notation)
     group = group_dict(concept, ctx, found.total)
     if boolean(data, "include_datasets"):
@@ -427,7 +463,7 @@ def resource_search(data: Mapping[str, Any]) -> dict[str, Any]:
     if order not in RESOURCE_ORDER:
         raise CkanValidationError("order_by", f"Cannot order by {order!r}")
     stmt = stmt.order_by(RESOURCE_ORDER[order], Distribution.id)
-    ctx = _context()
+    ctx = context()
     found = [
         resource
         for distribution in get_session().scalars(stmt)
@@ -550,5 +586,5 @@ def _text_ids(text: str) -> list[str]:
 
 
 def _packages(page: CkanPage) -> list[dict[str, Any]]:
-    ctx = _context()
+    ctx = context()
     return [package_dict(d, ctx) for d in datasets_by_ids(get_session(), page.ids)]

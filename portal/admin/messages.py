@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 
 from catalog.errors import CatalogError
+from portal.accounts import messages as accounts_messages
 
 
 def action_label(action: str) -> str:
@@ -48,16 +49,7 @@ def action_label(action: str) -> str:
 
 
 def role_label(role: str | None) -> str:
-    if not role:
-        return ""
-    labels = {
-        "applicant": _("Applicant"),
-        "publisher": _("Department publisher"),
-        "reviewer": _("Department reviewer"),
-        "admin": _("Platform administrator"),
-        "auditor": _("Auditor"),
-    }
-    return labels.get(role, role)
+    return accounts_messages.role_label(role) if role else ""
 
 
 def object_label(kind: str | None) -> str:
@@ -76,13 +68,7 @@ def object_label(kind: str | None) -> str:
 
 
 def kind_label(kind: str) -> str:
-    labels = {
-        "individual": _("Individual"),
-        "enterprise": _("Enterprise"),
-        "institution": _("Institution"),
-        "government": _("Government body"),
-    }
-    return labels.get(kind, kind)
+    return accounts_messages.kind_label(kind)
 
 
 def refusal(error: CatalogError) -> str:

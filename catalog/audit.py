@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Integer, String, select
+from sqlalchemy import DateTime, Integer, Select, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from catalog.db import Base, utcnow
@@ -138,7 +138,7 @@ class Verification:
 def verify(session: Session, batch: int = 1000) -> Verification:
     """Walk the whole chain; the first row that does not follow names the break."""
     expected_seq, previous, checked = 1, GENESIS, 0
-    for entry in _in_order(session, batch):
+    for entry in in_order(session, select(AuditEntry), batch):
         checked += 1
         if entry.seq != expected_seq:
             reason = "missing" if entry.seq > expected_seq else "reordered"
@@ -155,15 +155,15 @@ def verify(session: Session, batch: int = 1000) -> Verification:
     return Verification(True, checked)
 
 
-def _in_order(session: Session, batch: int) -> Iterator[AuditEntry]:
+def in_order(
+    session: Session, query: Select[AuditEntry], batch: int = 1000
+) -> Iterator[AuditEntry]:
+    """The rows of ``query``, oldest first, read ``batch`` at a time."""
     last = 0
     while True:
         rows = list(
             session.scalars(
-                select(AuditEntry)
-                .where(AuditEntry.seq > last)
-                .order_by(AuditEntry.seq)
-                .limit(batch)
+                query.where(AuditEntry.seq > last).order_by(AuditEntry.seq).limit(batch)
             )
         )
         if not rows:

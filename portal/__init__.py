@@ -9,6 +9,7 @@ from typing import Any
 from flask import Flask, Response
 from flask_wtf.csrf import CSRFProtect
 
+from portal import admin as administration
 from portal import (
     auth,
     commands,
@@ -79,6 +80,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(rest_write.bp)
     csrf.exempt(rest_write.bp)  # REST writes: only API tokens are trusted, never a cookie
 
+    administration.init_app(app)
     limits.init_app(app)  # after the accounts blueprint: it limits those views
     app.after_request(_security_headers)
     compression.init_app(app)  # runs first of the app's hooks: headers are set on the result

@@ -34,10 +34,12 @@ from catalog.accounts.users import password_change_due
 from catalog.audit import Origin
 from catalog.db import utcnow
 from catalog.permissions import ANONYMOUS, Actor, actor_for, can
+from catalog.publishing.acts import Origin
 from portal.db import services
 from portal.params import client_address
 
 TOKEN_HEADERS = ("X-CKAN-API-Key", "Authorization")
+SIGN_IN = "accounts.sign_in"  # the endpoint of the sign-in page
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 
@@ -157,7 +159,7 @@ def require(action: str, department_id: int | None = None) -> Actor:
     actor = current_actor()
     if not allowed(action, department_id):
         if not actor.authenticated and request.method == "GET":
-            abort(redirect(url_for("accounts.sign_in", next=request.full_path.rstrip("?"))))
+            abort(_to_sign_in())
         abort(403)
     return actor
 
@@ -213,6 +215,11 @@ def client() -> str:
     return client_address(current_app.config.get("TRUSTED_PROXIES", 0))
 
 
+def origin() -> Origin:
+    """Where this request's act comes from, for its audit row."""
+    return Origin(request_id(), client())
+
+
 def _load_session(secret: str) -> SignedIn | None:
     with services().session_factory() as db, db.begin():
         row = account_sessions.find_session(db, secret, utcnow())
@@ -237,4 +244,12 @@ def _signed_in(row: UserSession, secret: str) -> SignedIn:
 
 
 def _unauthorized() -> Any:
-    return redirect(url_for("accounts.sign_in", next=request.full_path.rstrip("?")))
+    return _to_sign_in()
+
+
+def _to_sign_in() -> Any:
+    """The sign-in page, coming back here afterwards; a plain 401 page where the portal has
+    no sign-in page (an app built without the accounts pages)."""
+    if SIGN_IN not in current_app.view_functions:
+        abort(401)
+    return redirect(url_for(SIGN_IN, next=request.full_path.rstrip("?")))

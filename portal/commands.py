@@ -13,9 +13,10 @@ from waitress import serve
 from catalog import migrate
 from catalog.changes import log_bounds, positions, prune_log
 from catalog.demo.loader import demo_loaded, load_demo
+from catalog.department_settings import set_default_licence
 from catalog.drift import Drift, index_drift, repair
 from catalog.errors import CatalogError
-from catalog.licensing import set_department_licence
+from catalog.permissions import system_actor
 from catalog.search.base import SearchQuery
 from catalog.watch import CatchUp, Following, StoreBusy
 from exports.dcat.dump import catalog_document
@@ -110,7 +111,9 @@ def department_set_licence(slug: str, licence: str | None, clear: bool) -> None:
         raise click.UsageError("give a LICENCE or --clear (not both)")
     try:
         with services().session_factory() as session, session.begin():
-            department = set_department_licence(session, slug, None if clear else licence)
+            department = set_default_licence(
+                session, system_actor(), slug, None if clear else licence
+            )
             chosen = department.default_licence
     except CatalogError as error:
         raise click.ClickException(error.message) from error

@@ -22,7 +22,6 @@
 | ``GXDATA_LINK_TIMEOUT`` | ``10`` seconds for one link check |
 | ``GXDATA_WORKER_THREADS`` | ``1`` background worker beside ``gxdata serve``; ``0`` none |
 | ``GXDATA_FIGURES_DEBOUNCE`` | ``30`` s of a still catalog before the figures are redone |
-| ``GXDATA_ADMIN_TOKEN`` | unset: the administration pages are disabled |
 | ``GXDATA_ID_KEY`` | generated once and kept in ``<instance>/id_key``: keys the ID-number hashes |
 | ``GXDATA_REDIS_URL`` | unset: rate-limit counts in memory; ``redis://…`` shares them |
 | ``GXDATA_ACCOUNT_RATE`` | ``10 per minute;100 per hour``: posts to the account forms a client |
@@ -81,7 +80,6 @@ def load_config(instance: str, environ: Mapping[str, str] | None = None) -> dict
         "TRUSTED_PROXIES": int(environ.get("GXDATA_TRUSTED_PROXIES") or 0),
         "FOLLOW_SECONDS": float(environ.get("GXDATA_FOLLOW_SECONDS") or 5),
         "CHANGE_LOG_DAYS": float(environ.get("GXDATA_CHANGE_LOG_DAYS") or 7),
-        "ADMIN_TOKEN": environ.get("GXDATA_ADMIN_TOKEN") or None,
         "ID_NUMBER_KEY": environ.get("GXDATA_ID_KEY") or _kept_secret(root / "id_key"),
         "REDIS_URL": environ.get("GXDATA_REDIS_URL") or None,
         "ACCOUNT_RATE": environ.get("GXDATA_ACCOUNT_RATE") or "10 per minute;100 per hour",

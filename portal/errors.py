@@ -47,6 +47,7 @@ def _error_body(error: HTTPException) -> Response:
         return response
     messages = {
         400: _("The request could not be understood."),
+        401: _("Please sign in to see this page."),
         403: _("You do not have access to this page."),
         404: _("The page you asked for does not exist, or is not public."),
         405: _("This address does not accept that kind of request."),

@@ -10,9 +10,11 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from catalog.errors import CatalogError
+from catalog.harvest.acts import add_source_as
 from catalog.harvest.jobs import job_records, prune_job_records, source_jobs
 from catalog.harvest.models import FREQUENCIES, KINDS, OUTCOMES
-from catalog.harvest.sources import add_source, get_source, list_sources
+from catalog.harvest.sources import get_source, list_sources
+from catalog.permissions import system_actor
 from harvesters.base import HarvestReport
 from harvesters.run import run_due, run_source
 from portal import harvest_messages
@@ -51,8 +53,8 @@ def source_add(
         config["open_type"] = open_type
     with services().session_factory() as session:
         try:
-            source = add_source(
-                session, name=name, kind=kind, url=url, department=department,
+            source = add_source_as(
+                session, system_actor(), name=name, kind=kind, url=url, department=department,
                 frequency=frequency, config=config, allow_local=True,
             )  # fmt: skip
             session.commit()

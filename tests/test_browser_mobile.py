@@ -41,7 +41,6 @@ def page_types(client) -> dict[str, str]:
         "concept": "/vocab/categories/health",
         "ns": "/ns",
         "about": "/about",
-        "admin-login": "/admin/login",
         "not-found": "/no-such-page",
     }
 
@@ -58,16 +57,7 @@ def phone():
         browser.close()
 
 
-@pytest.fixture
-def admin_open(demo_app):
-    """The administration pages enabled for the test (the login page is one of them)."""
-    before = demo_app.config["ADMIN_TOKEN"]
-    demo_app.config["ADMIN_TOKEN"] = "phone-test-token"
-    yield
-    demo_app.config["ADMIN_TOKEN"] = before
-
-
-def test_every_page_type_fits_a_phone(phone, live_server, demo_client, admin_open):
+def test_every_page_type_fits_a_phone(phone, live_server, demo_client):
     too_wide = {}
     for name, path in page_types(demo_client).items():
         response = phone.goto(live_server + path)

@@ -1,5 +1,6 @@
-"""The harvest administration pages: the token check, CSRF, adding a source, running a job in
-the background and reading what it did, in Chinese; provenance on the dataset page."""
+"""The harvest administration pages (a signed-in administrator): CSRF, adding a source,
+running a job in the background and reading what it did, in Chinese, each act audited;
+provenance on the dataset page."""
 
 from __future__ import annotations
 
@@ -9,71 +10,32 @@ import time
 
 import pytest
 from factories import ckan_package
+from form_tokens import csrf
+from signing_in import signed_in
 
+from catalog.audit import AuditEntry
 from catalog.db import utcnow
 from catalog.harvest.models import HarvestJob, HarvestSource
 from portal import harvesting
 
-TOKEN = "令牌-test-token"
-
-
-def _csrf(html: str) -> str:
-    found = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or re.search(
-        r'value="([^"]+)"[^>]*name="csrf_token"', html
-    )
-    assert found, "no CSRF token in the form"
-    return found.group(1)
-
 
 @pytest.fixture
 def admin(app, client):
-    app.config["ADMIN_TOKEN"] = TOKEN
-    page = client.get("/admin/login")
-    response = client.post("/admin/login", data={"token": TOKEN, "csrf_token": _csrf(page.text)})
-    assert response.status_code == 302
+    """A platform administrator signed in with the second factor."""
+    signed_in(app, client, "admin@gx.test", "admin")
     return client
 
 
-def test_disabled_without_a_token(client):
-    for path in ("/admin/harvest", "/admin/login", "/admin/harvest/x", "/admin/harvest/jobs/1"):
-        response = client.get(path)
-        assert response.status_code == 403
-        assert "管理功能未启用" in response.text and "GXDATA_ADMIN_TOKEN" in response.text
+def test_a_form_without_its_csrf_token_is_refused(admin, session):
+    form = {"kind": "ckan", "frequency": "daily", "name": "柳州", "url": "https://x.example"}
+    assert admin.post("/admin/harvest", data=form).status_code == 400
+    assert session.query(HarvestSource).count() == 0
 
 
-def test_a_wrong_token_or_no_csrf_is_refused(app, client):
-    app.config["ADMIN_TOKEN"] = TOKEN
-    assert client.get("/admin/harvest").headers["Location"].startswith("/admin/login")
-    page = client.get("/admin/login")
-    wrong = client.post("/admin/login", data={"token": "guess", "csrf_token": _csrf(page.text)})
-    assert wrong.status_code == 200 and "管理令牌不正确" in wrong.text
-    assert client.post("/admin/login", data={"token": TOKEN}).status_code == 400  # no CSRF
-    assert client.get("/admin/harvest").status_code == 302
-
-
-def test_changing_the_token_signs_everybody_out(app, admin):
-    assert admin.get("/admin/harvest").status_code == 200
-    app.config["ADMIN_TOKEN"] = "a-new-token"
-    assert admin.get("/admin/harvest").status_code == 302
-
-
-def test_sign_in_redirects_only_inside_the_administration(app, client):
-    app.config["ADMIN_TOKEN"] = TOKEN
-    page = client.get("/admin/login")
-    for target, expected in (
-        ("/admin/harvest/x", "/admin/harvest/x"),
-        ("//evil.example", "/admin/harvest"),
-    ):
-        response = client.post(
-            f"/admin/login?next={target}", data={"token": TOKEN, "csrf_token": _csrf(page.text)}
-        )
-        assert response.headers["Location"] == expected
-
-
-def test_add_a_source_and_refuse_bad_ones(admin):
+def test_add_a_source_and_refuse_bad_ones(admin, session):
     page = admin.get("/admin/harvest")
     assert "添加采集来源" in page.text
-    form = {"csrf_token": _csrf(page.text), "kind": "ckan", "frequency": "daily", "department": ""}
+    form = {"csrf_token": csrf(page.text), "kind": "ckan", "frequency": "daily", "department": ""}
     refused = admin.post("/admin/harvest", data={**form, "name": "本地", "url": "/etc/passwd"})
     assert "地址必须以 http:// 或 https:// 开头" in refused.text
     refused = admin.post("/admin/harvest", data={**form, "name": "ftp", "url": "ftp://x.example/"})
@@ -91,6 +53,8 @@ def test_add_a_source_and_refuse_bad_ones(admin):
     assert "已有同名的采集来源" in twice.text
     listing = admin.get("/admin/harvest")
     assert "https://ckan.liuzhou.example" in listing.text and "尚未运行" in listing.text
+    rows = session.query(AuditEntry).filter_by(action="harvest.source-add").all()
+    assert [(row.object_id, row.role) for row in rows] == [("柳州", "admin")]  # refusals: none
 
 
 def _wait_for(admin, location: str) -> str:
@@ -102,16 +66,22 @@ def _wait_for(admin, location: str) -> str:
     raise AssertionError("the job did not finish")
 
 
-def test_run_a_job_and_read_its_rejected_records(admin, source_server, new_source, client):
+def test_run_a_job_and_read_its_rejected_records(
+    admin, source_server, new_source, client, services
+):
     url, site = source_server.ckan("/ckan")
     site.packages = [ckan_package(1), ckan_package(2, title=""), ckan_package(3)]
     site.packages[2]["resources"][0]["url"] = "ftp://x.example/3.csv"
     new_source("柳州", "ckan", url)
     page = admin.get("/admin/harvest/柳州")
-    started = admin.post("/admin/harvest/柳州/run", data={"csrf_token": _csrf(page.text)})
+    started = admin.post("/admin/harvest/柳州/run", data={"csrf_token": csrf(page.text)})
     assert started.status_code == 302 and "/admin/harvest/jobs/" in started.headers["Location"]
     job = _wait_for(admin, started.headers["Location"])
     assert "成功" in job and "记录缺少名称" in job  # the rejected record, with its reason
+    job_id = started.headers["Location"].rsplit("/", 1)[1]
+    with services.session_factory() as db:
+        run = db.query(AuditEntry).filter_by(action="harvest.run").one()
+        assert (run.object_type, run.object_id, run.summary) == ("harvest-job", job_id, "柳州")
     assert "missing-title" in job
     assert "the package has no title" not in job  # the harvester's English detail: not in zh
     added = admin.get(started.headers["Location"] + "?outcome=added").text
@@ -137,7 +107,7 @@ def test_a_job_refused_while_another_runs(admin, source_server, new_source, serv
         )
     page = admin.get("/admin/harvest/柳州")
     refused = admin.post(
-        "/admin/harvest/柳州/run", data={"csrf_token": _csrf(page.text)}, follow_redirects=True
+        "/admin/harvest/柳州/run", data={"csrf_token": csrf(page.text)}, follow_redirects=True
     )
     assert "该来源的采集任务仍在运行" in refused.text
 
@@ -146,7 +116,7 @@ def test_a_failed_job_says_why_and_that_nothing_changed(admin, source_server, ne
     source_server.fault("/broken/", "500")  # every action under it answers 500
     new_source("坏", "ckan", source_server.url("/broken"))
     page = admin.get("/admin/harvest/坏")
-    started = admin.post("/admin/harvest/坏/run", data={"csrf_token": _csrf(page.text)})
+    started = admin.post("/admin/harvest/坏/run", data={"csrf_token": csrf(page.text)})
     job = _wait_for(admin, started.headers["Location"])
     assert "失败" in job and "来源返回了错误" in job and "此次失败没有改动任何已发布的内容" in job
 
@@ -178,7 +148,7 @@ def test_a_job_that_does_not_start_in_time_is_explained(
     page = admin.get("/admin/harvest/柳州")
     try:
         answer = admin.post(
-            "/admin/harvest/柳州/run", data={"csrf_token": _csrf(page.text)}, follow_redirects=True
+            "/admin/harvest/柳州/run", data={"csrf_token": csrf(page.text)}, follow_redirects=True
         )
     finally:
         release.set()

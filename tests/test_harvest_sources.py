@@ -4,9 +4,9 @@ the command line and in the administration form."""
 
 from __future__ import annotations
 
-import re
-
 import pytest
+from form_tokens import csrf
+from signing_in import signed_in
 from sqlalchemy import func, select
 
 from catalog.errors import InvalidValue
@@ -45,7 +45,7 @@ def test_the_form_explains_a_bad_name_in_chinese(app, client, session):
     _sign_in(app, client)
     page = client.get("/admin/harvest")
     form = {
-        "csrf_token": _csrf(page.text),
+        "csrf_token": csrf(page.text),
         "kind": "ckan",
         "frequency": "manual",
         "department": "",
@@ -57,18 +57,5 @@ def test_the_form_explains_a_bad_name_in_chinese(app, client, session):
     assert session.scalar(select(func.count()).select_from(HarvestSource)) == 0
 
 
-def _csrf(html: str) -> str:
-    found = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or re.search(
-        r'value="([^"]+)"[^>]*name="csrf_token"', html
-    )
-    assert found, "no CSRF token in the form"
-    return found.group(1)
-
-
 def _sign_in(app, client) -> None:
-    app.config["ADMIN_TOKEN"] = "test-token"
-    page = client.get("/admin/login")
-    response = client.post(
-        "/admin/login", data={"token": "test-token", "csrf_token": _csrf(page.text)}
-    )
-    assert response.status_code == 302
+    signed_in(app, client, "admin@gx.test", "admin")

@@ -1,7 +1,8 @@
 """Administration of harvesting: sources, running a job, what each job did and why.
 
-Every page needs an administrator (:func:`portal.admin.admin_required`); every form carries a
-CSRF token. The views call the same service functions as ``gxdata harvest``.
+Every page needs the ``harvest.manage`` permission (an administrator signed in with the second
+factor) through :func:`portal.auth.requires`; every form carries a CSRF token. Adding a source
+and starting a job are audited acts (:mod:`catalog.harvest.acts`).
 """
 
 from __future__ import annotations
@@ -13,26 +14,23 @@ from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from werkzeug.wrappers import Response
-from wtforms import PasswordField, SelectField, StringField
+from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
 from catalog.db import MAX_INTEGER_ID
 from catalog.errors import CatalogError
+from catalog.harvest.acts import add_source_as, may_run, record_run
 from catalog.harvest.jobs import job_records, outcome_counts, source_jobs
 from catalog.harvest.models import FREQUENCIES, KINDS, OUTCOMES, HarvestJob
-from catalog.harvest.sources import add_source, get_source, list_sources
+from catalog.harvest.sources import get_source, list_sources
 from catalog.models import Department
 from portal import harvest_messages
-from portal.admin import admin_enabled, admin_required, sign_in, sign_out
+from portal.auth import origin, require, requires
 from portal.db import get_session
 from portal.harvesting import start_in_background
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 PAGE = 200  # records listed per page of a job
-
-
-class SignInForm(FlaskForm):
-    token = PasswordField("token", validators=[DataRequired()])
 
 
 class SourceForm(FlaskForm):
@@ -53,37 +51,18 @@ def _labels() -> dict[str, Any]:
     return {"messages": harvest_messages, "outcomes": OUTCOMES}
 
 
-@bp.route("/login", methods=["GET", "POST"])
-def sign_in_page() -> Any:
-    if not admin_enabled():
-        return render_template("admin/disabled.html"), 403
-    form = SignInForm()
-    if form.validate_on_submit():
-        if sign_in(form.token.data or ""):
-            target = request.args.get("next") or ""
-            safe = target.startswith("/admin/") and "//" not in target and "\\" not in target
-            return redirect(target if safe else url_for("admin.sources"))
-        flash(_("That is not the administration token."), "error")
-    return render_template("admin/login.html", form=form)
-
-
-@bp.post("/logout")
-def sign_out_page() -> Response:
-    if RunForm().validate_on_submit():
-        sign_out()
-    return redirect(url_for("pages.home"))
-
-
 @bp.route("/harvest", methods=["GET", "POST"])
-@admin_required
+@requires("harvest.manage")
 def sources() -> Any:
     session = get_session()
     form = SourceForm()
     if form.validate_on_submit():
         config = {"organization": form.organization.data.strip()} if form.organization.data else {}
         try:
-            source = add_source(
+            source = add_source_as(
                 session,
+                require("harvest.manage"),
+                origin(),
                 name=form.name.data or "",
                 kind=form.kind.data or "",
                 url=form.url.data or "",
@@ -104,7 +83,7 @@ def sources() -> Any:
 
 
 @bp.get("/harvest/<name>")
-@admin_required
+@requires("harvest.manage")
 def source(name: str) -> str:
     session = get_session()
     found = get_source(session, name)
@@ -115,20 +94,24 @@ def source(name: str) -> str:
 
 
 @bp.post("/harvest/<name>/run")
-@admin_required
+@requires("harvest.manage")
 def run(name: str) -> Response:
     if not RunForm().validate_on_submit():
         abort(400)
+    actor, session = require("harvest.manage"), get_session()
+    may_run(session, actor)
     try:
         job_id = start_in_background(current_app._get_current_object(), name)  # type: ignore[attr-defined]
     except CatalogError as error:
         flash(harvest_messages.reason(error.code), "error")
         return redirect(url_for("admin.source", name=name))
+    record_run(session, actor, name, job_id, origin())
+    session.commit()
     return redirect(url_for("admin.job", job_id=job_id))
 
 
 @bp.get(f"/harvest/jobs/<int(max={MAX_INTEGER_ID}):job_id>")
-@admin_required
+@requires("harvest.manage")
 def job(job_id: int) -> str:
     session = get_session()
     found = session.get(HarvestJob, job_id)

@@ -1,0 +1,88 @@
+"""The administration's codes in the reader's language: actions of the audit log, roles,
+kinds of object and the reasons an act is refused. A code without a sentence shows itself."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+
+from catalog.errors import CatalogError
+from portal.accounts import messages as accounts_messages
+
+
+def action_label(action: str) -> str:
+    labels = {
+        "dataset.create": _("Dataset created"),
+        "dataset.edit": _("Dataset edited"),
+        "dataset.publish": _("Dataset published"),
+        "dataset.submit": _("Dataset sent for review"),
+        "dataset.approve": _("Dataset approved"),
+        "dataset.return": _("Dataset returned to its publisher"),
+        "dataset.withdraw": _("Dataset withdrawn"),
+        "file.upload": _("File uploaded"),
+        "file.link": _("File linked"),
+        "file.edit": _("File edited"),
+        "file.remove": _("File removed"),
+        "role.grant": _("Role granted"),
+        "role.revoke": _("Role revoked"),
+        "account.erase": _("Account erased"),
+        "account.register": _("Account registered"),
+        "account.confirm": _("Account confirmed"),
+        "account.create": _("Account created"),
+        "account.sign-in": _("Signed in"),
+        "account.sign-in-failed": _("Failed sign-in"),
+        "account.sign-out": _("Signed out"),
+        "account.locked": _("Account locked"),
+        "account.two-factor": _("Second factor given"),
+        "account.two-factor-failed": _("Wrong second factor"),
+        "account.two-factor-on": _("Second factor set up"),
+        "account.password-change": _("Password changed"),
+        "account.password-reset-request": _("Password reset asked for"),
+        "account.password-reset": _("Password reset"),
+        "token.create": _("API token created"),
+        "token.revoke": _("API token revoked"),
+        "department.review": _("Department review setting changed"),
+        "department.licence": _("Department default licence changed"),
+        "harvest.source-add": _("Harvest source added"),
+        "harvest.run": _("Harvest started"),
+    }
+    return labels.get(action, action)
+
+
+def role_label(role: str | None) -> str:
+    return accounts_messages.role_label(role) if role else ""
+
+
+def object_label(kind: str | None) -> str:
+    if not kind:
+        return ""
+    labels = {
+        "dataset": _("Dataset"),
+        "distribution": _("File"),
+        "user": _("Account"),
+        "department": _("Department"),
+        "harvest-source": _("Harvest source"),
+        "harvest-job": _("Harvest job"),
+        "api_token": _("API token"),
+    }
+    return labels.get(kind, kind)
+
+
+def kind_label(kind: str) -> str:
+    return accounts_messages.kind_label(kind)
+
+
+def refusal(error: CatalogError) -> str:
+    """Why an administration act was refused."""
+    messages = {
+        "forbidden": _("You may not do this."),
+        "unknown-role": _("Choose a role."),
+        "role-needs-department": _("A publisher or reviewer acts for a department: choose one."),
+        "role-without-department": _("This role is for the whole platform: choose no department."),
+        "unknown-department": _("There is no such department."),
+        "unknown-user": _("There is no such account."),
+        "already-erased": _("The account has been erased."),
+        "own-admin-role": _("You cannot revoke your own administration."),
+        "own-account": _("Erase your own account from your account page."),
+        "unknown-licence": _("There is no such licence."),
+    }
+    return messages.get(error.code, error.message)

@@ -34,7 +34,6 @@ from catalog.accounts.users import password_change_due
 from catalog.audit import Origin
 from catalog.db import utcnow
 from catalog.permissions import ANONYMOUS, Actor, actor_for, can
-from catalog.publishing.acts import Origin
 from portal.db import services
 from portal.params import client_address
 
@@ -213,11 +212,6 @@ def request_id() -> str:
 
 def client() -> str:
     return client_address(current_app.config.get("TRUSTED_PROXIES", 0))
-
-
-def origin() -> Origin:
-    """Where this request's act comes from, for its audit row."""
-    return Origin(request_id(), client())
 
 
 def _load_session(secret: str) -> SignedIn | None:

@@ -14,12 +14,13 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from browser_signing_in import sign_in_browser
 from browsers import BROWSER_MARKS, launch_chromium, screenshot, serving
 from sqlalchemy import select
 
 from catalog import audit
 from catalog.accounts import users
-from catalog.accounts.models import PUBLISHER
+from catalog.accounts.models import AUDITOR, PUBLISHER
 from catalog.models import Department
 
 pytestmark = BROWSER_MARKS
@@ -154,3 +155,23 @@ def test_register_confirm_sign_in_publish_an_xlsx_find_edit_withdraw(app, page, 
     walk = ["account.register", "account.confirm", "account.sign-in", "dataset.create",
             "file.upload", "dataset.publish", "dataset.edit", "dataset.withdraw"]  # fmt: skip
     assert [a for a in acts if a in walk] == walk, acts
+
+    # the auditor reads each act in the audit log, the publisher named by their display name
+    sign_in_browser(app, page.context, portal_url, "audit@example.org", AUDITOR)
+    page.goto(portal_url + "/")
+    page.get_by_role("link", name="管理").click()  # the header's link: the audit log
+    page.wait_for_url("**/admin/audit")
+    page.goto(portal_url + "/admin/audit?actor=" + EMAIL)
+    log = page.locator("table.audit").inner_text()
+    for label in (
+        "注册账户",
+        "登录",
+        "创建数据集",
+        "上传文件",
+        "发布数据集",
+        "编辑数据集",
+        "撤回数据集",
+    ):
+        assert label in log, label
+    assert "王工" in log
+    screenshot(page, "publishing-audit-log")

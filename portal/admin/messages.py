@@ -59,6 +59,7 @@ def object_label(kind: str | None) -> str:
         "dataset": _("Dataset"),
         "distribution": _("File"),
         "user": _("Account"),
+        "account": _("Account"),
         "department": _("Department"),
         "harvest-source": _("Harvest source"),
         "harvest-job": _("Harvest job"),
@@ -69,6 +70,14 @@ def object_label(kind: str | None) -> str:
 
 def kind_label(kind: str) -> str:
     return accounts_messages.kind_label(kind)
+
+
+def summary_label(action: str, summary: str | None) -> str:
+    """A row's summary in words: the kind of a registered account, else as written."""
+    if summary and action == "account.register":
+        return kind_label(summary)
+    codes = {"unconfirmed": _("Account not confirmed"), "two-factor": _("At the second factor")}
+    return codes.get(summary or "", summary or "")
 
 
 def refusal(error: CatalogError) -> str:

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import io
 import re
+from email import message_from_bytes
+from email.policy import default
+from pathlib import Path
 from typing import Any
 
 import openpyxl
@@ -349,6 +352,8 @@ def test_review_sends_to_pending_and_a_reviewer_returns_then_approves(app, clien
         data={"csrf_token": csrf(queue.text), "decision": "return", "reason": "请补充联系人"},
     )
     assert returned.status_code == 302 and _stored(app, dataset_id).state == "draft"
+    told = _mails_to(app, "publisher@jtt.example.org")
+    assert len(told) == 1 and "请补充联系人" in told[0]  # the reason reaches the publisher
     assert _act(client, dataset_id, "publish").status_code == 302
     queue = reviewer.get("/workspace/review")
     approved = reviewer.post(
@@ -356,12 +361,23 @@ def test_review_sends_to_pending_and_a_reviewer_returns_then_approves(app, clien
         data={"csrf_token": csrf(queue.text), "decision": "approve"},
     )
     assert approved.status_code == 302 and _stored(app, dataset_id).state == "published"
+    assert len(_mails_to(app, "publisher@jtt.example.org")) == 2
     assert client.get(f"/dataset/{dataset.slug}").status_code == 200
     with app.extensions["gxdata"].session_factory() as db:
         rows = db.scalars(select(audit.AuditEntry).order_by(audit.AuditEntry.seq)).all()
         assert [r.action for r in rows][-4:] == [
             "dataset.submit", "dataset.return", "dataset.submit", "dataset.approve",
         ]  # fmt: skip
+
+
+def _mails_to(app, address: str) -> list[str]:
+    """The bodies of the mails written for ``address`` (instance/mail/), oldest first."""
+    found = []
+    for path in sorted((Path(app.instance_path) / "mail").glob("*.eml")):
+        message = message_from_bytes(path.read_bytes(), policy=default)
+        if message["To"] == address:
+            found.append(message.get_body().get_content())
+    return found
 
 
 def test_a_harvested_dataset_is_read_only_and_names_its_source(app, publisher, departments):

@@ -406,6 +406,24 @@ def staff_distribution(
     raise NotFound("no such file")
 
 
+def submitter(session: Session, dataset: Dataset) -> User | None:
+    """Who last sent ``dataset`` for review (from the audit log), if the account is live."""
+    pseudonym = session.scalar(
+        select(audit.AuditEntry.actor)
+        .where(
+            audit.AuditEntry.action == "dataset.submit",
+            audit.AuditEntry.object_type == "dataset",
+            audit.AuditEntry.object_id == dataset.id,
+        )
+        .order_by(audit.AuditEntry.seq.desc())
+        .limit(1)
+    )
+    if pseudonym is None:
+        return None
+    user = session.scalar(select(User).where(User.pseudonym == pseudonym))
+    return user if user is not None and user.active else None
+
+
 def is_harvested(dataset: Dataset) -> bool:
     return dataset.harvest_record is not None
 
@@ -465,6 +483,7 @@ __all__ = [
     "review_dataset",
     "visible_dataset",
     "review_queue",
+    "submitter",
     "staff_dataset",
     "staff_distribution",
     "withdraw_dataset",

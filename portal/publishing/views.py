@@ -41,7 +41,7 @@ from catalog.permissions import Actor, acting_departments, can
 from catalog.publishing import acts
 from portal import auth
 from portal.db import get_session, services
-from portal.publishing import messages
+from portal.publishing import messages, notices
 from portal.publishing.forms import (
     ActForm,
     DatasetForm,
@@ -441,12 +441,16 @@ def review(dataset_id: str) -> Response:
         abort(400)
     approve = request.form.get("decision") == "approve"
     reason = (form.reason.data or "").strip()[:2000] or None
+    session = get_session()
     try:
-        acts.review_dataset(get_session(), actor, dataset, approve, _origin(), reason=reason)
-        get_session().commit()
+        acts.review_dataset(session, actor, dataset, approve, _origin(), reason=reason)
+        session.commit()
     except CatalogError as error:
         _refused(error)
         flash(messages.error_message(error.code), "error")
     else:
         flash(_state_message(dataset.state), "ok")
+        person = acts.submitter(session, dataset)
+        if person is not None:  # told once the decision is committed
+            notices.review_decision(person, dataset, approve, reason)
     return redirect(url_for("publishing.review_queue"))

@@ -32,6 +32,7 @@ from portal.api import v1 as rest_api
 from portal.api import v1_write as rest_write
 from portal.api.ckan import ACTIONS as ckan_actions
 from portal.api.ckan import bp as ckan_api
+from portal.publishing import commands as publishing_commands
 from portal.publishing import views as publishing
 from portal.views import admin, catalog_pages, downloads, feeds, linked_data, pages, sparql
 from portal.views import quality as quality_views
@@ -59,6 +60,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     following.init_app(app)
     quality.init_app(app)
     publishing.init_app(app)
+    publishing_commands.register(app.cli)
 
     for blueprint in (
         pages.bp,

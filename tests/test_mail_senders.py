@@ -12,6 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
+from signing_in import make_person
 
 from portal.accounts.mail import GatewaySms, SmtpMailer, senders_for
 
@@ -81,3 +82,18 @@ def test_text_messages_are_posted_to_the_gateway(tmp_path):
     assert received == [
         {"to": "+8613800138000", "text": "【广西公共数据开放平台】您的账户密码已更改。"}
     ]
+
+
+def test_a_mail_server_that_is_down_does_not_fail_the_page(app, client, tmp_path, caplog):
+    make_person(app, "a@example.org")
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    app.extensions["gxdata_senders"] = senders_for(
+        {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": port, "SMTP_TLS": "none"}, str(tmp_path)
+    )
+    page = client.get("/account/forgot")
+    token = page.text.split('name="csrf_token" type="hidden" value="', 1)[1].split('"', 1)[0]
+    answer = client.post("/account/forgot", data={"csrf_token": token, "email": "a@example.org"})
+    assert answer.status_code in (200, 302)
+    assert "mail not sent" in caplog.text  # the reset mail was tried, and its failure logged

@@ -3,6 +3,8 @@ Chinese with an English line, through the pluggable senders of :mod:`portal.acco
 
 from __future__ import annotations
 
+import smtplib
+
 from flask import current_app, url_for
 
 from catalog.accounts.models import User
@@ -17,8 +19,14 @@ def _link(endpoint: str, **values: str) -> str:
 
 
 def _mail(to: str | None, subject: str, body: str) -> None:
-    if to:
+    """Send, or log why not: a mail server that is down must not fail the page (signing in
+    again mails a new confirmation link; a reset can be asked for again)."""
+    if not to:
+        return
+    try:
         senders().mail.send(to, f"{subject} · {PORTAL}", body)
+    except (OSError, smtplib.SMTPException) as error:
+        current_app.logger.warning("mail not sent (%s): %s", subject, error)
 
 
 def confirmation(user: User, secret: str) -> None:
@@ -64,4 +72,7 @@ def password_changed(user: User) -> None:
         text + "\n\nYour password was changed. If it was not you, reset it at once.\n",
     )
     if user.phone:
-        senders().sms.send(user.phone, text)
+        try:
+            senders().sms.send(user.phone, text)
+        except OSError as error:  # urllib's errors are OSErrors
+            current_app.logger.warning("text message not sent: %s", error)

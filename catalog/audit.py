@@ -155,6 +155,16 @@ def verify(session: Session, batch: int = 1000) -> Verification:
     return Verification(True, checked)
 
 
+def head(session: Session) -> tuple[int, str]:
+    """The sequence number and hash of the last row (0 and the genesis hash for none)."""
+    found = session.get(AuditHead, HEAD_ID)
+    return (found.seq, found.hash) if found else (0, GENESIS)
+
+
+def hash_at(session: Session, seq: int) -> str | None:
+    return session.scalar(select(AuditEntry.hash).where(AuditEntry.seq == seq))
+
+
 def in_order(
     session: Session, query: Select[AuditEntry], batch: int = 1000
 ) -> Iterator[AuditEntry]:

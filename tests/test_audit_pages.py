@@ -146,5 +146,37 @@ def test_export_writes_every_row(runner, people, tmp_path, services):
     rows = list(csv.reader(out.open(encoding="utf-8-sig")))
     assert [row[0] for row in rows] == ["seq", "1", "2", "3"]
     assert rows[2][8].startswith("'=")
+    with services.session_factory() as db:  # the export is itself an act, after the rows
+        assert db.scalar(select(audit.AuditHead.seq)) == 4
+        last = db.scalar(select(audit.AuditEntry).where(audit.AuditEntry.seq == 4))
+        assert (last.action, last.actor) == ("audit.export", "cli")
+
+
+def test_the_csv_export_from_the_page_is_an_audited_act(auditor, people, services):
+    assert auditor.get("/admin/audit.csv").status_code == 200
     with services.session_factory() as db:
-        assert db.scalar(select(audit.AuditHead.seq)) == 3
+        last = db.scalar(select(audit.AuditEntry).order_by(audit.AuditEntry.seq.desc()).limit(1))
+        assert (last.action, last.role, last.object_type) == (
+            "audit.export",
+            "auditor",
+            "audit-log",
+        )
+
+
+def test_a_kept_head_finds_a_log_rewritten_to_its_end(runner, people, services):
+    intact = runner.invoke(args=["audit", "verify"])
+    kept = intact.output.split("head: ", 1)[1].strip()
+    assert kept.startswith("3:")
+    with services.session_factory() as db, db.begin():  # rewrite row 2 onwards, chain and all
+        rows = db.scalars(select(audit.AuditEntry).order_by(audit.AuditEntry.seq)).all()
+        previous = rows[0].hash
+        for row in rows[1:]:
+            row.summary, row.prev_hash = "rewritten", previous
+            row.hash = previous = audit.row_hash(row)
+        head = db.get(audit.AuditHead, audit.HEAD_ID)
+        head.hash = previous
+    assert runner.invoke(args=["audit", "verify"]).exit_code == 0  # the chain alone holds
+    caught = runner.invoke(args=["audit", "verify", "--head", kept])
+    assert caught.exit_code == 1 and "row 3 no longer has the hash kept" in caught.output
+    bad = runner.invoke(args=["audit", "verify", "--head", "three"])
+    assert bad.exit_code == 2 and "SEQ:HASH" in bad.output

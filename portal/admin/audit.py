@@ -6,15 +6,18 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
+from dataclasses import asdict
 from datetime import date
 from typing import Any
 
 from flask import Blueprint, Response, render_template, request, stream_with_context
 
 from catalog import audit_log
+from catalog.audit_acts import record_act
+from catalog.permissions import Actor
 from portal.admin import messages
-from portal.auth import require, requires
-from portal.db import get_session
+from portal.auth import origin, require, requires
+from portal.db import get_session, services
 
 bp = Blueprint("audit", __name__, url_prefix="/admin")
 
@@ -39,12 +42,23 @@ def log() -> str:
 @bp.get("/audit.csv")
 @requires("audit.read")
 def export() -> Response:
-    rows = audit_log.csv_rows(get_session(), require("audit.read"), _filters())
+    actor = require("audit.read")
+    filters = _filters()
+    with services().session_factory() as db, db.begin():  # the export itself is an act
+        record_act(
+            db, actor, origin(), "audit.export", role=_reading_role(actor),
+            object_type="audit-log", object_id="csv", change=asdict(filters),
+        )  # fmt: skip
+    rows = audit_log.csv_rows(get_session(), actor, filters)
     return Response(
         stream_with_context(_csv(rows)),
         mimetype="text/csv",
         headers={"Content-Disposition": "attachment; filename=audit-log.csv"},
     )
+
+
+def _reading_role(actor: Actor) -> str:
+    return "auditor" if "auditor" in actor.roles() else "admin"
 
 
 def _csv(rows: Iterator[list[object]]) -> Iterator[str]:

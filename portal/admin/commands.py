@@ -21,13 +21,37 @@ REASONS = {
 }
 
 
+def _anchor(
+    _ctx: click.Context, _param: click.Parameter, value: str | None
+) -> tuple[int, str] | None:
+    if value is None:
+        return None
+    seq, _, digest = value.partition(":")
+    if not seq.isdigit() or len(digest) != 64:
+        raise click.BadParameter("give SEQ:HASH as an earlier verify printed it")
+    return int(seq), digest
+
+
 @audit_group.command("verify")
-def audit_verify() -> None:
-    """Check every row's hash and its link to the previous row; exit 1 at the first break."""
+@click.option(
+    "--head", "anchor", metavar="SEQ:HASH", callback=_anchor,
+    help="A head printed by an earlier verify and kept elsewhere: the row must still have it.",
+)  # fmt: skip
+def audit_verify(anchor: tuple[int, str] | None) -> None:
+    """Check every row's hash and its link to the previous row; exit 1 at the first break.
+
+    The head it prints (sequence number and hash of the last row) can be kept outside the
+    database: ``--head`` then also finds a log rewritten from some row to its end."""
     with services().session_factory() as session:
         result = audit.verify(session)
+        head = audit.head(session)
+        kept = audit.hash_at(session, anchor[0]) if anchor else None
+    if result.ok and anchor and kept != anchor[1]:
+        click.echo(f"audit log rewritten: row {anchor[0]} no longer has the hash kept", err=True)
+        sys.exit(1)
     if result.ok:
         click.echo(f"audit log intact: {result.checked} rows checked")
+        click.echo(f"head: {head[0]}:{head[1]}")
         return
     reason = result.reason or "broken"
     click.echo(f"audit log broken: {result.checked} rows checked", err=True)
@@ -54,4 +78,7 @@ def audit_export(path: str) -> None:
         for row in audit_log.csv_rows(session, system_actor(), audit_log.AuditFilter()):
             writer.writerow(row)
             count += 1
+    with services().session_factory() as session, session.begin():  # the export is an act
+        audit.record(session, actor="cli", role="admin", action="audit.export",
+                     object_type="audit-log", object_id="csv", summary=path[-500:])  # fmt: skip
     click.echo(f"wrote {count} rows to {path}")

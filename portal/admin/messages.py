@@ -44,6 +44,7 @@ def action_label(action: str) -> str:
         "department.licence": _("Department default licence changed"),
         "harvest.source-add": _("Harvest source added"),
         "harvest.run": _("Harvest started"),
+        "audit.export": _("Audit log exported"),
     }
     return labels.get(action, action)
 
@@ -64,6 +65,7 @@ def object_label(kind: str | None) -> str:
         "harvest-source": _("Harvest source"),
         "harvest-job": _("Harvest job"),
         "api_token": _("API token"),
+        "audit-log": _("Audit log"),
     }
     return labels.get(kind, kind)
 

@@ -10,7 +10,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from catalog.errors import CatalogError
-from catalog.harvest.acts import add_source_as
+from catalog.harvest.acts import add_source_as, record_run
 from catalog.harvest.jobs import job_records, prune_job_records, source_jobs
 from catalog.harvest.models import FREQUENCIES, KINDS, OUTCOMES
 from catalog.harvest.sources import get_source, list_sources
@@ -94,6 +94,7 @@ def harvest_run(name: str, full: bool) -> None:
             report = run_source(services().session_factory, name, settings, bar.update)
         except CatalogError as error:
             raise click.ClickException(f"{error.code}: {error.message}") from None
+    _record_runs([(name, report)])
     _echo_report(name, report)
     if report.status != "succeeded":
         raise SystemExit(1)
@@ -104,10 +105,19 @@ def harvest_run_due() -> None:
     """Run every source whose frequency says it is due (for cron)."""
     settings = harvest_settings(current_app.config, allow_local=True)
     reports = run_due(services().session_factory, settings, _echo_report)
+    _record_runs(reports)
     if not reports:
         click.echo("no source is due")
     if any(report.status != "succeeded" for _name, report in reports):
         raise SystemExit(1)
+
+
+def _record_runs(reports: list[tuple[str, HarvestReport]]) -> None:
+    """One audit row per job the command line ran (as a page's run has)."""
+    with services().session_factory() as session, session.begin():
+        for name, report in reports:
+            if report.job_id is not None:
+                record_run(session, system_actor(), name, report.job_id)
 
 
 @harvest_group.command("jobs")

@@ -13,6 +13,7 @@ from pathlib import Path
 from factories import ckan_package
 from sqlalchemy import func, select, update
 
+from catalog.audit import AuditEntry
 from catalog.db import utcnow
 from catalog.harvest.models import HarvestJob, HarvestJobRecord, HarvestRecord
 from catalog.models import Dataset, Distribution
@@ -40,6 +41,8 @@ def test_add_list_run_and_read_jobs(runner, source_server, session):
 
     due = runner.invoke(args=["harvest", "run-due"])
     assert due.output.strip() == "no source is due"  # daily, and it ran a moment ago
+    acts = session.execute(select(AuditEntry.action, AuditEntry.object_id).order_by(AuditEntry.seq))
+    assert [tuple(row) for row in acts] == [("harvest.source-add", "yulin"), ("harvest.run", "1")]
 
 
 def test_run_due_runs_what_is_due(runner, source_server, new_source, session):

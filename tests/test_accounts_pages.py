@@ -215,6 +215,7 @@ def test_a_reviewer_sets_up_totp_and_gives_a_code_at_each_sign_in(app, client):
     assert "/account/sign-in/two-factor" in response.location
     setup = client.get(client.get(response.location).location)
     secret = re.search(r'class="totp-secret">([A-Z2-7]+)<', setup.get_data(as_text=True)).group(1)
+    assert 'class="totp-qr" src="data:image/svg+xml' in setup.get_data(as_text=True)
     assert client.get("/datasets").status_code == 302  # owed: the second factor first
     wrong = post(client, "/account/two-factor", {"code": "000000"})
     assert "动态口令不正确" in wrong.get_data(as_text=True)

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
+import segno
 from flask import (
     Blueprint,
     abort,
@@ -184,7 +185,14 @@ def two_factor_setup() -> Any:
                 return _after_sign_in_second(row, target)
             flash(_("The code is wrong or has expired."), "error")
         uri = users.totp_uri(user, pending)
-    return render_template("accounts/two_factor_setup.html", form=form, secret=pending, uri=uri)
+    return render_template(
+        "accounts/two_factor_setup.html", form=form, secret=pending, uri=uri, qr=qr_data_uri(uri)
+    )
+
+
+def qr_data_uri(text: str) -> str:
+    """A QR code of ``text`` as an SVG data URI (the page's CSP allows ``data:`` images)."""
+    return str(segno.make(text, error="m").svg_data_uri(scale=5, border=2))
 
 
 @bp.route("/sign-out", methods=["GET", "POST"])

@@ -9,18 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from catalog.accounts.models import User
 from catalog.audit import AuditEntry, in_order
+from catalog.beijing import BEIJING, beijing
 from catalog.cells import safe_row
 from catalog.permissions import Actor
 from catalog.publishing.acts import ensure
 
-BEIJING = timezone(timedelta(hours=8))
 PAGE = 50  # rows per page
 MAX_FILTER = 100  # characters of a filter's text
 CSV_BATCH = 1000  # rows read at a time
@@ -93,11 +93,6 @@ def csv_rows(session: Session, actor: Actor, filters: AuditFilter) -> Iterator[l
             yield from (safe_row(_csv_cells(line)) for line in _lines(session, batch))
             batch = []
     yield from (safe_row(_csv_cells(line)) for line in _lines(session, batch))
-
-
-def beijing(moment: datetime) -> datetime:
-    """A stored (naive UTC) time in Beijing time."""
-    return moment.replace(tzinfo=UTC).astimezone(BEIJING)
 
 
 def _csv_cells(line: AuditLine) -> list[object]:

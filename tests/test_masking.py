@@ -130,6 +130,9 @@ def test_generalize_to_year_and_to_county() -> None:
     assert county("百色市田阳区那坡镇") == "百色市田阳区"
     assert county("柳州市某某路8号") == "柳州市"
     assert county("北京市朝阳区") == ""
+    assert county("广西田阳县城东路") == "百色市田阳区"  # a former name
+    assert county("南宁市柳北区某路") == "南宁市"  # 柳北区 is in Liuzhou
+    assert county("桂林路8号") == ""  # a street named after a city
 
 
 def test_rules_round_trip_as_json_and_unknown_kinds_are_refused() -> None:

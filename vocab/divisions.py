@@ -99,3 +99,55 @@ def division_for_text(text: str) -> Concept | None:
         return None
     best = max(spans, key=lambda span: (level(span[2]), span[1] - span[0], -span[0]))
     return best[2]
+
+
+_STREET_SUFFIXES = frozenset("路街道巷弄")
+
+
+@cache
+def _labels_by_length() -> tuple[tuple[int, dict[str, Concept]], ...]:
+    """The Chinese labels of :func:`_text_labels` grouped by length, longest first."""
+    groups: dict[int, dict[str, Concept]] = {}
+    for label, concept in _text_labels():
+        groups.setdefault(len(label), {}).setdefault(label, concept)
+    return tuple(sorted(groups.items(), reverse=True))
+
+
+def division_at_start(text: str) -> Concept | None:
+    """The most specific division an address starts with ("广西南宁市青秀区民族大道…" → 青秀区).
+
+    Walks the longest division name at the start, then the longest right after it, and so on,
+    while each is inside the one before and does not begin a street name ("桂林路"): a few dict
+    look-ups per name, so it suits masking every row of a large file
+    (:func:`division_for_text` searches the whole text instead).
+    """
+    text = "".join(unicodedata.normalize("NFKC", text).split())
+    found: Concept | None = None
+    position = 0
+    while position < len(text):
+        step = next(
+            (
+                (size, groups[text[position : position + size]])
+                for size, groups in _labels_by_length()
+                if text[position : position + size] in groups
+            ),
+            None,
+        )
+        if step is None or (found is not None and not _within(step[1].notation, found.notation)):
+            break
+        if text[position + step[0] : position + step[0] + 1] in _STREET_SUFFIXES:
+            break  # "桂林路" is a street, wherever it is
+        position += step[0]
+        found = step[1]
+    return found
+
+
+@cache
+def _within(inner: str, outer: str) -> bool:
+    """Whether the division coded ``inner`` is the one coded ``outer`` or lies inside it."""
+    concept = scheme().require(inner)
+    while concept.notation != outer:
+        if not concept.broader:
+            return False
+        concept = scheme().require(concept.broader[0])
+    return True

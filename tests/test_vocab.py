@@ -610,6 +610,25 @@ def test_division_for_text_without_a_place() -> None:
     assert divisions.division_for_text("") is None
 
 
+@pytest.mark.parametrize(
+    ("address", "code"),
+    [
+        ("广西壮族自治区南宁市青秀区民族大道100号", "450103"),
+        ("广西 南宁市 青秀区", "450103"),
+        ("青秀区民族大道", "450103"),
+        ("田阳县城东路", "451003"),
+        ("柳州市某某路8号", "450200"),
+        ("南宁市柳北区", "450100"),
+        ("南宁市桂林路", "450100"),
+        ("桂林路8号", None),
+        ("民族大道100号青秀区", None),
+    ],
+)
+def test_division_at_start_of_an_address(address: str, code: str | None) -> None:
+    found = divisions.division_at_start(address)
+    assert (found.notation if found else None) == code
+
+
 # --- topics ---------------------------------------------------------------------------------
 
 GUANGXI_TOPICS = {

@@ -8,6 +8,7 @@ labels are matched in text: English names are too short to match safely without 
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from functools import cache
 
@@ -99,3 +100,49 @@ def division_for_text(text: str) -> Concept | None:
         return None
     best = max(spans, key=lambda span: (level(span[2]), span[1] - span[0], -span[0]))
     return best[2]
+
+
+_STREET_SUFFIXES = frozenset("路街道巷弄")
+
+
+@cache
+def _label_pattern() -> tuple[re.Pattern[str], dict[str, Concept]]:
+    """One pattern of every Chinese label, longest first (so a match is the longest), and
+    the division of each label (the first of :func:`_text_labels` for a shared one)."""
+    named: dict[str, Concept] = {}
+    for label, concept in _text_labels():
+        named.setdefault(label, concept)
+    return re.compile("|".join(re.escape(label) for label in named)), named
+
+
+def division_at_start(text: str) -> Concept | None:
+    """The most specific division an address starts with ("广西南宁市青秀区民族大道…" → 青秀区).
+
+    Walks the longest division name at the start, then the longest right after it, and so on,
+    while each lies inside the one before and does not begin a street name ("桂林路"): one
+    compiled pattern match per name, so it suits masking every row of a large file
+    (:func:`division_for_text` searches the whole text instead).
+    """
+    text = "".join(unicodedata.normalize("NFKC", text).split())
+    pattern, named = _label_pattern()
+    found: Concept | None = None
+    position = 0
+    while (match := pattern.match(text, position)) is not None:
+        concept = named[match.group()]
+        if found is not None and not _within(concept.notation, found.notation):
+            break
+        if text[match.end() : match.end() + 1] in _STREET_SUFFIXES:
+            break  # "桂林路" is a street, wherever it is
+        position, found = match.end(), concept
+    return found
+
+
+@cache
+def _within(inner: str, outer: str) -> bool:
+    """Whether the division coded ``inner`` is the one coded ``outer`` or lies inside it."""
+    concept = scheme().require(inner)
+    while concept.notation != outer:
+        if not concept.broader:
+            return False
+        concept = scheme().require(concept.broader[0])
+    return True

@@ -1,0 +1,79 @@
+"""Structured conditions of conditional datasets (catalog/conditions.py) and where they show."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from factories import full_dataset
+
+from catalog import conditions
+from catalog.errors import InvalidValue
+from catalog.services.datasets import update_dataset
+
+TAX = "shi-li-qi-ye-na-shui-xin-yong-ping-jia-jie-guo"  # the 【示例】 tax-credit sample
+
+GOOD: dict[str, Any] = {
+    "applicant_kinds": ["enterprise", "institution"],
+    "qualifications": "在广西登记的企业\n近三年无数据安全事件\n",
+    "materials": ["营业执照", "数据使用承诺书"],
+    "permitted_uses": ["信贷审批", "信贷审批", " "],
+    "forbidden_uses": ["向第三方转让"],
+    "security_requirements": ["境内存储", "使用期满后删除"],
+    "delivery_channel": "接口调用",
+    "period_days": "180",
+    "fields": "统一社会信用代码: keep-ends\n企业名称\n法人: pseudonym",
+    "report_interval_days": 90,
+    "contact": "数据处 0771-0000000",
+}
+
+
+def test_parse_normalises_and_round_trips() -> None:
+    parsed = conditions.parse(GOOD)
+    assert parsed.applicant_kinds == ("enterprise", "institution")
+    assert parsed.qualifications == ("在广西登记的企业", "近三年无数据安全事件")
+    assert parsed.permitted_uses == ("信贷审批",)  # repeats and blanks dropped
+    assert parsed.delivery_channel == "api"  # a label is stored as the notation
+    assert parsed.period_days == 180 and parsed.review_days == conditions.DEFAULT_REVIEW_DAYS
+    assert [(f.name, f.mask) for f in parsed.fields] == [
+        ("统一社会信用代码", "keep-ends"), ("企业名称", None), ("法人", "pseudonym"),
+    ]  # fmt: skip
+    assert [f.name for f in parsed.masked_fields] == ["统一社会信用代码", "法人"]
+    assert conditions.parse(parsed.to_dict()) == parsed
+    assert conditions.parse({}) == conditions.Conditions()
+
+
+@pytest.mark.parametrize(
+    ("change", "code", "field"),
+    [
+        ({"applicant_kinds": ["alien"]}, "invalid-conditions-applicant-kind", "applicant_kinds"),
+        ({"delivery_channel": "pigeon"}, "invalid-conditions-delivery-channel", "delivery_channel"),
+        ({"period_days": "half a year"}, "invalid-conditions-period-days", "period_days"),
+        ({"period_days": 0}, "invalid-conditions-period-days", "period_days"),
+        ({"review_days": -3}, "invalid-conditions-review-days", "review_days"),
+        ({"report_interval_days": True}, "invalid-conditions-report-interval-days",
+         "report_interval_days"),
+        ({"fields": "姓名: blur"}, "invalid-conditions-mask-rule", "fields"),
+        ({"fields": [{"mask": "drop"}]}, "invalid-conditions-field-name", "fields"),
+        ({"materials": {"a": 1}}, "invalid-conditions-materials", "materials"),
+        ({"contact": "x" * 501}, "invalid-conditions-contact", "contact"),
+        ({"colour": "red"}, "invalid-conditions-unknown-key", ""),
+    ],
+)  # fmt: skip
+def test_parse_refuses_bad_values_with_field_codes(change: dict, code: str, field: str) -> None:
+    with pytest.raises(InvalidValue) as caught:
+        conditions.parse({**GOOD, **change})
+    assert caught.value.code == code
+    assert caught.value.field == ("conditions." + field if field else "conditions")
+
+
+def test_the_service_validates_and_stores_conditions(session) -> None:  # type: ignore[no-untyped-def]
+    dataset = full_dataset(session, open_type="conditional")
+    update_dataset(session, dataset, conditions=GOOD)
+    assert dataset.conditions == conditions.parse(GOOD).to_dict()
+    with pytest.raises(InvalidValue) as caught:
+        update_dataset(session, dataset, conditions={"period_days": "x"})
+    assert caught.value.field == "conditions.period_days"
+    assert dataset.conditions["period_days"] == 180
+    update_dataset(session, dataset, conditions=None)
+    assert dataset.conditions is None

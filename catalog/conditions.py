@@ -20,8 +20,10 @@ from typing import Any, NoReturn
 
 from catalog.accounts.models import KINDS
 from catalog.errors import InvalidValue
+from catalog.models import Dataset
 from vocab import delivery_channels
 
+CONDITIONAL = "conditional"  # the open type (vocab/open_types) whose datasets state them
 DEFAULT_REVIEW_DAYS = 10
 MAX_DAYS = 3660  # ten years: a longer period or interval is a typo
 MAX_ITEMS = 50
@@ -108,6 +110,14 @@ def parse(data: dict[str, Any] | None) -> Conditions:
         report_interval_days=_days(data.get("report_interval_days"), "report_interval_days"),
         contact=_text(data.get("contact"), "contact"),
     )
+
+
+def stated(dataset: Dataset) -> Conditions | None:
+    """The structured conditions a conditional dataset states, None for other open types or
+    when it states none (every output asks this, so they all agree)."""
+    if dataset.open_type != CONDITIONAL or not dataset.conditions:
+        return None
+    return parse(dataset.conditions)
 
 
 def to_stored(data: dict[str, Any] | None) -> dict[str, Any] | None:

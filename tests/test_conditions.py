@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -77,3 +78,32 @@ def test_the_service_validates_and_stores_conditions(session) -> None:  # type: 
     assert dataset.conditions["period_days"] == 180
     update_dataset(session, dataset, conditions=None)
     assert dataset.conditions is None
+
+
+def test_ckan_and_rest_carry_the_structured_conditions(demo_client, demo_app) -> None:  # type: ignore[no-untyped-def]
+    from jsonschema import Draft202012Validator
+
+    package = demo_client.get("/api/3/action/package_show", query_string={"id": TAX}).get_json()
+    package = package["result"]
+    stated = package["conditions"]
+    assert stated["applicant_kinds"] == ["enterprise", "institution", "government"]
+    assert "向第三方转让或出售" in stated["forbidden_uses"]
+    assert stated["period_days"] == 365 and stated["review_days"] == 10
+    assert {"name": "统一社会信用代码", "mask": "keep-ends"} in stated["fields"]
+    extras = {row["key"]: row["value"] for row in package["extras"]}
+    assert json.loads(extras["conditions"]) == stated  # extras stay strings
+    assert "签署数据使用承诺书" in package["access_conditions"]  # the free text is kept
+
+    rest = demo_client.get(f"/api/v1/datasets/{package['id']}").get_json()
+    assert (
+        rest["conditions"] == stated and rest["access_conditions"] == package["access_conditions"]
+    )
+    spec = demo_client.get("/api/v1/openapi.json").get_json()
+    schema = {"$ref": "#/components/schemas/Dataset", "components": spec["components"]}
+    Draft202012Validator(schema).validate(rest)
+    broken = {**rest, "conditions": {**stated, "fields": [{"name": "x", "mask": "blur"}]}}
+    assert not Draft202012Validator(schema).is_valid(broken)  # the schema describes them
+
+    unconditional = demo_client.get("/api/v1/datasets?open_type=unconditional&limit=1")
+    first = unconditional.get_json()["results"][0]
+    assert demo_client.get(f"/api/v1/datasets/{first['id']}").get_json()["conditions"] is None

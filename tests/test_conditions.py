@@ -7,10 +7,12 @@ from typing import Any
 
 import pytest
 from factories import full_dataset
+from rdflib import RDF, Graph, Namespace, URIRef
 
 from catalog import conditions
 from catalog.errors import InvalidValue
 from catalog.services.datasets import update_dataset
+from vocab import open_types
 
 TAX = "shi-li-qi-ye-na-shui-xin-yong-ping-jia-jie-guo"  # the 【示例】 tax-credit sample
 
@@ -107,3 +109,60 @@ def test_ckan_and_rest_carry_the_structured_conditions(demo_client, demo_app) ->
     unconditional = demo_client.get("/api/v1/datasets?open_type=unconditional&limit=1")
     first = unconditional.get_json()["results"][0]
     assert demo_client.get(f"/api/v1/datasets/{first['id']}").get_json()["conditions"] is None
+
+
+ODRL = Namespace("http://www.w3.org/ns/odrl/2/")
+DCT = Namespace("http://purl.org/dc/terms/")
+DCAT = Namespace("http://www.w3.org/ns/dcat#")
+
+
+def test_dcat_publishes_the_conditions_as_an_odrl_offer(demo_client) -> None:  # type: ignore[no-untyped-def]
+    package = demo_client.get("/api/3/action/package_show", query_string={"id": TAX}).get_json()
+    dataset_id = package["result"]["id"]
+    response = demo_client.get(f"/dataset/{dataset_id}.ttl")
+    graph = Graph().parse(data=response.get_data(as_text=True), format="turtle")
+    s = URIRef(f"http://gxdata.test/dataset/{dataset_id}")
+    assert graph.value(s, DCT.accessRights) == URIRef(open_types.access_right("conditional"))
+    page = URIRef(f"http://gxdata.test/dataset/{TAX}")
+    distributions = list(graph.objects(s, DCAT.distribution))
+    assert distributions and all(graph.value(d, DCAT.accessURL) == page for d in distributions)
+    assert not any(graph.value(d, DCAT.downloadURL) for d in distributions)
+
+    policy = graph.value(s, ODRL.hasPolicy)
+    assert (policy, RDF.type, ODRL.Offer) in graph
+    assert graph.value(policy, ODRL.uid) == policy and graph.value(policy, ODRL.target) == s
+    assert graph.value(policy, ODRL.assigner) is not None  # an Offer names its assigner
+
+    def constraints(rule):  # type: ignore[no-untyped-def]
+        out = {}
+        for c in graph.objects(rule, ODRL.constraint):
+            values = {str(v) for v in graph.objects(c, ODRL.rightOperand)}
+            out[graph.value(c, ODRL.leftOperand)] = (graph.value(c, ODRL.operator), values)
+        return out
+
+    permission = graph.value(policy, ODRL.permission)
+    assert graph.value(permission, ODRL.action) == ODRL.use
+    allowed = constraints(permission)
+    assert allowed[ODRL.purpose] == (ODRL.isAnyOf, {"金融机构信贷审批", "招投标资格审查"})
+    assert allowed[ODRL.elapsedTime] == (ODRL.lteq, {"P365D"})
+    assert len(allowed[ODRL.recipient][1]) == 3
+    duty = graph.value(permission, ODRL.duty)
+    assert graph.value(duty, ODRL.action) == ODRL.inform
+    assert constraints(duty)[ODRL.timeInterval] == (ODRL.eq, {"P90D"})
+    prohibition = graph.value(policy, ODRL.prohibition)
+    assert graph.value(prohibition, ODRL.action) == ODRL.use
+    forbidden = constraints(prohibition)[ODRL.purpose][1]
+    assert "向第三方转让或出售" in forbidden and "金融机构信贷审批" not in forbidden
+
+    follow = demo_client.get(f"/dataset/{dataset_id}/conditions")  # the policy IRI dereferences
+    assert follow.status_code == 303 and follow.location.endswith(f"/dataset/{TAX}#conditions")
+
+
+def test_the_odrl_policy_still_conforms_to_dcat_ap(demo_client, shared_reference) -> None:  # type: ignore[no-untyped-def]
+    from shacl_shapes import official_dcat_ap_shapes, violations
+
+    package = demo_client.get("/api/3/action/package_show", query_string={"id": TAX}).get_json()
+    response = demo_client.get(f"/dataset/{package['result']['id']}.ttl")
+    graph = Graph().parse(data=response.get_data(as_text=True), format="turtle")
+    assert next(graph.objects(None, ODRL.hasPolicy), None) is not None
+    assert violations(graph, official_dcat_ap_shapes(shared_reference)) == []

@@ -7,10 +7,15 @@ from typing import Any
 
 import pytest
 from factories import full_dataset
+from form_tokens import csrf
 from rdflib import RDF, Graph, Namespace, URIRef
+from signing_in import signed_in
+from sqlalchemy import select
 
 from catalog import conditions
+from catalog.accounts.models import PUBLISHER
 from catalog.errors import InvalidValue
+from catalog.models import Dataset, Department
 from catalog.services.datasets import update_dataset
 from vocab import open_types
 
@@ -166,3 +171,70 @@ def test_the_odrl_policy_still_conforms_to_dcat_ap(demo_client, shared_reference
     graph = Graph().parse(data=response.get_data(as_text=True), format="turtle")
     assert next(graph.objects(None, ODRL.hasPolicy), None) is not None
     assert violations(graph, official_dcat_ap_shapes(shared_reference)) == []
+
+
+def test_the_page_shows_the_conditions_signed_out_in_chinese(demo_client) -> None:  # type: ignore[no-untyped-def]
+    page = demo_client.get(f"/dataset/{TAX}", headers={"Accept-Language": "zh-CN"})
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    section = html[html.index('id="conditions"') : html.index('id="files-title"')]
+    for shown in ("申请主体", "企业", "在广西登记的银行业金融机构或政府部门", "申请材料",
+                  "营业执照或统一社会信用代码证明", "允许的用途", "金融机构信贷审批", "禁止的用途",
+                  "向第三方转让或出售", "安全要求", "数据存储于境内服务器", "使用期限", "365 天",
+                  "审核时限", "10 个工作日", "使用情况报告", "每 90 天一次", "提供的字段",
+                  "统一社会信用代码", "脱敏：仅保留首尾字符", "不脱敏",
+                  "自治区税务局纳税服务处 0771-5555001", "签署数据使用承诺书"):  # fmt: skip
+        assert shown in section, shown
+    for code in ("keep-ends", "enterprise", "institution", "api<", "Who may apply"):
+        assert code not in section, code  # no raw codes or English on the Chinese page
+
+
+@pytest.fixture
+def publisher(app, client):  # type: ignore[no-untyped-def]
+    with app.extensions["gxdata"].session_factory() as db, db.begin():
+        department = Department(slug="jtt", name="广西壮族自治区交通运输厅")
+        db.add(department)
+        db.flush()
+        department_id = department.id
+    signed_in(app, client, "publisher@jtt.example.org", PUBLISHER, "jtt")
+    return client, department_id
+
+
+def test_the_editor_saves_the_conditions(app, publisher) -> None:  # type: ignore[no-untyped-def]
+    publisher, department_id = publisher
+    page = publisher.get("/workspace/new")
+    assert "申请主体" in page.text and 'name="cond_period_days"' in page.text
+    conditional = {
+        "title": "南宁市公交车辆位置",
+        "department": str(department_id),
+        "category": "transport",
+        "open_type": "conditional",
+        "access_conditions": "须申请并签署承诺书",
+        "licence": "CC-BY-4.0",
+    }
+    typed = {
+        "cond_applicant_kinds": ["enterprise", "institution"],
+        "cond_permitted_uses": "出行服务应用\n交通规划研究",
+        "cond_forbidden_uses": "转售原始数据",
+        "cond_security_requirements": "妥善保管接口令牌",
+        "cond_delivery_channel": "api",
+        "cond_period_days": "abc",
+        "cond_fields": "线路\n车辆编号: pseudonym",
+        "cond_report_interval_days": "180",
+    }
+    data = {"csrf_token": csrf(page.text), "then": "draft", **conditional, **typed}
+    refused = publisher.post("/workspace/new", data=data)
+    assert refused.status_code == 200 and "使用期限为 1 至 3660 之间的天数。" in refused.text
+    assert "出行服务应用" in refused.text  # what was typed is kept
+
+    saved = publisher.post("/workspace/new", data={**data, "cond_period_days": "365"})
+    assert saved.status_code == 302, saved.text
+    with app.extensions["gxdata"].session_factory() as db:
+        dataset = db.scalars(select(Dataset).where(Dataset.title == "南宁市公交车辆位置")).one()
+        stated = conditions.parse(dataset.conditions)
+    assert stated.applicant_kinds == ("enterprise", "institution")
+    assert stated.permitted_uses == ("出行服务应用", "交通规划研究")
+    assert stated.period_days == 365 and stated.review_days == 10
+    assert [(f.name, f.mask) for f in stated.fields] == [("线路", None), ("车辆编号", "pseudonym")]
+    editor = publisher.get(saved.headers["Location"]).text
+    assert "车辆编号: pseudonym" in editor and 'value="enterprise" checked' in editor

@@ -100,6 +100,8 @@ class Dataset(Base):
     industry: Mapped[str | None] = mapped_column(String(100))  # 所属行业 (GB/T 4754 section)
     open_type: Mapped[str] = mapped_column(String(40), default="unconditional")  # vocab/open_types
     access_conditions: Mapped[str | None] = mapped_column(Text)  # 开放条件 of conditional data
+    # The same conditions, structured (catalog/conditions.py ``Conditions.to_dict``).
+    conditions: Mapped[dict[str, Any] | None] = mapped_column()
     share_type: Mapped[str | None] = mapped_column(String(40))  # vocab/share_types
     sensitivity: Mapped[str | None] = mapped_column(String(40))  # vocab/sensitivity
     service_item: Mapped[str | None] = mapped_column(String(300))  # 所属事项名称

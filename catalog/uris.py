@@ -10,6 +10,7 @@ dataset page, which answers with RDF when asked (content negotiation).
 | the catalog | ``{base}/catalog`` |
 | a dataset | ``{base}/dataset/{id}`` (the UUID: slugs may be renamed, ids never) |
 | a distribution | ``{base}/dataset/{dataset id}/resource/{distribution id}`` |
+| a dataset's conditions (ODRL policy) | ``{base}/dataset/{id}/conditions`` (to the page's) |
 | a department (foaf:Agent) | ``{base}/organization/{slug}`` |
 | a department's sub-catalog | ``{base}/catalog/department/{slug}`` |
 | a harvest source's sub-catalog | ``{base}/catalog/source/{id}`` |
@@ -50,6 +51,11 @@ def catalog_uri(base_url: str) -> str:
 
 def dataset_uri(base_url: str, dataset_id: str) -> str:
     return f"{_base(base_url)}/dataset/{quote(dataset_id, safe='')}"
+
+
+def conditions_policy_uri(base_url: str, dataset_id: str) -> str:
+    """The ODRL policy (``odrl:uid``) that publishes a conditional dataset's conditions."""
+    return f"{dataset_uri(base_url, dataset_id)}/conditions"
 
 
 def dataset_page(base_url: str, slug: str) -> str:

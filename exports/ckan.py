@@ -26,6 +26,7 @@ from datetime import date, datetime
 from operator import attrgetter
 from typing import Any
 
+from catalog import conditions
 from catalog.access import can_fetch_files, public_distribution
 from catalog.ckan_filters import DEFAULT_SORT, FIELDS, parse_sort
 from catalog.licence_terms import NOT_SPECIFIED, licence_is_open
@@ -86,9 +87,15 @@ class GovernmentField:
     vocabulary: Callable[[], ConceptScheme] | None = None  # extras carry its label
 
 
+def _conditions(dataset: Dataset) -> dict[str, Any] | None:
+    stated = conditions.stated(dataset)
+    return stated.to_dict() if stated is not None else None
+
+
 GOVERNMENT_FIELDS: tuple[GovernmentField, ...] = (
     GovernmentField("open_type", attrgetter("open_type"), open_types.scheme),
     GovernmentField("access_conditions", attrgetter("access_conditions")),
+    GovernmentField("conditions", _conditions),  # catalog/conditions.py; a JSON text in extras
     GovernmentField("share_type", attrgetter("share_type"), share_types.scheme),
     GovernmentField("sensitivity", attrgetter("sensitivity"), sensitivity.scheme),
     GovernmentField("service_item", attrgetter("service_item")),
@@ -136,6 +143,8 @@ def _extra_value(spec: GovernmentField, value: object, lang: str) -> str:
         return "true" if value else "false"
     if isinstance(value, date | datetime):
         return value.isoformat()
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
     return str(value)
 
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
-from catalog import uris
+from catalog import conditions, uris
 from catalog.access import can_fetch_files
 from catalog.licensing import Licence, effective_licence
 from catalog.models import Dataset, Department, Distribution
@@ -87,6 +87,12 @@ def dataset_summary(dataset: Dataset, base: str, lang: str) -> dict[str, Any]:
     }
 
 
+def _conditions(dataset: Dataset) -> dict[str, Any] | None:
+    """The structured conditions (catalog/conditions.py) of a conditional dataset, as codes."""
+    stated = conditions.stated(dataset)
+    return stated.to_dict() if stated is not None else None
+
+
 def dataset_detail(dataset: Dataset, base: str, lang: str) -> dict[str, Any]:
     out = dataset_summary(dataset, base, lang)
     out.update(
@@ -100,6 +106,7 @@ def dataset_detail(dataset: Dataset, base: str, lang: str) -> dict[str, Any]:
             "spatial": coded(divisions.scheme, dataset.spatial, lang),
             "temporal": {"start": _iso(dataset.temporal_start), "end": _iso(dataset.temporal_end)},
             "access_conditions": dataset.access_conditions,
+            "conditions": _conditions(dataset),
             "share_type": coded(share_types.scheme, dataset.share_type, lang),
             "sensitivity": coded(sensitivity.scheme, dataset.sensitivity, lang),
             "service_item": dataset.service_item,

@@ -14,6 +14,7 @@ from portal import (
     auth,
     commands,
     compression,
+    conditions,
     db,
     errors,
     following,
@@ -51,6 +52,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     i18n.init_app(app)
     templating.init_app(app)
+    conditions.init_app(app)
     errors.init_app(app)
     params.init_app(app)
     csrf = CSRFProtect(app)

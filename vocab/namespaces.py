@@ -37,6 +37,8 @@ DQV = Namespace("http://www.w3.org/ns/dqv#")
 LOCN = Namespace("http://www.w3.org/ns/locn#")
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 W3C_FORMATS = Namespace("http://www.w3.org/ns/formats/")
+# ODRL 2.2: the conditions of conditional datasets as a policy (exports/dcat/policy.py).
+ODRL = Namespace("http://www.w3.org/ns/odrl/2/")
 
 # EU Publications Office authority tables (concept URIs, not ontologies).
 EU_AUTHORITY = "http://publications.europa.eu/resource/authority/"

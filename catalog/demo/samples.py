@@ -13,6 +13,7 @@ import io
 import random
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -162,6 +163,114 @@ SAMPLES = (
 )
 
 
+# The structured conditions of the conditional samples (catalog/conditions.py), by key.
+CONDITIONS: dict[str, dict[str, Any]] = {
+    "tax-credit": {
+        "applicant_kinds": ["institution", "government", "enterprise"],
+        "qualifications": ["在广西登记的银行业金融机构或政府部门", "近三年无重大数据安全事件"],
+        "materials": [
+            "营业执照或统一社会信用代码证明",
+            "数据使用承诺书（加盖公章）",
+            "应用场景说明",
+        ],
+        "permitted_uses": ["金融机构信贷审批", "招投标资格审查"],
+        "forbidden_uses": ["向第三方转让或出售", "用于营销推广", "公开发布单个企业的信用等级"],
+        "security_requirements": [
+            "数据存储于境内服务器",
+            "访问人员实名并留存操作日志",
+            "使用期满后30日内删除数据",
+        ],
+        "delivery_channel": "api",
+        "period_days": 365,
+        "review_days": 10,
+        "fields": [
+            {"name": "统一社会信用代码", "mask": "keep-ends"},
+            {"name": "企业名称", "mask": None},
+            {"name": "评价年度", "mask": None},
+            {"name": "信用等级", "mask": None},
+        ],
+        "report_interval_days": 90,
+        "contact": "自治区税务局纳税服务处 0771-5555001",
+    },
+    "clinic-visits": {
+        "applicant_kinds": ["institution"],
+        "qualifications": ["科研机构、高等院校或医疗卫生单位", "研究方案经伦理委员会审查"],
+        "materials": ["研究方案", "伦理审查意见", "单位介绍信"],
+        "permitted_uses": ["医疗资源规划研究", "公共卫生研究"],
+        "forbidden_uses": ["识别或联系具体患者", "商业用途", "将原始数据带出沙箱"],
+        "security_requirements": ["仅在数据沙箱内使用", "分析结果经审核后导出"],
+        "delivery_channel": "sandbox",
+        "period_days": 180,
+        "review_days": 15,
+        "fields": [
+            {"name": "机构名称", "mask": None},
+            {"name": "所在市", "mask": None},
+            {"name": "月份", "mask": None},
+            {"name": "门诊人次", "mask": None},
+            {"name": "急诊人次", "mask": None},
+        ],
+        "report_interval_days": 30,
+        "contact": "自治区卫生健康委统计信息中心 0771-5555002",
+    },
+    "energy-use": {
+        "applicant_kinds": ["enterprise", "institution"],
+        "qualifications": ["具备节能服务或碳排放核算资质", "取得用能单位的书面授权"],
+        "materials": ["资质证明", "用能单位授权书", "数据使用承诺书"],
+        "permitted_uses": ["节能诊断", "碳排放核算"],
+        "forbidden_uses": ["公开单个企业的能耗数据", "向第三方转让"],
+        "security_requirements": ["按授权范围使用", "使用期满后删除数据"],
+        "delivery_channel": "api",
+        "period_days": 365,
+        "fields": [
+            {"name": "单位名称", "mask": "pseudonym"},
+            {"name": "所在市", "mask": None},
+            {"name": "日期", "mask": None},
+            {"name": "综合能耗（吨标准煤）", "mask": None},
+        ],
+        "report_interval_days": 180,
+        "contact": "自治区发展改革委环资处 0771-5555003",
+    },
+    "property-licence": {
+        "applicant_kinds": ["government", "institution"],
+        "qualifications": ["经授权的政府部门或金融机构", "每次核验须取得权利人授权"],
+        "materials": ["单位授权文件", "权利人授权书样式", "安全保护方案"],
+        "permitted_uses": ["金融抵押贷款核验", "公积金提取核验"],
+        "forbidden_uses": ["批量下载或留存证照信息", "超出授权范围查询"],
+        "security_requirements": ["查询全程留痕审计", "专线或加密通道接入", "核验人员实名"],
+        "delivery_channel": "api",
+        "period_days": 730,
+        "fields": [
+            {"name": "证书编号", "mask": "keep-ends"},
+            {"name": "权利人（脱敏）", "mask": "pseudonym"},
+            {"name": "坐落", "mask": "generalize"},
+            {"name": "登记日期", "mask": None},
+        ],
+        "report_interval_days": 90,
+        "contact": "自治区自然资源厅不动产登记局 0771-5555004",
+    },
+    "bus-positions": {
+        "applicant_kinds": ["individual", "enterprise", "institution"],
+        "qualifications": ["注册并说明应用名称"],
+        "materials": ["应用说明（名称、功能、预计用户数）"],
+        "permitted_uses": ["出行服务应用", "交通规划研究"],
+        "forbidden_uses": ["调用频率每分钟超过60次", "转售原始数据"],
+        "security_requirements": ["妥善保管接口令牌"],
+        "delivery_channel": "api",
+        "period_days": 365,
+        "review_days": 5,
+        "fields": [
+            {"name": "线路", "mask": None},
+            {"name": "车辆编号", "mask": "pseudonym"},
+            {"name": "时间", "mask": None},
+            {"name": "经度", "mask": None},
+            {"name": "纬度", "mask": None},
+        ],
+        "report_interval_days": 180,
+        "contact": "南宁市交通运输局信息中心 0771-5555005",
+    },
+}
+
+
 def load_samples(session: Session, store: FileStore, max_bytes: int) -> int:
     added = 0
     rng = random.Random(2022)
@@ -180,6 +289,7 @@ def load_samples(session: Session, store: FileStore, max_bytes: int) -> int:
             category=sample.category,
             open_type=sample.open_type,
             access_conditions=sample.conditions,
+            conditions=CONDITIONS.get(sample.key),
             sensitivity=sample.sensitivity,
             share_type=sample.share_type,
             service_item=sample.service_item,

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from catalog import conditions
 from catalog.db import utcnow
 from catalog.errors import InvalidValue
 from catalog.models import ARCHIVED, DRAFT, PUBLISHED, WITHDRAWN, Dataset, Department
@@ -38,7 +39,7 @@ CONTROLLED_FIELDS: dict[str, Callable[[], ConceptScheme]] = {
 EDITABLE_FIELDS = frozenset(
     {
         "title", "description", "department", "keywords", "category", "topic", "industry",
-        "open_type", "access_conditions", "share_type", "sensitivity", "service_item",
+        "open_type", "access_conditions", "conditions", "share_type", "sensitivity", "service_item",
         "result_name", "is_e_licence", "source_system", "application_scenarios",
         "delivery_channel", "update_frequency", "spatial", "temporal_start", "temporal_end",
         "licence", "issued", "modified", "record_count", "contact_name", "contact_phone",
@@ -131,6 +132,8 @@ def _apply(dataset: Dataset, fields: dict[str, Any]) -> None:
                 raise InvalidValue("a dataset needs a title", code="missing-title", field="title")
         elif name == "keywords":
             value = _keywords(value)
+        elif name == "conditions":
+            value = conditions.to_stored(value)
         setattr(dataset, name, value)
 
 

@@ -39,6 +39,7 @@ def prefixes(base_url: str) -> dict[str, str]:
         "dqv": str(ns.DQV),
         "eli": "http://data.europa.eu/eli/ontology#",
         "schema": str(ns.SCHEMA),
+        "odrl": str(ns.ODRL),
         "filetype": str(ns.EU_FILE_TYPE),
         "theme": str(ns.EU_DATA_THEME),
         "freq": str(ns.EU_FREQUENCY),
@@ -91,3 +92,4 @@ FOAF_ = Vocabulary(ns.FOAF)
 HYDRA_ = Vocabulary(ns.HYDRA)
 SKOS_ = Vocabulary(ns.SKOS)
 RDFS_ = Vocabulary(ns.RDFS)
+ODRL_ = Vocabulary(ns.ODRL)

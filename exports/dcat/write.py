@@ -38,6 +38,7 @@ from exports.dcat.context import (
     prefixes,
     skipped,
 )
+from exports.dcat.policy import policy_triples
 from exports.dcat.profile import (
     DATASET_FIELDS,
     DISTRIBUTION_FIELDS,
@@ -295,6 +296,7 @@ def _structured(dataset: Dataset, s: IRI, ctx: PublishContext, out: Chunk) -> No
     out.append((rest, DCAT_.servesDataset, s))
     describe_service(REST_API, ctx, out)
     out.extend(provenance_triples(dataset, s, ctx))
+    out.extend(policy_triples(dataset, s, ctx))
     _quality(dataset, s, ctx, out)
     if ctx.in_catalog:
         out.append((IRI(uris.catalog_uri(ctx.base_url)), DCAT_.dataset, s))

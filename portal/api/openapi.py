@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from catalog import uris
+from catalog.accounts.models import KINDS
+from catalog.conditions import MASK_RULES
 from catalog.search.base import FACET_FIELDS
 from portal.api.openapi_write import SECURITY_SCHEMES, WRITE_SCHEMAS, write_paths
 
@@ -135,6 +137,31 @@ SCHEMAS: dict[str, Any] = {
         ["type", "title", "status"],
     ),
 }
+NLIST = {"type": "array", "items": STR}
+NDAYS = {"type": ["integer", "null"], "minimum": 1}
+SCHEMAS["Conditions"] = _obj(
+    {
+        "applicant_kinds": {
+            "type": "array",
+            "items": {"enum": list(KINDS)},
+            "description": "谁可以申请 · applicant kinds",
+        },
+        "qualifications": NLIST,
+        "materials": NLIST,
+        "permitted_uses": NLIST,
+        "forbidden_uses": NLIST,
+        "security_requirements": NLIST,
+        "delivery_channel": {**NSTR, "description": "vocab/delivery_channels notation"},
+        "period_days": NDAYS,
+        "review_days": {"type": "integer", "minimum": 1, "description": "工作日 · working days"},
+        "fields": {
+            "type": "array",
+            "items": _obj({"name": STR, "mask": {"enum": [*MASK_RULES, None]}}, ["name", "mask"]),
+        },
+        "report_interval_days": NDAYS,
+        "contact": NSTR,
+    }
+)
 SCHEMAS["Dataset"] = {
     "allOf": [
         {"$ref": "#/components/schemas/DatasetSummary"},
@@ -149,6 +176,7 @@ SCHEMAS["Dataset"] = {
                 "spatial": CODED,
                 "temporal": _obj({"start": NSTR, "end": NSTR}),
                 "access_conditions": NSTR,
+                "conditions": _nullable({"$ref": "#/components/schemas/Conditions"}),
                 "share_type": CODED,
                 "sensitivity": CODED,
                 "service_item": NSTR,

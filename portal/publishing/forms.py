@@ -19,10 +19,19 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, Field, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    Field,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 
+from catalog.accounts.models import KINDS
 from catalog.models import Dataset, Department, Distribution
 from catalog.services.datasets import CONTROLLED_FIELDS
+from portal.accounts.messages import kind_label
 from portal.i18n import current_language
 from vocab import licences
 from vocab.skos import ConceptScheme
@@ -78,9 +87,45 @@ DATASET_FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("extras", EXTRAS, _l("Other properties (one “name = value” a line)"), "other"),
 )
 
+# The structured conditions of conditional data (catalog/conditions.py): form field
+# ``cond_<key>`` for each key; lists are one item a line, provided fields "name: rule" lines.
+CONDITIONS = "conditions"
+KINDS_FIELD, LINES = "kinds", "lines"
+CONDITION_FIELDS: tuple[FieldSpec, ...] = (
+    FieldSpec("applicant_kinds", KINDS_FIELD, _l("Who may apply"), CONDITIONS),
+    FieldSpec("qualifications", LINES, _l("Qualifications (one a line)"), CONDITIONS),
+    FieldSpec("materials", LINES, _l("Materials to attach (one a line)"), CONDITIONS),
+    FieldSpec("permitted_uses", LINES, _l("Permitted uses (one a line)"), CONDITIONS),
+    FieldSpec("forbidden_uses", LINES, _l("Forbidden uses (one a line)"), CONDITIONS),
+    FieldSpec("security_requirements", LINES, _l("Security requirements (one a line)"), CONDITIONS),
+    FieldSpec("delivery_channel", SELECT, _l("Delivery channel"), CONDITIONS),
+    FieldSpec("period_days", NUMBER, _l("Period of use (days)"), CONDITIONS),
+    FieldSpec(
+        "review_days", NUMBER, _l("Review time limit (working days, 10 if empty)"), CONDITIONS
+    ),
+    FieldSpec(
+        "fields",
+        LINES,
+        _l(
+            "Fields provided (one a line; “name: rule” for masked ones, rule one of keep-ends, "
+            "pseudonym, generalize, drop)"
+        ),
+        CONDITIONS,
+    ),
+    FieldSpec("report_interval_days", NUMBER, _l("Usage report every (days)"), CONDITIONS),
+    FieldSpec("contact", TEXT, _l("Contact for applications"), CONDITIONS),
+)
+
+
+def condition_field(key: str) -> str:
+    """The form field of a conditions key (also of an error's ``conditions.<key>``)."""
+    return "cond_" + key.removeprefix("conditions.")
+
+
 GROUPS = (
     ("basic", _l("Description of the dataset")),
     ("open", _l("Openness")),
+    (CONDITIONS, _l("Conditions of conditional data, item by item")),
     ("government", _l("Government catalog fields")),
     ("dcat", _l("Coverage and dates")),
     ("contact", _l("Contact")),
@@ -101,6 +146,10 @@ class FieldError(Exception):
 
 
 def _field(spec: FieldSpec) -> Field:
+    if spec.kind == KINDS_FIELD:
+        return SelectMultipleField(spec.label, choices=[], validate_choice=False)
+    if spec.kind == LINES:
+        return TextAreaField(spec.label)
     if spec.kind == SELECT:
         return SelectField(spec.label, choices=[], validate_choice=False)
     if spec.kind == FLAG:
@@ -120,10 +169,14 @@ class DatasetForm(FlaskForm):
             concepts = [(c.notation, c.label(lang)) for c in scheme()]
             keep = [] if name == "open_type" else [("", _l("(not given)"))]
             self[name].choices = keep + concepts  # type: ignore[attr-defined]
+        self[condition_field("delivery_channel")].choices = self["delivery_channel"].choices  # type: ignore[attr-defined]
+        self[condition_field("applicant_kinds")].choices = [(k, kind_label(k)) for k in KINDS]  # type: ignore[attr-defined]
 
     def groups(self) -> list[tuple[Any, list[Field]]]:
         return [
             (label, [self[spec.name] for spec in DATASET_FIELDS if spec.group == group])
+            if group != CONDITIONS
+            else (label, [self[condition_field(spec.name)] for spec in CONDITION_FIELDS])
             for group, label in GROUPS
         ]
 
@@ -137,12 +190,20 @@ class DatasetForm(FlaskForm):
                 values[spec.name] = _value(spec, self[spec.name].data, departments)
             except FieldError as error:
                 errors.append(error)
+        values["conditions"] = self._conditions()
         if not errors and values.get("open_type") == "conditional":
             if not values.get("access_conditions"):
                 errors.append(FieldError("access_conditions", "missing-access-conditions"))
         if errors:
             raise FieldErrors(errors)
         return values
+
+    def _conditions(self) -> dict[str, Any] | None:
+        """The conditions as typed, for :func:`catalog.conditions.parse` (which checks them);
+        None when nothing is filled in."""
+        raw = {spec.name: self[condition_field(spec.name)].data for spec in CONDITION_FIELDS}
+        given = {key: value for key, value in raw.items() if value not in (None, "", [])}
+        return given or None
 
 
 class FieldErrors(Exception):
@@ -153,6 +214,8 @@ class FieldErrors(Exception):
 
 for _spec in DATASET_FIELDS:
     setattr(DatasetForm, _spec.name, _field(_spec))
+for _spec in CONDITION_FIELDS:
+    setattr(DatasetForm, condition_field(_spec.name), _field(_spec))
 
 
 def dataset_form_data(dataset: Dataset) -> dict[str, Any]:
@@ -173,6 +236,25 @@ def dataset_form_data(dataset: Dataset) -> dict[str, Any]:
         elif spec.kind != FLAG:
             value = value or ""
         data[spec.name] = value
+    data.update(_conditions_data(dataset.conditions or {}))
+    return data
+
+
+def _conditions_data(stored: dict[str, Any]) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    for spec in CONDITION_FIELDS:
+        value = stored.get(spec.name)
+        if spec.name == "fields":
+            value = "\n".join(
+                f"{f['name']}: {f['mask']}" if f.get("mask") else f["name"] for f in value or ()
+            )
+        elif spec.kind == LINES:
+            value = "\n".join(value or ())
+        elif spec.kind == KINDS_FIELD:
+            value = list(value or ())
+        else:
+            value = "" if value is None else str(value)
+        data[condition_field(spec.name)] = value
     return data
 
 

@@ -6,6 +6,8 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
+from portal.conditions.messages import error_message as conditions_message
+
 STATES = {
     "draft": _l("Draft"),
     "pending": _l("Waiting for review"),
@@ -45,6 +47,8 @@ def state_label(state: str) -> str:
 
 
 def error_message(code: str, **values: Any) -> str:
+    if code.startswith("invalid-conditions-"):
+        return conditions_message(code)
     if code.startswith("unknown-") and code not in ERRORS:
         return str(UNKNOWN_CONTROLLED)  # a controlled field's value not in its vocabulary
     message = ERRORS.get(code)

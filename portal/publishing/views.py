@@ -50,6 +50,7 @@ from portal.publishing.forms import (
     LinkForm,
     ReviewForm,
     UploadForm,
+    condition_field,
     dataset_form_data,
     file_form_data,
     link_values,
@@ -280,8 +281,11 @@ def _field_errors(form: DatasetForm, errors: FieldErrors) -> None:
 
 def _catalog_error(form: DatasetForm, error: CatalogError) -> None:
     message = messages.error_message(error.code)
-    if error.field and error.field in form:
-        form[error.field].errors = [message]
+    field = error.field
+    if field and field.startswith("conditions."):
+        field = condition_field(field)
+    if field and field in form:
+        form[field].errors = [message]
         flash(_("Nothing was saved: please correct the marked fields."), "error")
     else:
         flash(message, "error")

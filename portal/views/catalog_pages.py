@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask import Blueprint, Response, abort, current_app, redirect, render_template, request
 
 from catalog import queries, uris
 from catalog.access import public_distribution
@@ -89,6 +89,17 @@ def dataset(id_or_slug: str) -> Response:
         licence=effective_licence(found),
     )
     return linked_data.dataset_alternates(Response(page), found)
+
+
+@bp.get("/dataset/<id_or_slug>/conditions")
+def conditions_policy(id_or_slug: str) -> Response:
+    """The URI of a dataset's ODRL policy (exports/dcat/policy.py) dereferences to the
+    conditions on its page."""
+    found = queries.get_public_dataset(get_session(), id_or_slug)
+    if found is None:
+        abort(404)
+    page = uris.dataset_page(current_app.config["BASE_URL"], found.slug)
+    return redirect(page + "#conditions", 303)  # type: ignore[return-value]
 
 
 @bp.get("/dataset/<id_or_slug>/resource/<resource_id>")

@@ -1,0 +1,31 @@
+"""What the conditions' codes (catalog/conditions.py) say to people, in their language."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+
+
+def mask_label(rule: str | None) -> str:
+    labels = {
+        None: _("Provided in clear"),
+        "keep-ends": _("Masked: only the first and last characters kept"),
+        "pseudonym": _("Masked: replaced by a pseudonym"),
+        "generalize": _("Masked: generalized (year, county)"),
+        "drop": _("Not provided (dropped)"),
+    }
+    return labels.get(rule, _("Masked"))
+
+
+def error_message(code: str) -> str:
+    """The message for the code of an InvalidValue from :func:`catalog.conditions.parse`."""
+    what = code.removeprefix("invalid-conditions-")
+    messages = {
+        "applicant-kind": _("Pick applicant kinds from the list."),
+        "delivery-channel": _("Pick a delivery channel from the list."),
+        "period-days": _("The period of use is a number of days from 1 to 3660."),
+        "review-days": _("The review time limit is a number of working days from 1 to 3660."),
+        "report-interval-days": _("The report interval is a number of days from 1 to 3660."),
+        "mask-rule": _("A masking rule is one of keep-ends, pseudonym, generalize or drop."),
+        "field-name": _("Each provided field needs a name."),
+    }
+    return messages.get(what, _("Each item is at most 500 characters, at most 50 items."))

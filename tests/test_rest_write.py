@@ -144,6 +144,21 @@ def test_every_token_header_works_and_a_read_back_body_can_be_sent_again(app, si
     assert again.status_code == 200, again.text
     assert again.json()["title"] == "回读后改" and again.json()["category"] == shown["category"]
 
+    wanted = {
+        "period_days": 180,
+        "permitted_uses": ["交通规划研究"],
+        "applicant_kinds": ["enterprise"],
+    }
+    conditional = {"open_type": "conditional", "conditions": wanted}
+    patched = http.patch(f"{site}/datasets/read-back", json=conditional)
+    assert patched.status_code == 200, patched.text
+    assert patched.json()["conditions"]["period_days"] == 180
+    assert patched.json()["conditions"]["permitted_uses"] == ["交通规划研究"]
+    bad = http.patch(f"{site}/datasets/read-back", json={"conditions": {"period_days": -3}})
+    assert bad.status_code == 422 and any(k.startswith("conditions") for k in bad.json()["errors"])
+    resent = http.put(f"{site}/datasets/read-back", json=patched.json())  # conditions and all
+    assert resent.status_code == 200 and resent.json()["conditions"]["period_days"] == 180
+
 
 def test_validation_errors_name_their_fields(app, site) -> None:
     http = writer(token_for(app, "p@example.org", "statcan"))

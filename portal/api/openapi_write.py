@@ -78,6 +78,8 @@ DATASET_FIELDS: dict[str, Any] = {
         },
         "additionalProperties": False,
     },
+    # the structured conditions of conditional data, as a GET answers them
+    "conditions": {"anyOf": [{"$ref": "#/components/schemas/Conditions"}, {"type": "null"}]},
 }
 FILE_FIELDS = {
     name: NSTR

@@ -237,7 +237,7 @@ def _dataset_fields(db: Session, body: Mapping[str, Any], *, replace: bool) -> d
             fields.setdefault(name, EMPTY.get(name))
         for name in ("keywords", "is_e_licence", "temporal_start", "temporal_end"):
             fields.setdefault(name, EMPTY.get(name))
-        for name in ("contact_name", "contact_phone", "contact_email"):
+        for name in ("contact_name", "contact_phone", "contact_email", "conditions"):
             fields.setdefault(name, None)
     return fields
 
@@ -341,6 +341,13 @@ def _read_temporal(db: Session, key: str, value: Any) -> dict[str, Any]:
     }
 
 
+def _read_conditions(db: Session, key: str, value: Any) -> dict[str, Any]:
+    """The structured conditions as a GET answers them; checked by catalog.conditions."""
+    if value is not None and not isinstance(value, dict):
+        raise invalid(key, "must be an object (or null)")
+    return {"conditions": value}
+
+
 READERS: dict[str, Callable[[Session, str, Any], dict[str, Any]]] = {
     **{name: _read_text for name in TEXT_FIELDS},
     **{name: _read_coded for name in CODED_FIELDS},
@@ -351,6 +358,7 @@ READERS: dict[str, Callable[[Session, str, Any], dict[str, Any]]] = {
     "department": _read_department,
     "contact": _read_contact,
     "temporal": _read_temporal,
+    "conditions": _read_conditions,
 }
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import pyotp
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from catalog.accounts import identity, passwords
@@ -294,12 +294,6 @@ def erase_user(session: Session, user: User, now: datetime | None = None) -> Non
     user.grants.clear()
     user.erased_at = now
     session.flush()
-
-
-def count_users(session: Session) -> int:
-    return (
-        session.scalar(select(func.count()).select_from(User).where(User.erased_at.is_(None))) or 0
-    )
 
 
 def new_pseudonym() -> str:

@@ -13,10 +13,12 @@ finds it busy and leaves the log to that process.
 
 An on-disk store (the default, ``GXDATA_SPARQL_STORE``) is owned by a worker process
 (:mod:`exports.sparql_worker`): a query past its time limit is stopped by killing the worker,
-which restarts on the next call. Calls are served one at a time. An in-memory store (an empty
-``GXDATA_SPARQL_STORE``, for small catalogs and experiments) runs in the portal's process: a
-query past its limit is answered with 422 at once, but pyoxigraph finishes evaluating it in the
-background; while ``LocalBackend.MAX_RUNNING`` are, new queries are answered 503.
+and its successor starts at once. A query waits for a starting worker only within its own
+time limit (503 ``store-starting`` past it). Calls are served one at a time. An in-memory
+store (an empty ``GXDATA_SPARQL_STORE``, for small catalogs and experiments) runs in the
+portal's process: a query past its limit is answered with 422 at once, but pyoxigraph
+finishes evaluating it in the background; while ``LocalBackend.MAX_RUNNING`` are, new
+queries are answered 503.
 
 Queries pass :func:`exports.sparql_federation.refuse_federation` (no ``SERVICE``), then wait
 their turn at a :class:`exports.sparql_gate.QueryGate`; their time limit counts from then.
@@ -126,9 +128,11 @@ class WorkerBackend:
         self._lock = threading.Lock()
         self._process: Any = None
         self._conn: Any = None
+        self._starting: tuple[Any, Any, float] | None = None  # (process, pipe, since)
         self.isolated: bool | None = None  # the worker is off the network (known once started)
 
-    def _start(self) -> None:
+    def _spawn(self) -> None:
+        """Start a worker; it is used once it says it is ready (:meth:`_ready`)."""
         from exports.sparql_worker import serve  # noqa: PLC0415 - pyoxigraph, in the worker
 
         Path(self.path).mkdir(parents=True, exist_ok=True)
@@ -137,21 +141,45 @@ class WorkerBackend:
         process = context.Process(target=serve, args=(self.path, child), daemon=True)
         process.start()
         child.close()
-        if not parent.poll(READY_SECONDS):
+        self._starting = (process, parent, time.monotonic())
+
+    def _ready(self, wait: float | None) -> bool:
+        """Whether a worker is ready, waiting for one to start at most ``wait`` seconds
+        (None: until it starts, within ``READY_SECONDS``). A worker still starting when the
+        wait ends is kept for the next call, so a query's time limit bounds its start too."""
+        if self._process is not None and self._process.is_alive():
+            return True
+        if self._process is not None:
+            self._kill()  # it stopped: a new one starts below
+        if self._starting is None:
+            self._spawn()
+        assert self._starting is not None
+        process, parent, since = self._starting
+        left = READY_SECONDS - (time.monotonic() - since)
+        if not parent.poll(max(0.0, left if wait is None else min(wait, left))):
+            if wait is not None and wait < left:
+                return False
+            self._starting = None
             process.kill()
+            process.join(5)
+            parent.close()
             raise RuntimeError("the SPARQL store worker did not start")
+        self._starting = None
         try:
             reply = parent.recv()
         except EOFError as error:
             process.join(5)
+            parent.close()
             raise RuntimeError("the SPARQL store worker stopped at start") from error
         if reply[0] == "busy":
             process.join(5)
+            parent.close()
             raise StoreBusy(reply[1])
         self.isolated = reply[1:] == (True,)  # ("ready", isolated)
         if not self.isolated:
             log.warning("the SPARQL store worker could not leave the network (SERVICE is refused)")
         self._process, self._conn = process, parent
+        return True
 
     def _kill(self) -> None:
         if self._process is not None:
@@ -172,8 +200,13 @@ class WorkerBackend:
                 retry_after=max(1, math.ceil(timeout or 1)),
             )
         try:
-            if self._process is None or not self._process.is_alive():
-                self._start()
+            if not self._ready(None if deadline is None else deadline - time.monotonic()):
+                raise QueryFailed(
+                    "store-starting",
+                    "the SPARQL store is starting; try again shortly",
+                    503,
+                    retry_after=max(1, math.ceil(timeout or 1)),
+                )
             if deadline is not None:
                 timeout = deadline - time.monotonic()
                 if timeout <= 0:
@@ -184,6 +217,7 @@ class WorkerBackend:
             self._conn.send((op, *args))
             if not self._conn.poll(None if timeout is None else timeout + 0.5):
                 self._kill()
+                self._spawn()  # its successor starts now, ready sooner for the next query
                 raise QueryFailed(
                     "query-timeout", f"the query did not finish in {timeout:g} s", 422
                 )
@@ -202,6 +236,12 @@ class WorkerBackend:
     def close(self) -> None:
         with self._lock:
             self._kill()
+            if self._starting is not None:
+                process, parent, _ = self._starting
+                self._starting = None
+                process.kill()
+                process.join(5)
+                parent.close()
 
 
 class CatalogStore:

@@ -147,6 +147,7 @@ def _failure(failed: QueryFailed) -> Response:
         "queue-timeout": _(
             "The query waited for its turn until its time limit. Please try again later."
         ),
+        "store-starting": _("The SPARQL store is starting. Please try again in a few seconds."),
         "too-many-queries": _(
             "You already have queries waiting or running. Please wait for them to finish."
         ),

@@ -15,15 +15,22 @@ Conventions, the same in every function here:
   ``add_working_days(a, working_days_between(a, b)) == b`` for every working day ``b``.
 - Days are days in Beijing time (UTC+8); stored times are naive UTC (:func:`deadline`).
 
-Outside the years the package covers, this module **fails closed**: it raises
+Outside the years the package covers, the exact functions **fail closed**: they raise
 ``InvalidValue(code="calendar-unknown")`` rather than guessing with weekdays, since a guess is
 wrong in exactly the weeks that matter (the Spring Festival of a year just past the package's
 last). The remedy is upgrading ``chinese-calendar``; :func:`calendar_known` lets a page or a
 check warn before that happens.
+
+A review cannot wait for the State Council's notice, though: :func:`review_limit` (what the
+application workflow uses) counts the official calendar where it is known and Monday to Friday
+after it, and says so (``Limit.estimated``) so that every page showing the limit labels it an
+estimate. Once the package knows the year, the limit is counted again exactly
+(:func:`review_limit` is cheap enough to call on every page).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 import chinese_calendar
@@ -33,6 +40,7 @@ from catalog.errors import InvalidValue
 
 DEFAULT_REVIEW_DAYS = 10  # working days, unless the department sets another limit
 REMIND_BEFORE = 2  # working days before the limit a reviewer is reminded
+FIRST_KNOWN_YEAR = 2004  # chinese-calendar's first year; nothing before it is estimated
 MAX_SPAN = 3660  # calendar days a single count may walk (about ten years), against runaway loops
 
 
@@ -107,3 +115,50 @@ def deadline(submitted_at: datetime, days: int = DEFAULT_REVIEW_DAYS) -> date:
 def remind_on(limit: date, before: int = REMIND_BEFORE) -> date:
     """The day ``before`` working days ahead of the limit ``limit``, to remind a reviewer."""
     return add_working_days(limit, -before)
+
+
+@dataclass(frozen=True)
+class Limit:
+    """The last day of a time limit; ``estimated`` when part of the count fell in a year
+    whose official calendar is not known yet, where Monday to Friday were counted."""
+
+    day: date
+    estimated: bool = False
+
+
+def _working_or_weekday(day: date) -> tuple[bool, bool]:
+    """(working day, estimated): the official calendar, or Monday to Friday after it."""
+    if calendar_known(day):
+        return bool(chinese_calendar.is_workday(day)), False
+    if day.year < FIRST_KNOWN_YEAR:
+        is_working_day(day)  # raises calendar-unknown: nothing is estimated backwards
+    return day.weekday() < 5, True
+
+
+def add_working_days_estimated(start: date, n: int) -> Limit:
+    """:func:`add_working_days` that counts weekdays past the known calendar, and says so."""
+    step = timedelta(days=1 if n > 0 else -1)
+    day, left, estimated = start, abs(n), False
+    for _ in range(MAX_SPAN):
+        if not left:
+            return Limit(day, estimated)
+        day += step
+        working, guessed = _working_or_weekday(day)
+        estimated = estimated or guessed
+        if working:
+            left -= 1
+    raise InvalidValue(f"{n} working days is too long a span", code="span-too-long")
+
+
+def review_limit(submitted_at: datetime, days: int = DEFAULT_REVIEW_DAYS) -> Limit:
+    """The last day of a review of ``days`` working days (as :func:`deadline`), estimated with
+    weekdays where the official calendar is not known yet."""
+    if days < 1:
+        raise InvalidValue(f"a time limit of {days} working days", code="invalid-time-limit")
+    return add_working_days_estimated(beijing_day(submitted_at), days)
+
+
+def reminder_day(limit: Limit, before: int = REMIND_BEFORE) -> Limit:
+    """:func:`remind_on` of a possibly estimated limit."""
+    back = add_working_days_estimated(limit.day, -before)
+    return Limit(back.day, limit.estimated or back.estimated)

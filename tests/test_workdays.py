@@ -13,12 +13,15 @@ import pytest
 from catalog.errors import InvalidValue
 from catalog.workdays import (
     DEFAULT_REVIEW_DAYS,
+    Limit,
     add_working_days,
     beijing_day,
     calendar_known,
     deadline,
     is_working_day,
     remind_on,
+    reminder_day,
+    review_limit,
     working_days_between,
 )
 
@@ -179,4 +182,31 @@ def test_a_count_stops_at_the_end_of_the_known_calendar() -> None:
     last_known = max(y for y in range(2004, 2100) if calendar_known(date(y, 1, 1)))
     with pytest.raises(InvalidValue) as refused:
         add_working_days(date(last_known, 12, 20), 15)
+    assert refused.value.code == "calendar-unknown"
+
+
+def test_a_review_limit_is_exact_where_the_calendar_is_known() -> None:
+    submitted = datetime(2024, 9, 27, 2, 0)  # Friday 10:00 in Beijing, before National Day
+    limit = review_limit(submitted)
+    assert limit == Limit(deadline(submitted), estimated=False)
+    assert limit.day == date(2024, 10, 16)  # Sunday 9-29 and Saturday 10-12 are worked
+
+
+def test_a_review_limit_past_the_known_calendar_is_an_estimate() -> None:
+    """After the last year the package knows, weekdays are counted and the limit says so,
+    instead of refusing every submission of the year's last weeks."""
+    last_known = max(y for y in range(2004, 2100) if calendar_known(date(y, 1, 1)))
+    submitted = datetime(last_known, 12, 24, 2, 0)
+    limit = review_limit(submitted)
+    assert limit.estimated
+    assert limit.day.year == last_known + 1
+    assert limit.day.weekday() < 5
+    within = review_limit(datetime(last_known, 6, 1, 2, 0))
+    assert not within.estimated
+    assert reminder_day(limit).estimated and reminder_day(within) == Limit(remind_on(within.day))
+
+
+def test_nothing_is_estimated_before_the_known_calendar() -> None:
+    with pytest.raises(InvalidValue) as refused:
+        review_limit(datetime(2003, 12, 1))
     assert refused.value.code == "calendar-unknown"

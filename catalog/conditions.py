@@ -5,7 +5,8 @@ What a dataset states, before anyone signs in: who may apply (kinds of applicant
 the permitted and forbidden uses, the security requirements (each later a commitment the
 applicant ticks), the delivery channel (``vocab/delivery_channels``), the period of use and
 the review time limit (working days, 10 unless the department sets another), the fields
-provided and how each is masked, the interval of usage reports and a contact.
+provided and how each is masked (a mask code and, for ``keep-ends`` and ``generalize``, its
+parameters), the interval of usage reports and a contact.
 
 :func:`parse` turns a plain dict (the JSON column, a form, an API body) into
 :class:`Conditions` or raises :class:`catalog.errors.InvalidValue` with a stable code and the
@@ -20,6 +21,7 @@ from typing import Any, NoReturn
 
 from catalog.accounts.models import KINDS
 from catalog.errors import InvalidValue
+from catalog.masking.rules import GENERALIZATIONS, Rule, keep
 from catalog.models import Dataset
 from vocab import delivery_channels
 
@@ -29,12 +31,19 @@ MAX_DAYS = 3660  # ten years: a longer period or interval is a typo
 MAX_ITEMS = 50
 MAX_TEXT = 500
 
-# How a provided field is masked (数据脱敏), as codes; the rules themselves come later.
+# How a provided field is masked (数据脱敏), as codes; ProvidedField.rule() gives the rule.
 KEEP_ENDS = "keep-ends"  # keep the first m and last n characters
 PSEUDONYM = "pseudonym"  # keyed pseudonym, keyed per grant
 GENERALIZE = "generalize"  # birth date -> year, address -> county-level division
 DROP = "drop"
 MASK_RULES = (KEEP_ENDS, PSEUDONYM, GENERALIZE, DROP)
+# The parameters of a mask, for conditions stored before they had any: keep-ends keeps the
+# first 3 and last 4 characters (the usual masking of ID and mobile numbers); stating only one
+# end keeps nothing of the other. Generalize goes to the county-level division.
+KEEP_FIRST, KEEP_LAST = 3, 4
+GENERALIZE_TO = "county"
+MAX_KEPT = 64
+FIELD_KEYS = ("name", "mask", "keep_first", "keep_last", "to")
 
 LISTS = ("qualifications", "materials", "permitted_uses", "forbidden_uses",
          "security_requirements")  # fmt: skip
@@ -42,13 +51,61 @@ LISTS = ("qualifications", "materials", "permitted_uses", "forbidden_uses",
 
 @dataclass(frozen=True)
 class ProvidedField:
-    """One field (column) provided to a granted applicant; ``mask`` is None when in clear."""
+    """One field (column) provided to a granted applicant; ``mask`` is None when in clear.
+
+    ``keep_first``/``keep_last`` belong to ``keep-ends`` and ``to`` ("year" or "county") to
+    ``generalize``; :func:`parse` fills them in, so a parsed field always states them.
+    """
 
     name: str
     mask: str | None = None
+    keep_first: int | None = None
+    keep_last: int | None = None
+    to: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "mask": self.mask}
+        """``{"name", "mask"}`` and the parameters the mask uses."""
+        out: dict[str, Any] = {"name": self.name, "mask": self.mask}
+        if self.mask == KEEP_ENDS:
+            out["keep_first"], out["keep_last"] = self.kept
+        elif self.mask == GENERALIZE:
+            out["to"] = self.to or GENERALIZE_TO
+        return out
+
+    @property
+    def kept(self) -> tuple[int, int]:
+        """The characters a keep-ends mask keeps at the start and at the end."""
+        if self.keep_first is None and self.keep_last is None:
+            return KEEP_FIRST, KEEP_LAST
+        return self.keep_first or 0, self.keep_last or 0
+
+    @classmethod
+    def from_rule(cls, name: str, rule: Rule | None) -> ProvidedField:
+        """The field masked by ``rule`` (a detector's suggestion, say); its mask character is
+        not kept, conditions always mask with ``*``."""
+        if rule is None:
+            return cls(name)
+        if rule.kind == "keep":
+            return cls(name, KEEP_ENDS, rule.keep_first, rule.keep_last)
+        if rule.kind == "generalize":
+            return cls(name, GENERALIZE, to=rule.to)
+        return cls(name, rule.kind)
+
+    def rule(self) -> Rule | None:
+        """The masking rule (catalog/masking/rules.py) of this field; None when in clear."""
+        if self.mask == KEEP_ENDS:
+            return keep(*self.kept)
+        if self.mask == GENERALIZE:
+            return Rule("generalize", to=self.to or GENERALIZE_TO)
+        return None if self.mask is None else Rule(self.mask)
+
+    def as_line(self) -> str:
+        """The editor's form of the field: ``name``, ``name: rule`` or with its parameters
+        (``身份证号: keep-ends 3 4``, ``出生日期: generalize year``); :func:`parse` reads it."""
+        if self.mask is None:
+            return self.name
+        params = {KEEP_ENDS: [str(n) for n in self.kept], GENERALIZE: [self.to or GENERALIZE_TO]}
+        return " ".join([f"{self.name}: {self.mask}", *params.get(self.mask, [])])
 
 
 @dataclass(frozen=True)
@@ -187,8 +244,14 @@ def _days(value: Any, key: str) -> int | None:
     return days
 
 
+def fields_text(stored: Any) -> str:
+    """The provided fields of a stored value as the editor's lines (ProvidedField.as_line)."""
+    return "\n".join(f.as_line() for f in _fields(stored))
+
+
 def _fields(value: Any) -> tuple[ProvidedField, ...]:
-    """Provided fields: dicts ``{"name", "mask"}``, or lines ``name`` / ``name: rule``."""
+    """Provided fields: dicts ``{"name", "mask", parameters}``, or lines ``name`` /
+    ``name: rule`` / ``name: keep-ends 3 4`` / ``name: generalize year``."""
     if value is None:
         return ()
     if isinstance(value, str):
@@ -198,16 +261,55 @@ def _fields(value: Any) -> tuple[ProvidedField, ...]:
     out: dict[str, ProvidedField] = {}
     for item in value:
         if isinstance(item, str):
-            head, _, tail = item.replace("：", ":").partition(":")
-            item = {"name": head, "mask": tail}
-        if not isinstance(item, dict) or set(item) - {"name", "mask"}:
+            item = _field_line(item)
+        if not isinstance(item, dict) or set(item) - set(FIELD_KEYS):
             _fail("fields", f"not a field {item!r}", "fields")
-        name, mask = _text(item.get("name"), "fields"), _text(item.get("mask"), "fields")
-        if not name:
-            _fail("field-name", "a field without a name", "fields")
-        if mask is not None and mask not in MASK_RULES:
-            _fail("mask-rule", f"unknown mask rule {mask!r}", "fields")
-        out[name] = ProvidedField(name, mask)
+        found = _field(item)
+        out[found.name] = found
     if len(out) > MAX_ITEMS * 4:
         _fail("fields", "too many fields", "fields")
     return tuple(out.values())
+
+
+def _field_line(line: str) -> dict[str, Any]:
+    head, _, tail = line.replace("：", ":").partition(":")
+    mask, *params = tail.split() or [""]
+    item: dict[str, Any] = {"name": head, "mask": mask}
+    if mask == KEEP_ENDS and len(params) <= 2:
+        item.update(zip(("keep_first", "keep_last"), params, strict=False))
+    elif mask == GENERALIZE and len(params) <= 1:
+        item.update(zip(("to",), params, strict=False))
+    elif params:
+        _fail("mask-parameter", f"{mask!r} takes no parameters {params!r}", "fields")
+    return item
+
+
+def _field(item: dict[str, Any]) -> ProvidedField:
+    name, mask = _text(item.get("name"), "fields"), _text(item.get("mask"), "fields")
+    if not name:
+        _fail("field-name", "a field without a name", "fields")
+    if mask is not None and mask not in MASK_RULES:
+        _fail("mask-rule", f"unknown mask rule {mask!r}", "fields")
+    first, last = _kept(item.get("keep_first")), _kept(item.get("keep_last"))
+    to = _text(item.get("to"), "fields")
+    if (first is not None or last is not None) and mask != KEEP_ENDS:
+        _fail("mask-parameter", "only keep-ends keeps characters", "fields")
+    if to is not None and (mask != GENERALIZE or to not in GENERALIZATIONS):
+        _fail("mask-parameter", f"cannot generalize to {to!r}", "fields")
+    if mask == KEEP_ENDS:
+        kept = ProvidedField(name, mask, first, last).kept
+        return ProvidedField(name, mask, *kept)
+    if mask == GENERALIZE:
+        return ProvidedField(name, mask, to=to or GENERALIZE_TO)
+    return ProvidedField(name, mask)
+
+
+def _kept(value: Any) -> int | None:
+    """A number of characters a keep-ends mask keeps (0 to MAX_KEPT), None when not given."""
+    if value is None or value == "":
+        return None
+    plain = isinstance(value, str | int) and not isinstance(value, bool)
+    text = str(value).strip() if plain else ""
+    if not text.isdigit() or int(text) > MAX_KEPT:
+        _fail("mask-parameter", f"{value!r} is not a number of characters (0-{MAX_KEPT})", "fields")
+    return int(text)

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from catalog import conditions
 from catalog.accounts.models import PUBLISHER
 from catalog.errors import InvalidValue
+from catalog.masking.rules import Rule, keep
 from catalog.models import Dataset, Department
 from catalog.services.datasets import update_dataset
 from vocab import open_types
@@ -49,6 +50,60 @@ def test_parse_normalises_and_round_trips() -> None:
     assert [f.name for f in parsed.masked_fields] == ["统一社会信用代码", "法人"]
     assert conditions.parse(parsed.to_dict()) == parsed
     assert conditions.parse({}) == conditions.Conditions()
+
+
+def test_mask_parameters_default_for_old_conditions_and_round_trip() -> None:
+    old = conditions.parse({"fields": [{"name": "手机", "mask": "keep-ends"},
+                                       {"name": "住址", "mask": "generalize"}]})  # fmt: skip
+    phone, home = old.fields
+    assert (phone.keep_first, phone.keep_last) == (3, 4) and home.to == "county"
+    assert phone.rule() == keep(3, 4) and home.rule() == Rule("generalize", to="county")
+    stated = conditions.parse(
+        {
+            "fields": [
+                {"name": "姓名", "mask": "keep-ends", "keep_first": 1},
+                {"name": "出生日期", "mask": "generalize", "to": "year"},
+                {"name": "身份证号", "mask": "pseudonym"},
+                {"name": "性别", "mask": None},
+            ]
+        }
+    )
+    assert [f.to_dict() for f in stated.fields] == [
+        {"name": "姓名", "mask": "keep-ends", "keep_first": 1, "keep_last": 0},
+        {"name": "出生日期", "mask": "generalize", "to": "year"},
+        {"name": "身份证号", "mask": "pseudonym"},
+        {"name": "性别", "mask": None},
+    ]
+    assert [f.rule() for f in stated.fields] == [
+        keep(1, 0), Rule("generalize", to="year"), Rule("pseudonym"), None,
+    ]  # fmt: skip
+    assert all(conditions.ProvidedField.from_rule(f.name, f.rule()) == f for f in stated.fields)
+    assert conditions.parse(stated.to_dict()) == stated
+    text = conditions.fields_text(stated.to_dict()["fields"])
+    assert text == "姓名: keep-ends 1 0\n出生日期: generalize year\n身份证号: pseudonym\n性别"
+    assert conditions.parse({"fields": text}) == stated  # the editor's lines say as much
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        [{"name": "a", "mask": "pseudonym", "keep_first": 2}],
+        [{"name": "a", "mask": "keep-ends", "keep_last": -1}],
+        [{"name": "a", "mask": "keep-ends", "keep_first": True}],
+        [{"name": "a", "mask": "keep-ends", "keep_first": 65}],
+        [{"name": "a", "mask": "generalize", "to": "province"}],
+        [{"name": "a", "mask": None, "to": "year"}],
+        "a: keep-ends 1 2 3",
+        "a: keep-ends one",
+        "a: pseudonym 4",
+        "a: generalize decade",
+    ],
+)
+def test_bad_mask_parameters_are_refused(fields: Any) -> None:
+    with pytest.raises(InvalidValue) as caught:
+        conditions.parse({"fields": fields})
+    assert caught.value.code == "invalid-conditions-mask-parameter"
+    assert caught.value.field == "conditions.fields"
 
 
 @pytest.mark.parametrize(
@@ -96,7 +151,8 @@ def test_ckan_and_rest_carry_the_structured_conditions(demo_client, demo_app) ->
     assert stated["applicant_kinds"] == ["enterprise", "institution", "government"]
     assert "向第三方转让或出售" in stated["forbidden_uses"]
     assert stated["period_days"] == 365 and stated["review_days"] == 10
-    assert {"name": "统一社会信用代码", "mask": "keep-ends"} in stated["fields"]
+    credit_code = {"name": "统一社会信用代码", "mask": "keep-ends", "keep_first": 3, "keep_last": 4}
+    assert credit_code in stated["fields"]  # a mask states its parameters
     extras = {row["key"]: row["value"] for row in package["extras"]}
     assert json.loads(extras["conditions"]) == stated  # extras stay strings
     assert "签署数据使用承诺书" in package["access_conditions"]  # the free text is kept

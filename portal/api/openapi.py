@@ -6,7 +6,8 @@ from typing import Any
 
 from catalog import uris
 from catalog.accounts.models import KINDS
-from catalog.conditions import MASK_RULES
+from catalog.conditions import MASK_RULES, MAX_KEPT
+from catalog.masking.rules import GENERALIZATIONS
 from catalog.search.base import FACET_FIELDS
 from portal.api.openapi_write import SECURITY_SCHEMES, WRITE_SCHEMAS, write_paths
 
@@ -139,6 +140,7 @@ SCHEMAS: dict[str, Any] = {
 }
 NLIST = {"type": "array", "items": STR}
 NDAYS = {"type": ["integer", "null"], "minimum": 1}
+KEPT = {"type": "integer", "minimum": 0, "maximum": MAX_KEPT, "description": "keep-ends only"}
 SCHEMAS["Conditions"] = _obj(
     {
         "applicant_kinds": {
@@ -156,7 +158,16 @@ SCHEMAS["Conditions"] = _obj(
         "review_days": {"type": "integer", "minimum": 1, "description": "工作日 · working days"},
         "fields": {
             "type": "array",
-            "items": _obj({"name": STR, "mask": {"enum": [*MASK_RULES, None]}}, ["name", "mask"]),
+            "items": _obj(
+                {
+                    "name": STR,
+                    "mask": {"enum": [*MASK_RULES, None]},
+                    "keep_first": KEPT,
+                    "keep_last": KEPT,
+                    "to": {"enum": list(GENERALIZATIONS), "description": "generalize only"},
+                },
+                ["name", "mask"],
+            ),
         },
         "report_interval_days": NDAYS,
         "contact": NSTR,

@@ -7,10 +7,12 @@ from flask import Flask
 
 from catalog import conditions
 from portal.accounts.messages import kind_label
-from portal.conditions.messages import mask_label
+from portal.conditions.messages import field_mask_label
 
 
 def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
-        stated_conditions=conditions.stated, applicant_kind_label=kind_label, mask_label=mask_label
+        stated_conditions=conditions.stated,
+        applicant_kind_label=kind_label,
+        field_mask_label=field_mask_label,
     )

@@ -4,6 +4,19 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
+from catalog.conditions import GENERALIZE, KEEP_ENDS, ProvidedField
+
+
+def field_mask_label(provided: ProvidedField) -> str:
+    """How a provided field is masked, with the mask's parameters."""
+    label = mask_label(provided.mask)
+    if provided.mask == KEEP_ENDS:
+        first, last = provided.kept
+        return label + _("(first %(first)s, last %(last)s characters kept)", first=first, last=last)
+    if provided.mask == GENERALIZE:
+        return label + (_("(to the year)") if provided.to == "year" else _("(to the county)"))
+    return label
+
 
 def mask_label(rule: str | None) -> str:
     labels = {
@@ -27,5 +40,9 @@ def error_message(code: str) -> str:
         "report-interval-days": _("The report interval is a number of days from 1 to 3660."),
         "mask-rule": _("A masking rule is one of keep-ends, pseudonym, generalize or drop."),
         "field-name": _("Each provided field needs a name."),
+        "mask-parameter": _(
+            "keep-ends takes the numbers of characters kept at the start and at the end "
+            "(“name: keep-ends 3 4”); generalize takes year or county."
+        ),
     }
     return messages.get(what, _("Each item is at most 500 characters, at most 50 items."))

@@ -29,6 +29,7 @@ from wtforms import (
 )
 
 from catalog.accounts.models import KINDS
+from catalog.conditions import fields_text
 from catalog.models import Dataset, Department, Distribution
 from catalog.services.datasets import CONTROLLED_FIELDS
 from portal.accounts.messages import kind_label
@@ -245,9 +246,7 @@ def _conditions_data(stored: dict[str, Any]) -> dict[str, Any]:
     for spec in CONDITION_FIELDS:
         value = stored.get(spec.name)
         if spec.name == "fields":
-            value = "\n".join(
-                f"{f['name']}: {f['mask']}" if f.get("mask") else f["name"] for f in value or ()
-            )
+            value = fields_text(value)
         elif spec.kind == LINES:
             value = "\n".join(value or ())
         elif spec.kind == KINDS_FIELD:

@@ -151,7 +151,7 @@ def test_ckan_and_rest_carry_the_structured_conditions(demo_client, demo_app) ->
     assert stated["applicant_kinds"] == ["enterprise", "institution", "government"]
     assert "向第三方转让或出售" in stated["forbidden_uses"]
     assert stated["period_days"] == 365 and stated["review_days"] == 10
-    credit_code = {"name": "统一社会信用代码", "mask": "keep-ends", "keep_first": 3, "keep_last": 4}
+    credit_code = {"name": "统一社会信用代码", "mask": "keep-ends", "keep_first": 8, "keep_last": 0}
     assert credit_code in stated["fields"]  # a mask states its parameters
     extras = {row["key"]: row["value"] for row in package["extras"]}
     assert json.loads(extras["conditions"]) == stated  # extras stay strings
@@ -238,7 +238,7 @@ def test_the_page_shows_the_conditions_signed_out_in_chinese(demo_client) -> Non
                   "营业执照或统一社会信用代码证明", "允许的用途", "金融机构信贷审批", "禁止的用途",
                   "向第三方转让或出售", "安全要求", "数据存储于境内服务器", "使用期限", "365 天",
                   "审核时限", "10 个工作日", "使用情况报告", "每 90 天一次", "提供的字段",
-                  "统一社会信用代码", "脱敏：仅保留首尾字符", "不脱敏",
+                  "统一社会信用代码", "脱敏：仅保留首尾字符", "（保留前 8 位、后 0 位）", "不脱敏",
                   "自治区税务局纳税服务处 0771-5555001", "签署数据使用承诺书"):  # fmt: skip
         assert shown in section, shown
     for code in ("keep-ends", "enterprise", "institution", "api<", "Who may apply"):

@@ -1,9 +1,13 @@
 """Sample conditionally-open datasets for the application workflow (clearly labelled 【示例】).
 
 They are made up: the records are generated here, not taken from any department. Each
-has the government catalog fields filled in, application conditions, and a small CSV whose
-download is refused to the public (conditional data is granted per application). One
-不予开放 sample checks that such data never reaches a public page.
+has the government catalog fields filled in and structured application conditions. Each
+conditional one has a table of made-up personal or enterprise records
+(:mod:`catalog.demo.synthetic`) stored as CSV (the tax-credit one also as XLSX), whose
+download is refused to the public: it is delivered masked, per grant. The masking of each
+column is what :mod:`catalog.masking.detectors` suggests for it, except where
+:data:`MASK_CHOICES` records the publisher's own choice. One 不予开放 sample, with a small
+table, checks that such data never reaches a public page.
 """
 
 from __future__ import annotations
@@ -15,10 +19,15 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from openpyxl import Workbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalog.cells import safe_row
+from catalog.conditions import ProvidedField
+from catalog.demo import synthetic
+from catalog.masking.detectors import suggest_for_table
+from catalog.masking.rules import Rule, keep
 from catalog.models import Dataset
 from catalog.services.datasets import create_dataset, publish_dataset
 from catalog.services.departments import get_or_create_department
@@ -47,7 +56,7 @@ class Sample:
     channel: str
     frequency: str
     conditions: str
-    columns: tuple[str, ...]
+    columns: tuple[str, ...] = ()  # of a sample without a synthetic table (the closed one)
 
 
 SAMPLES = (
@@ -68,7 +77,6 @@ SAMPLES = (
         "annual",
         "申请单位须为在广西登记的金融机构或政府部门；说明使用场景；签署数据使用承诺书；"
         "仅限申请场景使用，不得转让。",
-        ("统一社会信用代码", "企业名称", "评价年度", "信用等级"),
     ),
     Sample(
         "clinic-visits",
@@ -86,7 +94,6 @@ SAMPLES = (
         "sandbox",
         "monthly",
         "面向科研机构和医疗卫生单位开放；须提交研究方案；数据在沙箱内使用，结果经审核后导出。",
-        ("机构名称", "所在市", "月份", "门诊人次", "急诊人次"),
     ),
     Sample(
         "energy-use",
@@ -104,7 +111,6 @@ SAMPLES = (
         "api",
         "daily",
         "申请单位须具备节能服务或碳核算资质；按企业授权范围提供；禁止公开单个企业数据。",
-        ("单位名称", "所在市", "日期", "综合能耗（吨标准煤）"),
     ),
     Sample(
         "property-licence",
@@ -122,7 +128,6 @@ SAMPLES = (
         "api",
         "realtime",
         "仅向经授权的政府部门和金融机构开放核验接口；须经权利人授权；查询全程留痕审计。",
-        ("证书编号", "权利人（脱敏）", "坐落", "登记日期"),
     ),
     Sample(
         "bus-positions",
@@ -140,7 +145,6 @@ SAMPLES = (
         "api",
         "realtime",
         "面向出行服务开发者开放；注册并说明应用名称；调用频率每分钟不超过60次。",
-        ("线路", "车辆编号", "时间", "经度", "纬度"),
     ),
     Sample(
         "closed-case",
@@ -163,7 +167,10 @@ SAMPLES = (
 )
 
 
-# The structured conditions of the conditional samples (catalog/conditions.py), by key.
+XLSX_SAMPLES = frozenset({"tax-credit"})  # also stored as XLSX, to try masked XLSX delivery
+
+# The structured conditions of the conditional samples (catalog/conditions.py), by key; the
+# provided fields come from their tables (sample_conditions).
 CONDITIONS: dict[str, dict[str, Any]] = {
     "tax-credit": {
         "applicant_kinds": ["institution", "government", "enterprise"],
@@ -183,12 +190,6 @@ CONDITIONS: dict[str, dict[str, Any]] = {
         "delivery_channel": "api",
         "period_days": 365,
         "review_days": 10,
-        "fields": [
-            {"name": "统一社会信用代码", "mask": "keep-ends"},
-            {"name": "企业名称", "mask": None},
-            {"name": "评价年度", "mask": None},
-            {"name": "信用等级", "mask": None},
-        ],
         "report_interval_days": 90,
         "contact": "自治区税务局纳税服务处 0771-5555001",
     },
@@ -202,13 +203,6 @@ CONDITIONS: dict[str, dict[str, Any]] = {
         "delivery_channel": "sandbox",
         "period_days": 180,
         "review_days": 15,
-        "fields": [
-            {"name": "机构名称", "mask": None},
-            {"name": "所在市", "mask": None},
-            {"name": "月份", "mask": None},
-            {"name": "门诊人次", "mask": None},
-            {"name": "急诊人次", "mask": None},
-        ],
         "report_interval_days": 30,
         "contact": "自治区卫生健康委统计信息中心 0771-5555002",
     },
@@ -221,12 +215,6 @@ CONDITIONS: dict[str, dict[str, Any]] = {
         "security_requirements": ["按授权范围使用", "使用期满后删除数据"],
         "delivery_channel": "api",
         "period_days": 365,
-        "fields": [
-            {"name": "单位名称", "mask": "pseudonym"},
-            {"name": "所在市", "mask": None},
-            {"name": "日期", "mask": None},
-            {"name": "综合能耗（吨标准煤）", "mask": None},
-        ],
         "report_interval_days": 180,
         "contact": "自治区发展改革委环资处 0771-5555003",
     },
@@ -239,12 +227,6 @@ CONDITIONS: dict[str, dict[str, Any]] = {
         "security_requirements": ["查询全程留痕审计", "专线或加密通道接入", "核验人员实名"],
         "delivery_channel": "api",
         "period_days": 730,
-        "fields": [
-            {"name": "证书编号", "mask": "keep-ends"},
-            {"name": "权利人（脱敏）", "mask": "pseudonym"},
-            {"name": "坐落", "mask": "generalize"},
-            {"name": "登记日期", "mask": None},
-        ],
         "report_interval_days": 90,
         "contact": "自治区自然资源厅不动产登记局 0771-5555004",
     },
@@ -257,18 +239,29 @@ CONDITIONS: dict[str, dict[str, Any]] = {
         "security_requirements": ["妥善保管接口令牌"],
         "delivery_channel": "api",
         "period_days": 365,
-        "review_days": 5,
-        "fields": [
-            {"name": "线路", "mask": None},
-            {"name": "车辆编号", "mask": "pseudonym"},
-            {"name": "时间", "mask": None},
-            {"name": "经度", "mask": None},
-            {"name": "纬度", "mask": None},
-        ],
         "report_interval_days": 180,
         "contact": "南宁市交通运输局信息中心 0771-5555005",
     },
 }
+
+
+# The publisher's masking where the detectors suggest none or a wrong one (by sample, column).
+MASK_CHOICES: dict[str, dict[str, Rule]] = {
+    "clinic-visits": {"出生日期": Rule("generalize", to="year")},
+    "energy-use": {"单位名称": Rule("pseudonym")},
+    "property-licence": {"证书编号": keep(6, 1)},  # "…南宁市不动产权第…号" reads as an address
+    "bus-positions": {"车辆编号": Rule("pseudonym")},
+}
+
+
+def sample_conditions(key: str, table: synthetic.Table) -> dict[str, Any]:
+    """The structured conditions of a conditional sample, with every column of its table as a
+    provided field masked as the detectors suggest (or as :data:`MASK_CHOICES` says)."""
+    suggested = suggest_for_table(list(table.header), [list(row) for row in table.rows])
+    rules = {name: found[0].rule for name, found in suggested.items()}
+    rules.update(MASK_CHOICES.get(key, {}))
+    fields = [ProvidedField.from_rule(name, rules.get(name)).to_dict() for name in table.header]
+    return {**CONDITIONS[key], "fields": fields}
 
 
 def load_samples(session: Session, store: FileStore, max_bytes: int) -> int:
@@ -278,6 +271,7 @@ def load_samples(session: Session, store: FileStore, max_bytes: int) -> int:
         identifier = f"gxdata-sample-{sample.key}"
         if session.scalar(select(Dataset.id).where(Dataset.identifier == identifier)):
             continue
+        table = synthetic.table(sample.key) if sample.key in synthetic.BUILDERS else None
         department = get_or_create_department(session, sample.department)
         dataset = create_dataset(
             session,
@@ -289,7 +283,7 @@ def load_samples(session: Session, store: FileStore, max_bytes: int) -> int:
             category=sample.category,
             open_type=sample.open_type,
             access_conditions=sample.conditions,
-            conditions=CONDITIONS.get(sample.key),
+            conditions=None if table is None else sample_conditions(sample.key, table),
             sensitivity=sample.sensitivity,
             share_type=sample.share_type,
             service_item=sample.service_item,
@@ -304,29 +298,51 @@ def load_samples(session: Session, store: FileStore, max_bytes: int) -> int:
             is_sample=True,
             contact_name=sample.department,
             extras={"source": "sample"},
+            record_count=None if table is None else len(table.rows),
         )
-        store_file(
-            session,
-            store,
-            dataset,
-            file_name=f"{sample.title}.csv",
-            stream=io.BytesIO(_rows(sample.columns, rng)),
-            max_bytes=max_bytes,
-        )
+        files = {f"{sample.title}.csv": _csv(table or _small_table(sample.columns, rng))}
+        if sample.key in XLSX_SAMPLES and table is not None:
+            files[f"{sample.title}.xlsx"] = _xlsx(table, sample.title)
+        for file_name, content in files.items():
+            store_file(
+                session,
+                store,
+                dataset,
+                file_name=file_name,
+                stream=io.BytesIO(content),
+                max_bytes=max_bytes,
+            )
         publish_dataset(session, dataset)
         added += 1
     return added
 
 
-def _rows(columns: tuple[str, ...], rng: random.Random) -> bytes:
+def _small_table(columns: tuple[str, ...], rng: random.Random) -> synthetic.Table:
+    """Twenty placeholder rows, for a sample without a synthetic table."""
+    rows = tuple(
+        tuple(
+            f"示例{n + 1:03d}" if i == 0 else str(rng.randint(1, 999)) for i in range(len(columns))
+        )
+        for n in range(20)
+    )
+    return synthetic.Table(columns, rows)
+
+
+def _csv(table: synthetic.Table) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(columns)
-    for n in range(20):
-        writer.writerow(
-            safe_row(
-                f"示例{n + 1:03d}" if i == 0 else str(rng.randint(1, 999))
-                for i in range(len(columns))
-            )
-        )
+    writer.writerow(table.header)
+    writer.writerows(safe_row(row) for row in table.rows)
     return out.getvalue().encode("utf-8")
+
+
+def _xlsx(table: synthetic.Table, title: str) -> bytes:
+    workbook = Workbook(write_only=True)
+    workbook.properties.title = LABEL + title
+    sheet = workbook.create_sheet("数据")
+    sheet.append(table.header)
+    for row in table.rows:
+        sheet.append(safe_row(row))
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()

@@ -200,7 +200,7 @@ def public_counts(session: Session, dataset: Dataset, now: datetime) -> PublicCo
         .where(ApplicationEvent.event.in_([states.APPROVE, states.REJECT]))
         .group_by(ApplicationEvent.event)
     )
-    decided = dict(session.execute(events).tuples().all())
+    decided: dict[str, int] = {event: count for event, count in session.execute(events)}
     active = select(func.count()).where(
         Grant.dataset_id == dataset.id,
         Grant.state == ACTIVE,

@@ -28,11 +28,12 @@ from typing import Any, BinaryIO
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from catalog import audit, conditions
+from catalog import conditions
 from catalog.accounts.models import ADMIN, APPLICANT, REVIEWER, User
 from catalog.applications import states
 from catalog.applications.models import Application, ApplicationAttachment, ApplicationEvent
 from catalog.audit import Origin
+from catalog.audit_acts import record_act
 from catalog.conditions import Conditions
 from catalog.db import utcnow
 from catalog.errors import InvalidValue, NotFound
@@ -47,6 +48,7 @@ MAX_TEXT = 2000  # characters of a purpose or a scenario
 MAX_ATTACHMENT = 10 * 1024 * 1024  # bytes of one attachment
 MAX_ATTACHMENTS = 20  # attachments of one application
 ATTACHMENT_TYPES = {"PDF": "application/pdf", "PNG": "image/png", "JPEG": "image/jpeg"}
+SYSTEM_ACTOR = Actor(pseudonym=states.SYSTEM)  # the portal itself: no account, no roles
 EDITABLE = frozenset({states.DRAFT, states.MORE_INFO_REQUESTED})  # the applicant may change it
 CONTENT_FIELDS = ("purpose", "scenario", "distribution_ids", "fields", "period_days",
                   "commitments")  # fmt: skip
@@ -111,10 +113,9 @@ def move(
     """Take ``event`` on ``application`` as ``actor`` (None: the portal itself, ``system``):
     the table decides, then the state, one history row and one audit row are written."""
     if actor is None:
-        role, actor_id, pseudonym = states.SYSTEM, None, states.SYSTEM
+        role, actor = states.SYSTEM, SYSTEM_ACTOR
     else:
         role = role_for(session, actor, application, event)
-        actor_id, pseudonym = actor.user_id, actor.pseudonym
     source = application.state
     target = states.transition(source, event, role, reason)
     cleaned = states.clean_reason(reason)
@@ -123,8 +124,8 @@ def move(
         event=event,
         from_state=source,
         to_state=target,
-        actor_id=actor_id,
-        actor=pseudonym,
+        actor_id=actor.user_id,
+        actor=actor.pseudonym,
         role=role,
         reason=cleaned,
         at=now,
@@ -133,7 +134,7 @@ def move(
     application.state = target
     application.updated_at = now
     session.flush()
-    _record(session, pseudonym, role, f"application.{event}", application, origin, now,
+    _record(session, actor, role, f"application.{event}", application, origin, now,
             {"from": source, "to": target, "reason": cleaned})  # fmt: skip
     return entry
 
@@ -183,7 +184,7 @@ def create_application(
     _fill(application, dataset, stated, fields)
     session.add(application)
     session.flush()
-    _record(session, actor.pseudonym, APPLICANT, "application.create", application, origin, now,
+    _record(session, actor, APPLICANT, "application.create", application, origin, now,
             {"fields": sorted(fields)})  # fmt: skip
     return application
 
@@ -203,7 +204,7 @@ def update_application(
     _fill(application, dataset, conditions_of(dataset), fields)
     application.updated_at = now
     session.flush()
-    _record(session, actor.pseudonym, APPLICANT, "application.update", application, origin, now,
+    _record(session, actor, APPLICANT, "application.update", application, origin, now,
             {"fields": sorted(fields)})  # fmt: skip
     return application
 
@@ -250,7 +251,7 @@ def add_attachment(
     )
     application.attachments.append(attachment)
     session.flush()
-    _record(session, actor.pseudonym, APPLICANT, "application.attach", application, origin, now,
+    _record(session, actor, APPLICANT, "application.attach", application, origin, now,
             {"sha256": stored.sha256, "size": stored.size, "type": notation})  # fmt: skip
     return attachment
 
@@ -486,7 +487,7 @@ def _period(value: Any, stated: Conditions) -> int | None:
 
 def _record(
     session: Session,
-    actor: str,
+    actor: Actor,
     role: str,
     action: str,
     application: Application,
@@ -495,16 +496,15 @@ def _record(
     change: dict[str, Any] | None = None,
 ) -> None:
     """One audit row naming the application by its reference; no personal data."""
-    audit.record(
+    record_act(
         session,
-        actor=actor,
+        actor,
+        origin,
+        action,
         role=role,
-        action=action,
         object_type="application",
         object_id=application.reference,
         change=change,
         summary=action.removeprefix("application."),
-        request_id=origin.request_id,
-        client_addr=origin.client_addr,
         now=now,
     )

@@ -30,11 +30,12 @@ from typing import IO
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from catalog import audit, conditions
+from catalog import conditions
 from catalog.access import active_grant
 from catalog.accounts.models import APPLICANT
 from catalog.applications.models import LINK, TOKEN, Application, Delivery, Grant
 from catalog.audit import Origin
+from catalog.audit_acts import record_act
 from catalog.conditions import Conditions
 from catalog.db import utcnow
 from catalog.errors import CatalogError, InvalidValue
@@ -152,19 +153,10 @@ def prepare_delivery(
     )
     session.add(record)
     session.flush()
-    audit.record(
-        session,
-        actor=actor.pseudonym,
-        role=APPLICANT,
-        action="grant.deliver",
-        object_type="delivery",
-        object_id=delivery_id,
-        change={"grant": grant.id, "distribution": distribution.id, "channel": record.channel},
-        summary=grant.application.reference,
-        request_id=origin.request_id,
-        client_addr=origin.client_addr,
-        now=now,
-    )
+    change = {"grant": grant.id, "distribution": distribution.id, "channel": record.channel}
+    record_act(session, actor, origin, "grant.deliver", role=APPLICANT, object_type="delivery",
+               object_id=delivery_id, change=change, summary=grant.application.reference,
+               now=now)  # fmt: skip
     source_name = PurePosixPath(distribution.file_name or f"data.{kind}").name
     suffix = streams.MASKERS[kind][1]
     file_name = f"{PurePosixPath(source_name).stem}-{delivery_id}{suffix}"

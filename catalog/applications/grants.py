@@ -21,7 +21,6 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from catalog import audit
 from catalog.accounts.models import APPLICANT
 from catalog.applications import states
 from catalog.applications.acts import (
@@ -35,6 +34,7 @@ from catalog.applications.acts import (
 from catalog.applications.models import ACTIVE, CLOSED, EXPIRED, REVOKED, Application, Grant
 from catalog.applications.models import UsageReport as Report
 from catalog.audit import Origin
+from catalog.audit_acts import record_act
 from catalog.db import utcnow
 from catalog.errors import InvalidValue
 from catalog.permissions import Actor
@@ -166,19 +166,10 @@ def file_usage_report(
     )
     grant.reports.append(report)
     session.flush()
-    audit.record(
-        session,
-        actor=actor.pseudonym,
-        role=APPLICANT,
-        action="usage-report.file",
-        object_type="application",
-        object_id=grant.application.reference,
-        change={"report": report.id, "final": report.final, "problems": bool(report.problems)},
-        summary="final" if report.final else None,
-        request_id=origin.request_id,
-        client_addr=origin.client_addr,
-        now=now,
-    )
+    change = {"report": report.id, "final": report.final, "problems": bool(report.problems)}
+    record_act(session, actor, origin, "usage-report.file", role=APPLICANT,
+               object_type="application", object_id=grant.application.reference, change=change,
+               summary="final" if report.final else None, now=now)  # fmt: skip
     return report
 
 

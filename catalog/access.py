@@ -1,8 +1,9 @@
 """Who may fetch what. One place for the rule, so later grants extend it here.
 
 Public pages show every published dataset that is not 不予开放. Files of 有条件开放
-datasets are only for applicants whose request was granted; until the application workflow
-exists, nobody downloads or previews them through the portal.
+datasets are only for applicants whose request was granted: :func:`active_grant` is the one
+answer to "may this person have this conditional file now", and the file then goes out masked
+(:mod:`catalog.applications.delivery`), never as stored.
 
 :func:`public_distribution` is the one answer to "what of this file may the public see":
 every output (HTML, CKAN and REST APIs, DCAT, schema.org, datapackage.json, previews,
@@ -18,11 +19,18 @@ landing page or its department's homepage) is never offered as the file: it is t
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from urllib.parse import urlsplit
 
-from catalog.models import Dataset, Distribution
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from catalog.applications.models import ACTIVE, Grant
+from catalog.models import PUBLISHED, Dataset, Distribution
+from catalog.permissions import Actor, can
 
 UNCONDITIONAL = "unconditional"
+CONDITIONAL = "conditional"
 
 
 def can_fetch_files(dataset: Dataset) -> bool:
@@ -86,3 +94,34 @@ def _same_page(url: str) -> str:
 def cell_values_public(dataset: Dataset) -> bool:
     """Whether reports about the dataset's files may quote cell values and row contents."""
     return can_fetch_files(dataset)
+
+
+def active_grant(
+    session: Session, actor: Actor, dataset: Dataset, distribution: Distribution, now: datetime
+) -> Grant | None:
+    """The grant under which ``actor`` may have ``distribution`` of ``dataset`` at ``now``
+    (naive UTC), or None. Everything must hold, else None: a published conditional dataset
+    and a file of it; an actor who may download conditional data (a session, or an API token
+    of scope ``conditional``); a grant of theirs for this dataset, active (not expired,
+    revoked or closed), ``now`` within its period, naming this distribution."""
+    if actor.user_id is None or not can(session, actor, "conditional.download"):
+        return None
+    if dataset.state != PUBLISHED or dataset.open_type != CONDITIONAL:
+        return None
+    if distribution.dataset_id != dataset.id:
+        return None
+    grants = session.scalars(
+        select(Grant)
+        .where(
+            Grant.user_id == actor.user_id,
+            Grant.dataset_id == dataset.id,
+            Grant.state == ACTIVE,
+            Grant.starts_at <= now,
+            Grant.ends_at > now,
+        )
+        .order_by(Grant.ends_at.desc())
+    )
+    for grant in grants:
+        if grant.ended_at is None and distribution.id in (grant.distribution_ids or []):
+            return grant
+    return None

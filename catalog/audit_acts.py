@@ -4,6 +4,7 @@ request it came from. The administration's service functions record through here
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -24,6 +25,7 @@ def record_act(
     object_id: str | int,
     change: Mapping[str, Any] | None = None,
     summary: str | None = None,
+    now: datetime | None = None,
 ) -> audit.AuditEntry:
     return audit.record(
         session,
@@ -36,4 +38,5 @@ def record_act(
         summary=summary,
         request_id=origin.request_id,
         client_addr=origin.client_addr,
+        now=now,
     )

@@ -216,4 +216,5 @@ class Distribution(Base):
 # them: register them whenever these are (they import this module, hence the import last).
 from catalog import audit as _audit  # noqa: E402, F401
 from catalog.accounts import models as _account_models  # noqa: E402, F401
+from catalog.applications import models as _application_models  # noqa: E402, F401
 from catalog.harvest import models as _harvest_models  # noqa: E402, F401

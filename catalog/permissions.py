@@ -2,13 +2,16 @@
 
 Every page, CLI command and API that acts for somebody builds an :class:`Actor` and asks
 :func:`can`. The rules are a table: an action names the roles that may take it, whether the
-role must be held for the object's department, whether it writes, and whether an API token
-may take it at all. Anything not in the table, and any unknown role, is refused.
+role must be held for the object's department, whether it writes, whether an API token
+may take it at all, and whether only a token of one scope may. Anything not in the table, and
+any unknown role, is refused.
 
 A department role covers its department and the departments below it (``Department.parent``).
 A role that needs two factors (administrator, reviewer) counts in a browser session only once
 the second factor was given. An API token carries its owner's roles, cut down to its scope:
-``read`` writes nothing, ``publish`` may take the publisher's actions only.
+``read`` writes nothing, ``publish`` may take the publisher's actions only, and only a
+``conditional`` token downloads conditional data (``conditional.download``; which grant allows
+which file is :func:`catalog.access.active_grant`).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from catalog.accounts.models import (
     ADMIN,
     APPLICANT,
     AUDITOR,
+    CONDITIONAL,
     PUBLISH,
     PUBLISHER,
     REVIEWER,
@@ -39,10 +43,17 @@ class Rule:
     department: bool = False  # the role must cover the object's department
     write: bool = True
     token: bool = True  # may an API token take it (within its scope)
+    scope: str | None = None  # only a token of this scope may (a session always may)
 
 
-def _rule(*roles: str, department: bool = False, write: bool = True, token: bool = True) -> Rule:
-    return Rule(frozenset(roles), department, write, token)
+def _rule(
+    *roles: str,
+    department: bool = False,
+    write: bool = True,
+    token: bool = True,
+    scope: str | None = None,
+) -> Rule:
+    return Rule(frozenset(roles), department, write, token, scope)
 
 
 ACTIONS: dict[str, Rule] = {
@@ -55,9 +66,11 @@ ACTIONS: dict[str, Rule] = {
     "dataset.read-draft": _rule(PUBLISHER, REVIEWER, department=True, write=False),
     "dataset.review": _rule(REVIEWER, department=True, token=False),
     "department.members": _rule(ADMIN, token=False),
-    # conditional data (the next issue's applications)
+    # conditional data: applications, their review, grants and downloads
     "application.submit": _rule(APPLICANT),
     "application.review": _rule(REVIEWER, department=True, token=False),
+    "applications.manage": _rule(ADMIN, token=False),  # every application and grant
+    "conditional.download": _rule(APPLICANT, write=False, scope=CONDITIONAL),
     # the platform
     "harvest.manage": _rule(ADMIN, token=False),
     "users.manage": _rule(ADMIN, token=False),
@@ -164,7 +177,7 @@ def _allowed_in(actor: Actor, action: str, rule: Rule, lineage: frozenset[int]) 
 def _token_allows(actor: Actor, action: str, rule: Rule) -> bool:
     if actor.scope is None:
         return True
-    if not rule.token:
+    if not rule.token or (rule.scope is not None and actor.scope != rule.scope):
         return False
     return not rule.write or (actor.scope == PUBLISH and action in PUBLISH_SCOPE)
 

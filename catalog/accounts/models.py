@@ -37,7 +37,8 @@ TWO_FACTOR_ROLES = frozenset({ADMIN, REVIEWER})  # GB/T 22239 level 3: two facto
 # API token scopes.
 READ = "read"
 PUBLISH = "publish"
-SCOPES = (READ, PUBLISH)
+CONDITIONAL = "conditional"  # downloads of conditional data under the owner's active grants
+SCOPES = (READ, PUBLISH, CONDITIONAL)
 
 # One-time link purposes.
 CONFIRM = "confirm"

@@ -23,7 +23,7 @@ import datetime
 import hashlib
 import hmac
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any
@@ -218,13 +218,21 @@ class ColumnPlan:
         return out
 
 
-def plan_columns(header: list[str], rules: Mapping[str, Rule], key: bytes) -> ColumnPlan:
-    """A plan for a table: columns without a rule pass unchanged, ``drop`` ones are left out."""
+def plan_columns(
+    header: list[str],
+    rules: Mapping[str, Rule],
+    key: bytes,
+    only: Collection[str] | None = None,
+) -> ColumnPlan:
+    """A plan for a table: columns without a rule pass unchanged, ``drop`` ones are left out,
+    and so is every column not in ``only`` when it is given (the fields a grant names)."""
     kept: list[int] = []
     maskers: list[CellMasker | None] = []
     for index, name in enumerate(header):
         rule = rules.get(name.strip())
         if rule is not None and rule.kind == "drop":
+            continue
+        if only is not None and name.strip() not in only:
             continue
         kept.append(index)
         maskers.append(None if rule is None else compile_rule(rule, key))

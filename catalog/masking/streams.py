@@ -16,7 +16,7 @@ import json
 import shutil
 import tempfile
 import zipfile
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -36,6 +36,7 @@ class Delivery:
     delivery_id: str
     rules: Mapping[str, Rule]
     key: bytes
+    only: frozenset[str] | None = None  # given: every other column or key is left out
 
 
 class _Prefixed(io.RawIOBase):
@@ -79,7 +80,11 @@ def open_text(source: IO[bytes]) -> tuple[io.TextIOWrapper, str]:
 
 
 def mask_csv(
-    source: IO[bytes], target: IO[bytes], rules: Mapping[str, Rule], key: bytes
+    source: IO[bytes],
+    target: IO[bytes],
+    rules: Mapping[str, Rule],
+    key: bytes,
+    only: Collection[str] | None = None,
 ) -> list[str]:
     """Write the masked CSV (UTF-8) to ``target``; the delivered header is returned."""
     text, _ = open_text(source)
@@ -90,7 +95,7 @@ def mask_csv(
         header = next(reader, None)
         if header is None:
             return []
-        plan = plan_columns(header, rules, key)
+        plan = plan_columns(header, rules, key, only)
         writer.writerow(plan.header)
         for row in reader:
             writer.writerow(plan.row(row))
@@ -126,7 +131,7 @@ def mask_csv_zip(
     """A zip of the masked CSV and a datapackage.json carrying the delivery identifier."""
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         with archive.open(name, "w", force_zip64=True) as member:
-            header = mask_csv(source, member, delivery.rules, delivery.key)
+            header = mask_csv(source, member, delivery.rules, delivery.key, delivery.only)
         descriptor = datapackage(delivery.delivery_id, name, header)
         archive.writestr("datapackage.json", json.dumps(descriptor, ensure_ascii=False, indent=2))
 
@@ -152,7 +157,7 @@ def mask_xlsx(source: IO[bytes], target: IO[bytes], delivery: Delivery) -> None:
             if first is None:
                 continue
             header = ["" if cell is None else str(cell) for cell in first]
-            plan = plan_columns(header, delivery.rules, delivery.key)
+            plan = plan_columns(header, delivery.rules, delivery.key, delivery.only)
             written.append(list(plan.header))
             for row in rows:
                 written.append(plan.row(row))
@@ -164,18 +169,19 @@ def mask_xlsx(source: IO[bytes], target: IO[bytes], delivery: Delivery) -> None:
 
 
 def _masked_objects(
-    source: IO[bytes], rules: Mapping[str, Rule], key: bytes
+    source: IO[bytes], rules: Mapping[str, Rule], key: bytes, only: Collection[str] | None = None
 ) -> Iterator[dict[str, Any]]:
     maskers = {name: compile_rule(rule, key) for name, rule in rules.items() if rule.kind != "drop"}
     dropped = {name for name, rule in rules.items() if rule.kind == "drop"}
     for item in ijson.items(source, "item", use_float=True):
         if not isinstance(item, dict):
-            yield item
+            if only is None:  # only named keys go out: a bare value has none
+                yield item
             continue
         yield {
             name: maskers[name](value) if name in maskers else value
             for name, value in item.items()
-            if name not in dropped
+            if name not in dropped and (only is None or name in only)
         }
 
 
@@ -184,7 +190,7 @@ def mask_json(source: IO[bytes], target: IO[bytes], delivery: Delivery) -> None:
     envelope = json.dumps({"delivery": delivery.delivery_id}, ensure_ascii=False)
     target.write(envelope[:-1].encode() + b', "data": [')
     separator = b"\n"
-    for item in _masked_objects(source, delivery.rules, delivery.key):
+    for item in _masked_objects(source, delivery.rules, delivery.key, delivery.only):
         target.write(separator + json.dumps(item, ensure_ascii=False, default=str).encode())
         separator = b",\n"
     target.write(b"\n]}\n")

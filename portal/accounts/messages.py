@@ -58,4 +58,8 @@ def role_label(role: str) -> str:
 
 
 def scope_label(scope: str) -> str:
-    return {"read": _("Read only"), "publish": _("Read and publish")}.get(scope, scope)
+    return {
+        "read": _("Read only"),
+        "publish": _("Read and publish"),
+        "conditional": _("Read and download granted conditional data"),
+    }.get(scope, scope)

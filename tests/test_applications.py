@@ -44,8 +44,8 @@ CONDITIONS = {
     "report_interval_days": 30,
     "fields": [
         {"name": "身份证号", "mask": "pseudonym"},
-        {"name": "姓名", "mask": "keep-ends"},
-        {"name": "手机号", "mask": "keep-ends"},
+        {"name": "姓名", "mask": "keep-ends", "keep_first": 1, "keep_last": 1},
+        {"name": "手机号", "mask": "keep-ends", "keep_first": 1, "keep_last": 1},
         {"name": "住址", "mask": "generalize"},
         {"name": "出生日期", "mask": "generalize"},
     ],

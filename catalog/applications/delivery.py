@@ -9,11 +9,11 @@ The stored original is only read.
 The masking of a grant:
 
 - only the grant's fields go out; every other column (or JSON key) is left out;
-- each field's mask code (:data:`catalog.conditions.MASK_RULES`) becomes a rule of
-  :mod:`catalog.masking.rules`: ``keep-ends`` keeps the first and last character
-  (:data:`KEEP_ENDS`), ``pseudonym`` a keyed pseudonym under the grant's key
-  (``grant_key(secret, grant.id)``), ``generalize`` the year of a date field (one whose name
-  says so, :data:`DATE_WORDS`) or else the county of an address, ``drop`` leaves it out.
+- each field's mask, with its parameters, becomes a rule of :mod:`catalog.masking.rules`
+  (:meth:`catalog.conditions.ProvidedField.rule`): ``keep-ends`` keeps the first and last
+  characters it states, ``pseudonym`` a keyed pseudonym under the grant's key
+  (``grant_key(secret, grant.id)``), ``generalize`` to the year or the county-level
+  division, ``drop`` leaves it out.
 
 :func:`trace` names the grant (and its application) whose pseudonyms a leaked file holds.
 """
@@ -40,15 +40,13 @@ from catalog.conditions import Conditions
 from catalog.db import utcnow
 from catalog.errors import CatalogError, InvalidValue
 from catalog.masking import streams
-from catalog.masking.rules import Rule, grant_key, keep
+from catalog.masking.rules import Rule, grant_key
 from catalog.masking.trace import Candidate, TraceResult, trace_file
 from catalog.models import Dataset, Distribution
 from catalog.permissions import Actor
 from catalog.publishing.acts import CLI
 from catalog.storage import FileStore
 
-KEEP_ENDS = keep(1, 1)
-DATE_WORDS = ("日期", "生日", "出生", "年月", "时间", "date", "birth", "time")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MEDIA_TYPES = {".zip": "application/zip", ".json": "application/json", ".xlsx": XLSX}
 
@@ -59,27 +57,11 @@ class NotGranted(CatalogError):
     code = "no-active-grant"
 
 
-def rule_for(name: str, mask: str | None) -> Rule | None:
-    """The masking rule of a provided field's mask code (None: delivered in clear)."""
-    if mask is None:
-        return None
-    if mask == conditions.KEEP_ENDS:
-        return KEEP_ENDS
-    if mask == conditions.PSEUDONYM:
-        return Rule("pseudonym")
-    if mask == conditions.GENERALIZE:
-        dated = any(word in name.lower() for word in DATE_WORDS)
-        return Rule("generalize", to="year" if dated else "county")
-    if mask == conditions.DROP:
-        return Rule("drop")
-    raise InvalidValue(f"unknown mask code {mask!r}", code="unknown-masking-rule")
-
-
 def grant_rules(stated: Conditions, fields: Collection[str]) -> dict[str, Rule]:
     """The rules of the provided fields a grant names."""
     rules = {}
     for provided in stated.fields:
-        rule = rule_for(provided.name, provided.mask)
+        rule = provided.rule()
         if provided.name in fields and rule is not None:
             rules[provided.name] = rule
     return rules

@@ -47,7 +47,7 @@ CONDITIONS = {
         {"name": "姓名", "mask": "keep-ends", "keep_first": 1, "keep_last": 1},
         {"name": "手机号", "mask": "keep-ends", "keep_first": 1, "keep_last": 1},
         {"name": "住址", "mask": "generalize"},
-        {"name": "出生日期", "mask": "generalize"},
+        {"name": "出生日期", "mask": "generalize", "to": "year"},
     ],
 }
 # Friday 26 September 2025, 10:00 in Beijing: the National Day holiday (1-8 October) and its

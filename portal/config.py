@@ -23,6 +23,7 @@
 | ``GXDATA_WORKER_THREADS`` | ``1`` background worker beside ``gxdata serve``; ``0`` none |
 | ``GXDATA_FIGURES_DEBOUNCE`` | ``30`` s of a still catalog before the figures are redone |
 | ``GXDATA_ID_KEY`` | generated once and kept in ``<instance>/id_key``: keys the ID-number hashes |
+| ``GXDATA_MASKING_KEY`` | kept in ``<instance>/masking_key``: keys each grant's pseudonyms |
 | ``GXDATA_REDIS_URL`` | unset: rate-limit counts in memory; ``redis://…`` shares them |
 | ``GXDATA_ACCOUNT_RATE`` | ``10 per minute;100 per hour``: posts to the account forms a client |
 | ``GXDATA_MAIL_FROM`` | ``no-reply@gxdata.local``: the sender of the portal's mail |
@@ -81,6 +82,7 @@ def load_config(instance: str, environ: Mapping[str, str] | None = None) -> dict
         "FOLLOW_SECONDS": float(environ.get("GXDATA_FOLLOW_SECONDS") or 5),
         "CHANGE_LOG_DAYS": float(environ.get("GXDATA_CHANGE_LOG_DAYS") or 7),
         "ID_NUMBER_KEY": environ.get("GXDATA_ID_KEY") or _kept_secret(root / "id_key"),
+        "MASKING_KEY": environ.get("GXDATA_MASKING_KEY") or _kept_secret(root / "masking_key"),
         "REDIS_URL": environ.get("GXDATA_REDIS_URL") or None,
         "ACCOUNT_RATE": environ.get("GXDATA_ACCOUNT_RATE") or "10 per minute;100 per hour",
         "MAIL_FROM": environ.get("GXDATA_MAIL_FROM") or "no-reply@gxdata.local",

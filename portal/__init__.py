@@ -22,6 +22,7 @@ from portal import (
     params,
     quality,
     quality_commands,
+    review,
     templating,
 )
 from portal import config as config_module
@@ -63,6 +64,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     quality.init_app(app)
     publishing.init_app(app)
     publishing_commands.register(app.cli)
+    review.init_app(app)
 
     for blueprint in (
         pages.bp,

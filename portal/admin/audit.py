@@ -51,7 +51,7 @@ def export() -> Response:
         )  # fmt: skip
     rows = audit_log.csv_rows(get_session(), actor, filters)
     return Response(
-        stream_with_context(_csv(rows)),
+        stream_with_context(csv_stream(rows)),
         mimetype="text/csv",
         headers={"Content-Disposition": "attachment; filename=audit-log.csv"},
     )
@@ -61,7 +61,8 @@ def _reading_role(actor: Actor) -> str:
     return "auditor" if "auditor" in actor.roles() else "admin"
 
 
-def _csv(rows: Iterator[list[object]]) -> Iterator[str]:
+def csv_stream(rows: Iterator[list[object]]) -> Iterator[str]:
+    """CSV text, a row at a time, after a BOM."""
     out = io.StringIO()
     writer = csv.writer(out)
     out.write("\ufeff")  # spreadsheet programs read UTF-8 Chinese with a BOM

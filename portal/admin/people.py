@@ -35,6 +35,7 @@ ENTRIES = (  # the administration's first page for each permission, in order
     ("harvest.manage", "admin.sources"),
     ("users.manage", "people.users"),
     ("departments.manage", "people.departments"),
+    ("applications.manage", "admin_applications.listing"),
     ("audit.read", "audit.log"),
 )
 

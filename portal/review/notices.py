@@ -1,0 +1,66 @@
+"""What the review tells people by mail: each decision reaches the applicant, with its reason
+(the history keeps it too), and the reminder reaches the department's reviewers two working
+days before a limit. Sent once the decision is committed."""
+
+from __future__ import annotations
+
+from flask import current_app, url_for
+
+from catalog.accounts.models import User
+from catalog.applications.models import Application
+from catalog.models import Dataset
+from portal.accounts.mail import senders
+from portal.publishing.notices import PORTAL
+
+APPLICANT_PAGE = "applications.detail"  # the applicant's own page of an application
+SUBJECTS = {
+    "request_info": "申请需补充材料 / More information is requested",
+    "approve": "申请已获批准 / Your application was approved",
+    "reject": "申请未获批准 / Your application was rejected",
+    "revoke": "授权已被撤销 / Your grant was revoked",
+}
+OPENING = "您对数据集“{title}”的申请（{reference}）"
+BODIES = {
+    "request_info": OPENING + "需要补充材料。\n\n需补充的内容：{reason}\n\n"
+    "请补充后重新提交：{link}\n",
+    "approve": OPENING + "已获批准，授权已生效，可在授权期内下载脱敏数据。\n\n{link}\n",
+    "reject": OPENING + "未获批准。\n\n理由：{reason}\n\n{link}\n",
+    "revoke": OPENING + "所获授权已被撤销，即时生效，不能再下载。\n\n理由：{reason}\n\n{link}\n",
+}
+
+
+def applicant_link(reference: str) -> str:
+    """The applicant's page of the application (its path when that page is not built in)."""
+    if APPLICANT_PAGE in current_app.view_functions:
+        path = url_for(APPLICANT_PAGE, reference=reference)
+    else:
+        path = f"/account/applications/{reference}"
+    return current_app.config["BASE_URL"] + path
+
+
+def decision(
+    user: User, application: Application, dataset: Dataset, event: str, reason: str | None
+) -> None:
+    """Tell the applicant of ``event`` (request_info, approve, reject, revoke)."""
+    if event not in SUBJECTS or not user.email:
+        return
+    body = BODIES[event].format(
+        title=dataset.title,
+        reference=application.reference,
+        reason=reason or "（未填写）",
+        link=applicant_link(application.reference),
+    )
+    senders().mail.send(user.email, f"{SUBJECTS[event]} · {PORTAL}", body)
+
+
+def reminder(user: User, application: Application, dataset: Dataset, link: str) -> None:
+    """Remind a reviewer that ``application``'s review ends soon."""
+    if not user.email or application.limit_day is None:
+        return
+    estimated = "（预计）" if application.limit_estimated else ""
+    body = (
+        f"数据集“{dataset.title}”的申请（{application.reference}）审核期限为 "
+        f"{application.limit_day.isoformat()}{estimated}，还剩不到两个工作日，请及时审核。\n\n{link}\n"
+    )
+    subject = "申请审核即将到期 / An application's review ends soon"
+    senders().mail.send(user.email, f"{subject} · {PORTAL}", body)

@@ -12,7 +12,7 @@ from datetime import datetime
 
 import click
 from flask import current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -93,6 +93,7 @@ def list_command(overdue: bool, state: str | None, now: datetime | None) -> None
 
 @click.command("trace")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@with_appcontext
 def trace_command(file: str) -> None:
     """Name the grant that received FILE, a leaked copy, from its keyed pseudonyms alone
     (partial, reordered or stripped of its delivery identifier); exit 1 if none matches."""

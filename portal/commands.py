@@ -26,6 +26,7 @@ from portal import quality
 from portal.accounts.commands import create_demo_accounts, print_demo_accounts
 from portal.db import services
 from portal.harvest_commands import harvest_group
+from portal.review.sweeps import SweepThread
 from vocab.licences import PLATFORM_TERMS
 
 NETWORK_OFF = (
@@ -249,9 +250,12 @@ def _serve(app: Flask, host: str, port: int) -> None:
     workers = quality.start_background_workers(app)  # validation and enrichment jobs
     if workers:
         click.echo(f"background workers: {len(workers)} (GXDATA_WORKER_THREADS)")
+    sweeps = SweepThread(app)  # review reminders and grant expiry, hourly
+    sweeps.start()
     try:
         serve(app, host=host, port=port, threads=server_threads(app), ident="gxdata")
     finally:
+        sweeps.stop()
         quality.stop_background_workers(app)
         loop.stop()
 

@@ -12,6 +12,7 @@ import zipfile
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from application_world import EARLY, LATE, QUEUE_NOW, build, dataset_of, granted, submitted
 from flask import Flask
 from flask.testing import FlaskCliRunner
@@ -23,6 +24,7 @@ from catalog.accounts.models import User
 from catalog.applications.delivery import deliver
 from catalog.applications.models import Grant
 from catalog.permissions import actor_for
+from portal.review import sweeps
 
 
 def _mails(app: Flask) -> list[email.message.EmailMessage]:
@@ -123,3 +125,19 @@ def test_trace_names_the_grant_of_partial_reordered_copies_among_three(
             select(audit.AuditEntry).where(audit.AuditEntry.action == "grant.trace")
         ).all()
         assert [entry.object_id for entry in traced] == [g for _r, g in made] + ["none"]
+
+
+def test_the_servers_sweep_expires_and_reminds(
+    app: Flask, runner: FlaskCliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    people = build(app)
+    _reference, grant_id = granted(app, people, 0, EARLY)
+    waiting = submitted(app, people.applicants[1], "mine", EARLY + timedelta(days=80))
+    monkeypatch.setattr(sweeps, "utcnow", lambda: EARLY + timedelta(days=91))
+    thread = sweeps.SweepThread(app)
+    thread.sweep()
+    thread.sweep()  # idempotent
+    with app.extensions["gxdata"].session_factory() as session:
+        grant = session.get(Grant, grant_id)
+        assert grant is not None and grant.state == "expired"
+    assert [waiting in m.get_content() for m in _mails(app)] == [True]

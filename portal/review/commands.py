@@ -18,19 +18,16 @@ from sqlalchemy.orm import Session
 
 from catalog import audit
 from catalog.accounts.models import User
-from catalog.applications import oversight, queries
+from catalog.applications import oversight
 from catalog.applications.delivery import Traced, trace
-from catalog.applications.grants import expire_grants
 from catalog.applications.models import Delivery
 from catalog.audit import Origin
 from catalog.db import utcnow
 from catalog.errors import CatalogError
-from catalog.models import Dataset
 from catalog.permissions import system_actor
 from catalog.workdays import beijing_day
 from portal.db import services
-from portal.review import notices
-from portal.review.views import bp
+from portal.review import sweeps
 
 applications_group = AppGroup("applications", help="Applications for conditional data.")
 CLI_ORIGIN = Origin(request_id="cli")
@@ -45,19 +42,7 @@ NOW_OPTION = click.option(
 def remind_command(now: datetime | None) -> None:
     """Mail the reviewers of each application two working days before its review limit,
     once per (re)submission; prints how many applications were reminded."""
-    now = now or utcnow()
-    base = current_app.config["BASE_URL"] + str(bp.url_prefix) + "/applications/"
-    reminded = mails = 0
-    with services().session_factory() as session:
-        for application in queries.due_reminders(session, beijing_day(now)):
-            dataset = session.get(Dataset, application.dataset_id)
-            assert dataset is not None  # an application goes with its dataset (cascade)
-            for reviewer in oversight.reviewers_of(session, dataset.department_id):
-                notices.reminder(reviewer, application, dataset, base + application.reference)
-                mails += 1
-            queries.mark_reminded([application], now)
-            session.commit()  # one at a time: a mail failing later leaves these reminded
-            reminded += 1
+    reminded, mails = sweeps.remind(now or utcnow())
     click.echo(f"reminded {reminded} applications ({mails} mails)")
 
 
@@ -65,9 +50,7 @@ def remind_command(now: datetime | None) -> None:
 @NOW_OPTION
 def expire_command(now: datetime | None) -> None:
     """Expire every active grant whose period of use has ended; prints how many."""
-    with services().session_factory() as session, session.begin():
-        expired = expire_grants(session, now or utcnow(), CLI_ORIGIN)
-    click.echo(f"expired {len(expired)} grants")
+    click.echo(f"expired {sweeps.expire(now or utcnow(), CLI_ORIGIN)} grants")
 
 
 @applications_group.command("list")

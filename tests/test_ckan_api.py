@@ -314,7 +314,7 @@ def test_government_fields_are_extras_and_top_level_keys(demo_client: FlaskClien
     assert sample["category"] == "finance-tax" and extras["category"] != "finance-tax"
     level = sensitivity.scheme().by_notation(sample["sensitivity"])
     assert level is not None and extras["sensitivity"] == level.label("zh")
-    assert sample["delivery_channel"] == "api" and extras["delivery_channel"] != "api"
+    assert sample["delivery_channel"] == "download" and extras["delivery_channel"] == "数据下载"
     assert "签署数据使用承诺书" in sample["access_conditions"]
     assert sample["is_sample"] is True
     english = call(demo_client, "package_show", id=sample["id"], lang="en")

@@ -73,7 +73,7 @@ SAMPLES = (
         False,
         "金税三期税收管理系统",
         "金融机构信贷审批；招投标资格审查",
-        "api",
+        "download",
         "annual",
         "申请单位须为在广西登记的金融机构或政府部门；说明使用场景；签署数据使用承诺书；"
         "仅限申请场景使用，不得转让。",
@@ -187,7 +187,7 @@ CONDITIONS: dict[str, dict[str, Any]] = {
             "访问人员实名并留存操作日志",
             "使用期满后30日内删除数据",
         ],
-        "delivery_channel": "api",
+        "delivery_channel": "download",  # the sample to try the whole flow with, in a browser
         "period_days": 365,
         "review_days": 10,
         "report_interval_days": 90,

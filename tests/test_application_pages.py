@@ -22,6 +22,7 @@ from signing_in import make_person, sign_in_client
 from sqlalchemy import select
 from test_accounts_pages import mails
 from test_applications import CONDITIONS, PDF, REQUIREMENTS
+from test_confidential import _outputs
 from test_masking import csv_bytes, table
 from test_rest_api import check
 
@@ -451,3 +452,41 @@ def test_the_grants_api_answers_as_its_openapi_document_says(app, client, site):
 def test_dataset_ids_used(site):  # keep the fixture's dataset honest
     with site.app.extensions["gxdata"].session_factory() as db:
         assert db.get(Dataset, site.dataset_id).open_type == "conditional"
+
+
+# -- no other route ------------------------------------------------------------------------------
+
+
+def test_every_other_route_refuses_conditional_content_to_the_grantee(app, client, runner, site):
+    """Signed in with an active grant, the grantee still gets no file, link or cell value from
+    the plain download, preview, validation report, datapackage.json, schema, CKAN, REST,
+    DCAT, SPARQL or search: only the signed link and the token API deliver, masked."""
+    _granted(client, site)
+    with app.extensions["gxdata"].session_factory() as db:
+        dataset = db.get(Dataset, site.dataset_id)
+        assert dataset is not None and len(dataset.distributions) == 1
+        db.expunge_all()
+    download = f"/dataset/{site.slug}/resource/{site.csv_id}/download"
+    assert client.get(download).status_code == 403
+    assert client.get(download + "/居民.csv").status_code == 403
+    pages = _outputs(client, runner, dataset)
+    for path in (
+        f"/dataset/{site.slug}/resource/{site.csv_id}/schema.json",
+        "/dataset?q=居民",
+        "/api/v1/datasets?q=居民",
+        "/api/3/action/package_search?q=居民",
+    ):
+        response = client.get(path)
+        assert response.status_code in (200, 404), path
+        pages[path] = response.get_data(as_text=True)
+    assert site.slug in pages["/dataset?q=居民"]  # found: its snippet is shown
+    for where, text in pages.items():
+        assert SECRET_ID not in text, where
+        assert ROWS[1][1] not in text, where  # a name of the stored original
+        assert f"/resource/{site.csv_id}/download" not in text, where
+    (resource,) = json.loads(pages[f"/api/3/action/package_show?id={site.dataset_id}"])["result"][
+        "resources"
+    ]
+    assert "download" not in (resource.get("url") or "")
+    with app.extensions["gxdata"].session_factory() as db:
+        assert db.scalars(select(Delivery)).all() == []  # nothing was delivered

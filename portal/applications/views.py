@@ -30,7 +30,7 @@ from werkzeug.wrappers import Response
 
 from catalog import queries
 from catalog.accounts.models import User
-from catalog.applications import acts, grants
+from catalog.applications import acts, grants, states
 from catalog.applications import queries as application_queries
 from catalog.applications.acts import MAX_ATTACHMENT, conditions_of
 from catalog.applications.delivery import NotGranted
@@ -187,10 +187,8 @@ def _save(form: ApplicationForm, application: Application) -> Response:
             file_name=sent.filename, origin=_origin(),
         )  # fmt: skip
     sending = request.form.get("action") == "submit"
-    if sending and application.state == "more_info_requested":
-        acts.resubmit(session, actor, application, _origin())
-    elif sending:
-        acts.submit(session, actor, application, _origin())
+    if sending:
+        _send(actor, application)
     session.commit()
     if sending:
         _receipt(application)
@@ -198,6 +196,21 @@ def _save(form: ApplicationForm, application: Application) -> Response:
         return redirect(url_for("applications.detail", reference=application.reference))
     flash(_("Saved as a draft."), "ok")
     return redirect(url_for("applications.edit", reference=application.reference))
+
+
+def _send(actor: Actor, application: Application) -> None:
+    """Submit a draft, or resubmit an application asked for more information."""
+    again = application.state == states.MORE_INFO_REQUESTED
+    (acts.resubmit if again else acts.submit)(get_session(), actor, application, _origin())
+
+
+def _posted(reference: str) -> tuple[Actor, Application]:
+    """The person and their application, for a button's post (its CSRF token checked)."""
+    actor = _actor()
+    application = _own(actor, reference)
+    if not PlainForm().validate_on_submit():
+        abort(400)
+    return actor, application
 
 
 def _receipt(application: Application) -> None:
@@ -261,10 +274,7 @@ def _detail_page(reference: str, report: ReportForm | None = None) -> str:
 
 @bp.post("/account/applications/<reference>/withdraw")
 def withdraw(reference: str) -> Response:
-    actor = _actor()
-    application = _own(actor, reference)
-    if not PlainForm().validate_on_submit():
-        abort(400)
+    actor, application = _posted(reference)
     try:
         acts.withdraw(get_session(), actor, application, _origin())
         get_session().commit()
@@ -278,17 +288,10 @@ def withdraw(reference: str) -> Response:
 @bp.post("/account/applications/<reference>/submit")
 def submit(reference: str) -> Response:
     """Send a draft (or an answered request for information) as it is stored."""
-    actor = _actor()
-    application = _own(actor, reference)
-    if not PlainForm().validate_on_submit():
-        abort(400)
-    session = get_session()
+    actor, application = _posted(reference)
     try:
-        if application.state == "more_info_requested":
-            acts.resubmit(session, actor, application, _origin())
-        else:
-            acts.submit(session, actor, application, _origin())
-        session.commit()
+        _send(actor, application)
+        get_session().commit()
     except CatalogError as error:
         _refused(None, error)
         return redirect(url_for("applications.edit", reference=reference))
@@ -317,10 +320,7 @@ def attachment(reference: str, attachment_id: int) -> Response:
 @bp.post("/account/applications/<reference>/files/<distribution_id>/link")
 def issue_link(reference: str, distribution_id: str) -> Response:
     """A fresh signed link to a granted file, valid ten minutes, followed at once."""
-    actor = _actor()
-    application = _own(actor, reference)
-    if not PlainForm().validate_on_submit():
-        abort(400)
+    actor, application = _posted(reference)
     grant = application.grant
     if grant is None or distribution_id not in grant.distribution_ids:
         abort(404)

@@ -490,3 +490,11 @@ def test_every_other_route_refuses_conditional_content_to_the_grantee(app, clien
     assert "download" not in (resource.get("url") or "")
     with app.extensions["gxdata"].session_factory() as db:
         assert db.scalars(select(Delivery)).all() == []  # nothing was delivered
+
+
+def test_a_submitted_application_is_no_longer_edited(client, site):
+    reference = _reference(_apply(_signed_in(client, site), site))
+    response = client.get(f"/account/applications/{reference}/edit")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/account/applications/{reference}")
+    assert "申请已不能修改" in client.get(response.headers["Location"]).text

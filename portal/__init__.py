@@ -31,9 +31,11 @@ from portal.accounts import limits, mail
 from portal.accounts import views as account_views
 from portal.api import ckan_write
 from portal.api import v1 as rest_api
+from portal.api import v1_grants as rest_grants
 from portal.api import v1_write as rest_write
 from portal.api.ckan import ACTIONS as ckan_actions
 from portal.api.ckan import bp as ckan_api
+from portal.applications import views as applications
 from portal.publishing import commands as publishing_commands
 from portal.publishing import views as publishing
 from portal.views import admin, catalog_pages, downloads, feeds, linked_data, pages, sparql
@@ -63,6 +65,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     following.init_app(app)
     quality.init_app(app)
     publishing.init_app(app)
+    applications.init_app(app)
     publishing_commands.register(app.cli)
     review.init_app(app)
 
@@ -85,6 +88,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         csrf.exempt(api)
     app.register_blueprint(rest_write.bp)
     csrf.exempt(rest_write.bp)  # REST writes: only API tokens are trusted, never a cookie
+    app.register_blueprint(rest_grants.bp)
+    csrf.exempt(rest_grants.bp)  # grants: only API tokens (scope conditional), never a cookie
 
     administration.init_app(app)
     limits.init_app(app)  # after the accounts blueprint: it limits those views

@@ -240,3 +240,17 @@ def _median_review(session: Session, dataset: Dataset) -> float | None:
         except CatalogError:
             continue  # a year the calendar does not know: left out rather than guessed
     return float(statistics.median(days)) if days else None
+
+
+def own_grants(session: Session, actor: Actor) -> list[tuple[Grant, Dataset]]:
+    """The grants made to the actor, with their datasets, the latest first."""
+    if actor.user_id is None:
+        return []
+    rows = session.execute(
+        select(Grant, Dataset)
+        .join(Dataset, Dataset.id == Grant.dataset_id)
+        .where(Grant.user_id == actor.user_id)
+        .order_by(Grant.starts_at.desc(), Grant.id)
+        .limit(MAX_ROWS)
+    )
+    return [(grant, dataset) for grant, dataset in rows]

@@ -9,6 +9,7 @@ from catalog.accounts.models import KINDS
 from catalog.conditions import MASK_RULES, MAX_KEPT
 from catalog.masking.rules import GENERALIZATIONS
 from catalog.search.base import FACET_FIELDS
+from portal.api.openapi_grants import GRANT_SCHEMAS, grant_paths
 from portal.api.openapi_write import SECURITY_SCHEMES, WRITE_SCHEMAS, write_paths
 
 
@@ -382,7 +383,7 @@ def openapi_document(base_url: str) -> dict[str, Any]:
             }
         ),
         "components": {
-            "schemas": {**SCHEMAS, **WRITE_SCHEMAS},
+            "schemas": {**SCHEMAS, **WRITE_SCHEMAS, **GRANT_SCHEMAS},
             "securitySchemes": SECURITY_SCHEMES,
         },
     }
@@ -391,6 +392,6 @@ def openapi_document(base_url: str) -> dict[str, Any]:
 def _with_writes(paths: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """The read paths with the write operations (``portal.api.openapi_write``) merged in."""
     merged = {path: dict(item) for path, item in paths.items()}
-    for path, item in write_paths(DATASET_ID).items():
+    for path, item in (write_paths(DATASET_ID) | grant_paths()).items():
         merged.setdefault(path, {}).update(item)
     return merged

@@ -253,7 +253,7 @@ def test_more_information_is_answered_and_resubmitted(client, site):
     _application(site, reference, acts.start_review)
     _application(site, reference, acts.request_info, "请补充数据安全管理制度")
     detail = client.get(f"/account/applications/{reference}")
-    assert "请补充数据安全管理制度" in detail.text and "需补充材料" in detail.text
+    assert "请补充数据安全管理制度" in detail.text and "待补充材料" in detail.text
     edit = client.get(f"/account/applications/{reference}/edit")
     assert "请补充数据安全管理制度" in edit.text and "重新提交" in edit.text
     response = client.post(
@@ -380,7 +380,7 @@ def test_usage_reports_and_closing_with_a_final_report(client, site):
     )
     assert closed.status_code == 302
     detail = client.get(f"/account/applications/{reference}")
-    assert "已结束" in detail.text and "下载脱敏副本" not in detail.text
+    assert "已关闭" in detail.text and "下载脱敏副本" not in detail.text
     with site.app.extensions["gxdata"].session_factory() as db:
         grant = db.scalars(select(Grant)).one()
         assert grant.state == "closed" and [r.final for r in grant.reports] == [False, True]

@@ -27,6 +27,8 @@ SPOOL_BYTES = 8 * 1024 * 1024
 
 
 def masking_secret() -> bytes:
+    """The secret every grant's pseudonym key derives from (``GXDATA_MASKING_KEY``); the
+    delivery and ``gxdata trace`` must use the same bytes."""
     return str(current_app.config["MASKING_KEY"]).encode()
 
 

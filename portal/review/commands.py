@@ -11,7 +11,6 @@ import sys
 from datetime import datetime
 
 import click
-from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -26,6 +25,7 @@ from catalog.db import utcnow
 from catalog.errors import CatalogError
 from catalog.permissions import system_actor
 from catalog.workdays import beijing_day
+from portal.applications.delivering import masking_secret
 from portal.db import services
 from portal.review import sweeps
 
@@ -80,7 +80,7 @@ def list_command(overdue: bool, state: str | None, now: datetime | None) -> None
 def trace_command(file: str) -> None:
     """Name the grant that received FILE, a leaked copy, from its keyed pseudonyms alone
     (partial, reordered or stripped of its delivery identifier); exit 1 if none matches."""
-    secret = str(current_app.config["MASKING_KEY"]).encode()
+    secret = masking_secret()
     with services().session_factory() as session, session.begin():
         try:
             found = trace(session, file, secret)

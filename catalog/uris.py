@@ -108,6 +108,11 @@ def page_url(base_url: str, path: str) -> str:
     return f"{_base(base_url)}{path}"
 
 
+def application_page(base_url: str, slug: str) -> str:
+    """Where a conditional dataset's files are applied for (申请使用), after signing in."""
+    return f"{dataset_page(base_url, slug)}/apply"
+
+
 def distribution_page(base_url: str, slug: str, distribution_id: str) -> str:
     """The HTML page of one file (its preview), the access URL of last resort."""
     return f"{dataset_page(base_url, slug)}/resource/{quote(distribution_id, safe='')}"

@@ -126,7 +126,7 @@ def test_a_conditional_file_url_is_in_no_output(
         assert open_url in opened[where], where
 
 
-def test_a_conditional_distribution_is_reached_through_the_dataset_page(
+def test_a_conditional_distribution_is_reached_through_the_application_page(
     source_server, new_source, harvest, session, client
 ):
     url, site = source_server.ckan("/ckan")
@@ -136,7 +136,7 @@ def test_a_conditional_distribution_is_reached_through_the_dataset_page(
     dataset = _dataset_by_remote_id(session, site.packages[0]["id"])
     (row,) = client.get(f"/api/v1/datasets/{dataset.slug}/distributions").get_json()["results"]
     assert row["download_url"] is None
-    assert row["access_url"] == f"http://gxdata.test/dataset/{dataset.slug}"
+    assert row["access_url"] == f"http://gxdata.test/dataset/{dataset.slug}/apply"
     view = public_distribution(dataset, dataset.distributions[0])
     assert (view.files_open, view.stored_file, view.download_url, view.access_url) == (
         False, False, None, None,

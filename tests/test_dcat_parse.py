@@ -337,9 +337,9 @@ def test_what_the_portal_publishes_reads_back_as_it_was(session):
     for name in ("title", "description", "byte_size", "sha256", "issued",
                  "modified", "format", "media_type"):  # fmt: skip
         assert getattr(distribution, name) == getattr(original, name), name
-    # a conditional file's links are not published: its access URL is the dataset's page
+    # a conditional file's links are not published: its access URL is the application page
     assert distribution.download_url is None
-    assert distribution.access_url == uris.dataset_page(BASE, dataset.slug)
+    assert distribution.access_url == uris.application_page(BASE, dataset.slug)
     assert [w.code for w in warnings] == []
 
 

@@ -308,6 +308,9 @@ def test_a_conditional_files_rdf_names_no_file_address(demo_app, demo_client):
     assert (iri, RDF.type, DCAT.Distribution) in graph
     assert graph.value(iri, DCAT.downloadURL) is None
     assert "/download" not in response.get_data(as_text=True)
+    apply_page = graph.value(iri, DCAT.accessURL)  # where the file is applied for
+    assert apply_page is not None and str(apply_page).endswith("/apply")
+    assert demo_client.get(str(apply_page).removeprefix(BASE)).status_code in (200, 302)
 
 
 def _a_department(demo_app):

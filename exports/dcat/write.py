@@ -21,7 +21,7 @@ from typing import Any
 from rdflib import Graph
 
 from catalog import uris
-from catalog.access import public_distribution
+from catalog.access import CONDITIONAL, public_distribution
 from catalog.licensing import Licence, distribution_licence, effective_licence
 from catalog.models import Dataset, Distribution
 from catalog.tabular import table_schema
@@ -424,7 +424,8 @@ def distribution_values(dataset: Dataset, distribution: Distribution, base_url: 
 
     Only what :func:`catalog.access.public_distribution` makes public is published: a file
     of a dataset that is not unconditionally open has no downloadURL and, for accessURL
-    (mandatory), the dataset's page on the portal, where its conditions are; so has a file
+    (mandatory), the application page of a conditional dataset (its conditions are on the
+    dataset's page) or else the dataset's page on the portal; so has a file
     whose source link is a page rather than the file (``source_page``). Otherwise
     accessURL is the source's or the file's page; a stored file the public may fetch has the
     portal's download address; the licence is the file's own, else the dataset's effective one
@@ -436,7 +437,10 @@ def distribution_values(dataset: Dataset, distribution: Distribution, base_url: 
     public = public_distribution(dataset, distribution)
     values["download_url"] = public.download_url
     values["access_url"] = public.access_url
-    if not public.files_open or (public.source_page and not public.access_url):
+    if dataset.is_public and dataset.open_type == CONDITIONAL:
+        # granted per application: the file is reached through the application page
+        values["access_url"] = uris.application_page(base_url, dataset.slug)
+    elif not public.files_open or (public.source_page and not public.access_url):
         # withheld, or the source gave a page, not the file (that page is the dataset's
         # dcat:landingPage): the dataset's page on the portal
         values["access_url"] = uris.dataset_page(base_url, dataset.slug)

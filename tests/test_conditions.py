@@ -184,7 +184,7 @@ def test_dcat_publishes_the_conditions_as_an_odrl_offer(demo_client) -> None:  #
     graph = Graph().parse(data=response.get_data(as_text=True), format="turtle")
     s = URIRef(f"http://gxdata.test/dataset/{dataset_id}")
     assert graph.value(s, DCT.accessRights) == URIRef(open_types.access_right("conditional"))
-    page = URIRef(f"http://gxdata.test/dataset/{TAX}")
+    page = URIRef(f"http://gxdata.test/dataset/{TAX}/apply")  # the application page
     distributions = list(graph.objects(s, DCAT.distribution))
     assert distributions and all(graph.value(d, DCAT.accessURL) == page for d in distributions)
     assert not any(graph.value(d, DCAT.downloadURL) for d in distributions)

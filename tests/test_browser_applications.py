@@ -20,14 +20,12 @@ import os
 import re
 import shutil
 import zipfile
-from email import message_from_bytes
-from email.policy import default
 from pathlib import Path
 from typing import Any
 
 import openpyxl
 import pytest
-from browser_signing_in import sign_in_browser
+from browser_signing_in import confirmation_path, sign_in_browser
 from browsers import BROWSER_MARKS, launch_chromium, screenshot, serving
 from signing_in import make_person
 from sqlalchemy import select
@@ -51,10 +49,9 @@ EMAIL = "credit@huaxin.example.com"
 PASSWORD = "Enterprise-pass-2026!"
 ORGANIZATION = "南宁华信征信服务有限公司"
 REVIEWER_EMAIL = "reviewer@tax.example.gov.cn"
-# The audit actions of the walk up to the approval, on the application's reference.
-STEPS = ("application.create", "application.attach", "application.submit",
-         "application.start_review", "application.request_info", "application.update",
-         "application.resubmit", "application.approve")  # fmt: skip
+# The audit log's words for the acts of the walk up to the approval, on its reference.
+STEPS = ("创建申请草稿", "上传申请附件", "提交申请", "开始审核申请", "要求补充申请材料", "修改申请",
+         "重新提交申请", "批准申请", "授权生效")  # fmt: skip
 SHOTS = Path(os.environ.get("GXDATA_SHOTS", "/tmp/shots"))
 
 
@@ -130,16 +127,6 @@ class Shots:
         if share:
             SHOTS.mkdir(parents=True, exist_ok=True)
             self.shared.append(Path(shutil.copy(path, SHOTS / path.name)))
-
-
-def _confirmation_path(app) -> str:
-    """The confirmation link of the last mail the portal wrote (instance/mail/)."""
-    mails = sorted((Path(app.instance_path) / "mail").glob("*.eml"))
-    assert mails, "no mail was written"
-    body = message_from_bytes(mails[-1].read_bytes(), policy=default).get_body().get_content()
-    found = re.search(r"https?://[^/\s]+(/account/confirm/[A-Za-z0-9_-]+)", body)
-    assert found, body
-    return found.group(1)
 
 
 def _department_slug(app) -> str:
@@ -232,7 +219,7 @@ def test_an_enterprise_applies_is_granted_downloads_masked_copies_and_is_revoked
     applicant.fill("#organization_name", ORGANIZATION)
     applicant.locator("form.admin-form button[type=submit]").click()
     applicant.wait_for_url("**/account/mail-sent")
-    applicant.goto(portal_url + _confirmation_path(app))
+    applicant.goto(portal_url + confirmation_path(app))
     applicant.wait_for_url("**/account/sign-in**")
     applicant.fill("#email", EMAIL)
     applicant.fill("#password", PASSWORD)
@@ -338,15 +325,18 @@ def test_an_enterprise_applies_is_granted_downloads_masked_copies_and_is_revoked
     sign_in_browser(app, auditor.context, portal_url, "audit@example.org", AUDITOR)
     auditor.goto(portal_url + f"/admin/audit?object={reference}")
     log = auditor.locator("table.audit").inner_text()
-    for action in STEPS:
-        assert action in log, action
+    for label in STEPS:
+        assert label in log, label
+    assert "application." not in log  # every act in words, none as its code
     assert "华信征信" in log and REVIEWER_EMAIL in log
     shots.take(auditor, "07-audit-log", share=True)
     auditor.goto(portal_url + "/admin/audit?action=grant.deliver")
     deliveries = auditor.locator("table.audit").inner_text()
     assert zip_delivery in deliveries and xlsx_delivery in deliveries
+    assert "交付脱敏副本" in deliveries
     auditor.goto(portal_url + "/admin/audit?action=usage-report.file")
-    assert reference in auditor.locator("table.audit").inner_text()
+    reports = auditor.locator("table.audit").inner_text()
+    assert reference in reports and "提交使用情况报告" in reports
     with app.extensions["gxdata"].session_factory() as db:
         assert audit.verify(db).ok
 
@@ -373,6 +363,8 @@ def test_an_enterprise_applies_is_granted_downloads_masked_copies_and_is_revoked
     )
     assert "发现超范围使用，撤销授权。" in main
     shots.take(applicant, "09-applicant-revoked")
+    auditor.goto(portal_url + f"/admin/audit?object={reference}&action=application.revoke")
+    assert "授权已撤销" in auditor.locator("table.audit").inner_text()
     with app.extensions["gxdata"].session_factory() as db:
         assert set(db.scalars(select(Delivery.id))) == {zip_delivery, xlsx_delivery}
     assert len(shots.shared) >= 5

@@ -7,14 +7,10 @@ audit log."""
 from __future__ import annotations
 
 import io
-import re
-from email import message_from_bytes
-from email.policy import default
-from pathlib import Path
 
 import openpyxl
 import pytest
-from browser_signing_in import sign_in_browser
+from browser_signing_in import confirmation_path, sign_in_browser
 from browsers import BROWSER_MARKS, launch_chromium, screenshot, serving
 from sqlalchemy import select
 
@@ -39,16 +35,6 @@ def portal_url(app):
 
 EMAIL = "wang@jtt.example.org"
 PASSWORD = "Staff-pass-2026!"
-
-
-def _confirmation_path(app) -> str:
-    """The confirmation link of the last mail the portal wrote (instance/mail/)."""
-    mails = sorted((Path(app.instance_path) / "mail").glob("*.eml"))
-    assert mails, "no mail was written"
-    body = message_from_bytes(mails[-1].read_bytes(), policy=default).get_body().get_content()
-    found = re.search(r"https?://[^/\s]+(/account/confirm/[A-Za-z0-9_-]+)", body)
-    assert found, body
-    return found.group(1)
 
 
 def _make_publisher(app) -> None:
@@ -92,7 +78,7 @@ def test_register_confirm_sign_in_publish_an_xlsx_find_edit_withdraw(app, page, 
     page.select_option("#department", "jtt")
     page.locator("form.admin-form button[type=submit]").click()
     page.wait_for_url("**/account/mail-sent")
-    page.goto(portal_url + _confirmation_path(app))
+    page.goto(portal_url + confirmation_path(app))
     page.wait_for_url("**/account/sign-in**")
     _make_publisher(app)
     page.fill("#email", EMAIL)

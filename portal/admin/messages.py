@@ -45,11 +45,30 @@ def action_label(action: str) -> str:
         "harvest.source-add": _("Harvest source added"),
         "harvest.run": _("Harvest started"),
         "audit.export": _("Audit log exported"),
+        "application.create": _("Application drafted"),
+        "application.update": _("Application edited"),
+        "application.attach": _("Attachment added to an application"),
+        "application.submit": _("Application submitted"),
+        "application.start_review": _("Application review started"),
+        "application.request_info": _("More information asked for an application"),
+        "application.resubmit": _("Application resubmitted"),
+        "application.approve": _("Application approved"),
+        "application.reject": _("Application rejected"),
+        "application.activate": _("Grant made"),
+        "application.expire": _("Grant expired"),
+        "application.revoke": _("Grant revoked"),
+        "application.close": _("Grant closed"),
+        "application.withdraw": _("Application withdrawn"),
+        "applications.export": _("Applications exported"),
+        "grant.deliver": _("Masked copy delivered"),
+        "usage-report.file": _("Usage report filed"),
     }
     return labels.get(action, action)
 
 
 def role_label(role: str | None) -> str:
+    if role == "system":  # the portal itself: a grant made on approval, a period run out
+        return _("The portal")
     return accounts_messages.role_label(role) if role else ""
 
 
@@ -66,6 +85,8 @@ def object_label(kind: str | None) -> str:
         "harvest-job": _("Harvest job"),
         "api_token": _("API token"),
         "audit-log": _("Audit log"),
+        "application": _("Application"),
+        "delivery": _("Delivery"),
     }
     return labels.get(kind, kind)
 
@@ -78,6 +99,10 @@ def summary_label(action: str, summary: str | None) -> str:
     """A row's summary in words: the kind of a registered account, else as written."""
     if summary and action == "account.register":
         return kind_label(summary)
+    if summary and summary == action.removeprefix("application."):
+        return ""  # an application's act names its event again: the action says it
+    if summary == "final" and action == "usage-report.file":
+        return _("Final report")
     codes = {"unconfirmed": _("Account not confirmed"), "two-factor": _("At the second factor")}
     return codes.get(summary or "", summary or "")
 

@@ -232,15 +232,16 @@ def due_report_reminders(session: Session, now: datetime) -> list[OverdueReport]
     owed = overdue_reports(session, now)
     if not owed:
         return []
-    sent = set(
-        session.execute(
+    sent = {
+        (reference, summary)
+        for reference, summary in session.execute(
             select(AuditEntry.object_id, AuditEntry.summary).where(
                 AuditEntry.action == REPORT_REMINDER,
                 AuditEntry.object_type == "application",
                 AuditEntry.object_id.in_(sorted(_reference(item) for item in owed)),
             )
-        ).tuples()
-    )
+        )
+    }
     return [item for item in owed if (_reference(item), _period(item)) not in sent]
 
 

@@ -121,12 +121,27 @@ def submitted(app: Flask, user_id: int, department: str, at: datetime) -> str:
         return application.reference
 
 
-def granted(app: Flask, people: People, n: int, at: datetime) -> tuple[str, str]:
-    """Applicant ``n``'s approved application of "mine" (reference, grant id)."""
-    reference = submitted(app, people.applicants[n], "mine", at)
+def granted(
+    app: Flask, people: People, n: int, at: datetime, department: str = "mine"
+) -> tuple[str, str]:
+    """Applicant ``n``'s approved application of ``department`` (reference, grant id)."""
+    reference = submitted(app, people.applicants[n], department, at)
     with app.extensions["gxdata"].session_factory() as session, session.begin():
         application = session.query(Application).filter_by(reference=reference).one()
-        reviewer = actor(session, people.reviewer)
+        reviewer = actor(session, people.reviewer if department == "mine" else people.outsider)
         acts.start_review(session, reviewer, application, now=at + timedelta(hours=1))
         grant: Grant = grants.approve(session, reviewer, application, now=at + timedelta(hours=2))
         return reference, grant.id
+
+
+def reported(
+    app: Flask, user_id: int, grant_id: str, at: datetime, *, what_built: str = "风控评分模型",
+    results: str = "试运行，覆盖五百家企业", problems: str | None = None, final: bool = False,
+) -> None:  # fmt: skip
+    """A usage report filed by ``user_id`` on ``grant_id`` at ``at``, through the service."""
+    with app.extensions["gxdata"].session_factory() as session, session.begin():
+        grant = session.get(Grant, grant_id)
+        assert grant is not None
+        grants.file_usage_report(session, actor(session, user_id), grant, what_built=what_built,
+                                 results=results, problems=problems, final=final,
+                                 now=at)  # fmt: skip

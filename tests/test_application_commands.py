@@ -1,5 +1,6 @@
 """``gxdata applications remind|expire|list`` and ``gxdata trace`` (portal/review/commands.py),
-at fixed times: a reminder goes once per application to its department's reviewers, expiry
+at fixed times: a reminder goes once per application to its department's reviewers, an
+overdue usage report is told once per due period to the reviewers and the grantee, expiry
 is recorded, and a partial, reordered leaked copy names the grant it was delivered under."""
 
 from __future__ import annotations
@@ -9,11 +10,20 @@ import email
 import email.policy
 import io
 import zipfile
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from application_world import EARLY, LATE, QUEUE_NOW, build, dataset_of, granted, submitted
+from application_world import (
+    EARLY,
+    LATE,
+    QUEUE_NOW,
+    build,
+    dataset_of,
+    granted,
+    reported,
+    submitted,
+)
 from flask import Flask
 from flask.testing import FlaskCliRunner
 from sqlalchemy import select
@@ -49,6 +59,49 @@ def test_remind_mails_the_departments_reviewers_once(app: Flask, runner: FlaskCl
     assert [m["To"] for m in mails] == ["r@example.org"]  # not the other department's
     body = mails[0].get_content()
     assert early in body and "2025-10-16" in body and f"/review/applications/{early}" in body
+
+
+def _remind(runner: FlaskCliRunner, now: str) -> str:
+    result = runner.invoke(args=["applications", "remind", "--now", now])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_remind_tells_an_overdue_usage_report_once_per_due_period(
+    app: Flask, runner: FlaskCliRunner
+) -> None:
+    people = build(app)
+    reference, grant_id = granted(app, people, 0, EARLY)  # report due 26 October, 04:00 UTC
+    other, _other_grant = granted(app, people, 1, EARLY, department="other")
+    assert "reminded 0 overdue usage reports" in _remind(runner, "2025-10-26T03:00:00")
+    assert _mails(app) == []
+    out = _remind(runner, "2025-10-26T05:00:00")
+    assert "reminded 2 overdue usage reports (4 mails)" in out  # each to its reviewer, grantee
+    assert "reminded 0 overdue usage reports" in _remind(runner, "2025-10-27T05:00:00")
+    mails = _mails(app)
+    assert sorted(m["To"] for m in mails) == [f"{w}@example.org" for w in ("e0", "e1", "o", "r")]
+    to_reviewer = next(m for m in mails if m["To"] == "r@example.org")
+    body = to_reviewer.get_content()
+    assert "使用情况报告已逾期" in to_reviewer["Subject"] and reference in body
+    assert "南宁第0科技有限公司" in body and "2025-10-26 12:00" in body
+    assert f"/review/applications/{reference}" in body and other not in body
+    to_grantee = next(m for m in mails if m["To"] == "e0@example.org").get_content()
+    assert f"/account/applications/{reference}#report" in to_grantee and "逾期" in to_grantee
+    with app.extensions["gxdata"].session_factory() as session:
+        rows = session.scalars(
+            select(audit.AuditEntry).where(audit.AuditEntry.action == "usage-report.remind")
+        ).all()
+        assert {(r.object_id, r.summary, r.actor) for r in rows} == {
+            (reference, "due 2025-10-26T04:00:00", "system"),
+            (other, "due 2025-10-26T04:00:00", "system"),
+        }
+        assert audit.verify(session).ok
+    reported(app, people.applicants[0], grant_id, datetime(2025, 10, 28, 2))  # due 27 November
+    assert "reminded 0 overdue usage reports" in _remind(runner, "2025-11-27T01:00:00")
+    out = _remind(runner, "2025-11-27T03:00:00")  # a new period: told again; "other" was told
+    assert "reminded 1 overdue usage reports (2 mails)" in out
+    everyone = sorted(m["To"] for m in _mails(app))
+    assert everyone == [f"{w}@example.org" for w in ("e0", "e0", "e1", "o", "r", "r")]
 
 
 def test_expire_records_the_grants_whose_period_ended(app: Flask, runner: FlaskCliRunner) -> None:

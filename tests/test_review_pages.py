@@ -2,7 +2,9 @@
 the queue of one's departments by limit with overdue flagged, another department's
 applications hidden, every decision through the services with CSRF and a Chinese refusal,
 the applicant told by mail, attachments for the reviewer only, the administrator's listing,
-filters, overdue figures and audited CSV export."""
+filters, overdue figures and audited CSV export; the grant's usage reports with the next one
+due and an overdue one flagged, the department's overdue reports in the queue, and the
+header's links to one's applications and the review."""
 
 from __future__ import annotations
 
@@ -11,11 +13,21 @@ import email
 import email.policy
 import io
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from application_world import EARLY, LATE, QUEUE_NOW, People, actor, build, granted, submitted
+from application_world import (
+    EARLY,
+    LATE,
+    QUEUE_NOW,
+    People,
+    actor,
+    build,
+    granted,
+    reported,
+    submitted,
+)
 from flask import Flask
 from flask.testing import FlaskClient
 from form_tokens import csrf
@@ -226,3 +238,80 @@ def test_the_administrator_lists_filters_and_exports(app: Flask, people: People)
     reviewer = _client(app, people.reviewer)
     assert reviewer.get("/admin/applications").status_code == 403
     assert reviewer.get("/admin/applications.csv").status_code == 403
+
+
+def _reports_section(html: str) -> str:
+    start = html.index('id="usage-reports"')
+    return html[start : html.index("</section>", start)]
+
+
+# The grants below start at EARLY + 2 hours (26 September 2025, 12:00 in Beijing) and the
+# conditions ask for a report every 30 days: the first falls due on 26 October, 12:00.
+REPORTS_NOW = datetime(2025, 11, 5, 2, 0)  # 5 November 2025, 10:00 in Beijing
+
+
+def test_the_detail_page_lists_the_reports_and_the_next_one_due(
+    app: Flask, people: People, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reference, grant_id = granted(app, people, 0, EARLY)
+    reviewer = _client(app, people.reviewer)
+    html = reviewer.get(f"/review/applications/{reference}").get_data(as_text=True)
+    assert "尚未提交使用情况报告" in html
+    assert "下次报告截止：2025-10-26 12:00" in html and "使用情况报告已逾期" not in html
+    reported(app, people.applicants[0], grant_id, datetime(2025, 10, 1, 2),
+             what_built="小微企业信用评分卡", results="<b>放贷效率提升</b>",
+             problems="发现三条手机号格式错误")  # fmt: skip
+    html = reviewer.get(f"/review/applications/{reference}").get_data(as_text=True)
+    section = _reports_section(html)
+    assert "下次报告截止：2025-10-31 10:00" in section  # 30 days after the report
+    assert "2025-10-01 10:00" in section and "小微企业信用评分卡" in section
+    assert "&lt;b&gt;放贷效率提升&lt;/b&gt;" in section and "<b>" not in section  # escaped
+    assert "发现三条手机号格式错误" in section
+    monkeypatch.setattr(review_views, "utcnow", lambda: REPORTS_NOW)
+    html = reviewer.get(f"/review/applications/{reference}").get_data(as_text=True)
+    section = _reports_section(html)
+    assert "使用情况报告已逾期" in section and "应于 2025-10-31 10:00" in section
+    assert "每 30 天" in section  # the conditions' interval
+    reported(app, people.applicants[0], grant_id, REPORTS_NOW - timedelta(hours=1), final=True)
+    html = reviewer.get(f"/review/applications/{reference}").get_data(as_text=True)
+    section = _reports_section(html)
+    assert "使用情况报告已逾期" not in section and "下次报告截止：2025-12-05 09:00" in section
+    assert section.count("<tr><td>") == 2 and "最终报告" in section
+
+
+def test_the_queue_lists_the_departments_overdue_reports(
+    app: Flask, people: People, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    silent, _silent_grant = granted(app, people, 0, EARLY)
+    late, late_grant = granted(app, people, 1, EARLY)
+    elsewhere, _other_grant = granted(app, people, 2, EARLY, department="other")
+    reported(app, people.applicants[1], late_grant, datetime(2025, 10, 1, 2))  # due 31 October
+    reviewer = _client(app, people.reviewer)
+    html = reviewer.get("/review/applications").get_data(as_text=True)
+    assert "使用情况报告逾期" in html and "没有逾期的使用情况报告" in html  # none yet
+    monkeypatch.setattr(review_views, "utcnow", lambda: REPORTS_NOW)
+    html = reviewer.get("/review/applications").get_data(as_text=True)
+    section = html[html.index('id="overdue-reports"') :]
+    assert silent in section and late in section and elsewhere not in html
+    assert section.index(silent) < section.index(late)  # the longest overdue first
+    assert f'href="/review/applications/{silent}#usage-reports"' in section
+    silent_row = section[section.index(silent) : section.index(late)]
+    late_row = section[section.index(late) :]
+    assert "南宁第0科技有限公司" in silent_row and "居民信息" in silent_row
+    assert "授权生效以来未提交" in silent_row and "9 天" in silent_row  # since 26 October
+    assert "南宁第1科技有限公司" in late_row and "2025-10-01 10:00" in late_row
+    assert "5 天" in late_row  # since 31 October
+    outsider = _client(app, people.outsider).get("/review/applications").get_data(as_text=True)
+    other = outsider[outsider.index('id="overdue-reports"') :]
+    assert elsewhere in other and silent not in other and late not in other
+
+
+def test_the_header_links_to_ones_applications_and_the_review(app: Flask, people: People) -> None:
+    signed_out = app.test_client().get("/").get_data(as_text=True)
+    assert "我的申请" not in signed_out and "审核申请" not in signed_out
+    home = _client(app, people.applicants[0]).get("/").get_data(as_text=True)
+    assert 'href="/account/applications">我的申请</a>' in home and "审核申请" not in home
+    reviewer = _client(app, people.reviewer).get("/").get_data(as_text=True)
+    assert 'href="/review/applications">审核申请</a>' in reviewer
+    admin = _client(app, people.admin).get("/").get_data(as_text=True)
+    assert "审核申请" not in admin  # the administrator's listing is under 管理

@@ -6,7 +6,8 @@
 - :func:`due_reminders` (and :func:`mark_reminded`): reviewers to remind two working days
   before a limit (the mailer sends; this only says to whom and marks it done).
 - :func:`overdue_reports`: active grants whose last usage report is older than the conditions'
-  interval.
+  interval; :func:`report_status` one grant's next report; :func:`due_report_reminders` (and
+  :func:`mark_report_reminded`): overdue reports not reminded yet in their due period.
 - :func:`public_counts`: numbers only, for everybody, never a name.
 """
 
@@ -23,6 +24,7 @@ from sqlalchemy.orm import Session
 from catalog import conditions
 from catalog.accounts.models import User
 from catalog.applications import states
+from catalog.applications.acts import SYSTEM_ACTOR
 from catalog.applications.models import (
     ACTIVE,
     Application,
@@ -30,10 +32,12 @@ from catalog.applications.models import (
     Grant,
     UsageReport,
 )
+from catalog.audit import AuditEntry, Origin
+from catalog.audit_acts import record_act
 from catalog.errors import CatalogError
 from catalog.models import Dataset
 from catalog.permissions import Actor, acting_departments
-from catalog.publishing.acts import ensure
+from catalog.publishing.acts import CLI, ensure
 from catalog.workdays import Limit, beijing_day, reminder_day, working_days_between
 
 MAX_ROWS = 1000  # rows of one listing
@@ -142,39 +146,121 @@ def mark_reminded(applications: Collection[Application], now: datetime) -> None:
 
 @dataclass(frozen=True)
 class OverdueReport:
+    """An active grant whose usage report is owed: since ``due_since``, one interval after the
+    last report (or the grant's start when none was filed)."""
+
     grant: Grant
     last_report: datetime | None  # None: none filed since the grant started
     due_since: datetime
+    dataset: Dataset
+    applicant: User
+
+    def days_overdue(self, now: datetime) -> int:
+        """Whole days since the report fell due (0 on its first day)."""
+        return max((now - self.due_since).days, 0)
+
+
+@dataclass(frozen=True)
+class ReportStatus:
+    """Where one grant stands with its usage reports, as the reviewer's page shows it."""
+
+    interval_days: int
+    last_report: datetime | None
+    due_at: datetime  # the next report's due moment (past when overdue)
+    overdue: bool
+
+
+def report_due(interval_days: int, last_report: datetime | None, starts_at: datetime) -> datetime:
+    """When the next report of a grant is due: one interval after the last, or the start."""
+    return (last_report or starts_at) + timedelta(days=interval_days)
+
+
+def report_status(session: Session, grant: Grant, now: datetime) -> ReportStatus | None:
+    """The next report of an active grant, and whether it is overdue; None when the grant is
+    not active or its conditions set no interval."""
+    if grant.state != ACTIVE or grant.ends_at <= now:
+        return None
+    dataset = session.get(Dataset, grant.dataset_id)
+    stated = conditions.of(dataset.conditions) if dataset is not None else None
+    if stated is None or stated.report_interval_days is None:
+        return None
+    last = max((report.filed_at for report in grant.reports), default=None)
+    due = report_due(stated.report_interval_days, last, grant.starts_at)
+    return ReportStatus(stated.report_interval_days, last, due, due <= now)
 
 
 def overdue_reports(
     session: Session, now: datetime, departments: Collection[int] | None = None
 ) -> list[OverdueReport]:
     """Active grants (of datasets of ``departments``, or all) whose conditions set a report
-    interval and whose last report, or start, is older than it."""
+    interval and whose last report, or start, is older than it; the longest overdue first."""
     last = (
         select(UsageReport.grant_id, func.max(UsageReport.filed_at).label("last"))
         .group_by(UsageReport.grant_id)
         .subquery()
     )
     query = (
-        select(Grant, Dataset, last.c.last)
+        select(Grant, Dataset, User, last.c.last)
         .join(Dataset, Dataset.id == Grant.dataset_id)
+        .join(User, User.id == Grant.user_id)
         .outerjoin(last, last.c.grant_id == Grant.id)
-        .where(Grant.state == ACTIVE)
+        .where(Grant.state == ACTIVE, Grant.ends_at > now)
         .order_by(Grant.starts_at, Grant.id)
     )
     if departments is not None:
         query = query.where(Dataset.department_id.in_(sorted(departments)))
     found = []
-    for grant, dataset, last_filed in session.execute(query):
+    for grant, dataset, user, last_filed in session.execute(query):
         stated = conditions.of(dataset.conditions)
         if stated is None or stated.report_interval_days is None:
             continue
-        due = (last_filed or grant.starts_at) + timedelta(days=stated.report_interval_days)
+        due = report_due(stated.report_interval_days, last_filed, grant.starts_at)
         if due <= now:
-            found.append(OverdueReport(grant, last_filed, due))
-    return found
+            found.append(OverdueReport(grant, last_filed, due, dataset, user))
+    return sorted(found, key=lambda item: (item.due_since, item.grant.id))
+
+
+REPORT_REMINDER = "usage-report.remind"  # the audit action of a reminder of an overdue report
+
+
+def due_report_reminders(session: Session, now: datetime) -> list[OverdueReport]:
+    """Overdue usage reports whose reminder for this due period was not sent yet.
+
+    No column marks it: each reminder is an audit row (:func:`mark_report_reminded`) naming
+    the grant and the moment the report fell due, so a report filed late opens a new period
+    (a new due moment) and a new reminder, and an auditor sees every reminder sent."""
+    owed = overdue_reports(session, now)
+    if not owed:
+        return []
+    sent = {
+        (reference, summary)
+        for reference, summary in session.execute(
+            select(AuditEntry.object_id, AuditEntry.summary).where(
+                AuditEntry.action == REPORT_REMINDER,
+                AuditEntry.object_type == "application",
+                AuditEntry.object_id.in_(sorted(_reference(item) for item in owed)),
+            )
+        )
+    }
+    return [item for item in owed if (_reference(item), _period(item)) not in sent]
+
+
+def mark_report_reminded(
+    session: Session, item: OverdueReport, now: datetime, origin: Origin = CLI
+) -> None:
+    """Record that ``item``'s reviewers and grantee were reminded: one audit row by the portal
+    (``system``) on the application, beside its ``usage-report.file`` rows."""
+    record_act(session, SYSTEM_ACTOR, origin, REPORT_REMINDER, role=states.SYSTEM,
+               object_type="application", object_id=item.grant.application.reference,
+               summary=_period(item), now=now)  # fmt: skip
+
+
+def _reference(item: OverdueReport) -> str:
+    return item.grant.application.reference
+
+
+def _period(item: OverdueReport) -> str:
+    return "due " + item.due_since.isoformat(timespec="seconds")
 
 
 @dataclass(frozen=True)

@@ -41,9 +41,13 @@ NOW_OPTION = click.option(
 @NOW_OPTION
 def remind_command(now: datetime | None) -> None:
     """Mail the reviewers of each application two working days before its review limit,
-    once per (re)submission; prints how many applications were reminded."""
-    reminded, mails = sweeps.remind(now or utcnow())
+    once per (re)submission, and the reviewers and grantee of each overdue usage report, once
+    per due period; prints how many were reminded."""
+    now = now or utcnow()
+    reminded, mails = sweeps.remind(now)
     click.echo(f"reminded {reminded} applications ({mails} mails)")
+    reports, report_mails = sweeps.remind_reports(now, CLI_ORIGIN)
+    click.echo(f"reminded {reports} overdue usage reports ({report_mails} mails)")
 
 
 @applications_group.command("expire")

@@ -1,13 +1,16 @@
 """What the review tells people by mail: each decision reaches the applicant, with its reason
 (the history keeps it too), and the reminder reaches the department's reviewers two working
-days before a limit. Sent once the decision is committed."""
+days before a limit. Sent once the decision is committed. An overdue usage report is told to
+the department's reviewers and to the grantee, who is asked to file it."""
 
 from __future__ import annotations
 
-from flask import current_app, url_for
+from flask import current_app, has_request_context, url_for
 
 from catalog.accounts.models import User
 from catalog.applications.models import Application
+from catalog.applications.queries import OverdueReport
+from catalog.beijing import beijing
 from catalog.models import Dataset
 from portal.accounts.mail import senders
 from portal.publishing.notices import PORTAL
@@ -30,8 +33,9 @@ BODIES = {
 
 
 def applicant_link(reference: str) -> str:
-    """The applicant's page of the application (its path when that page is not built in)."""
-    if APPLICANT_PAGE in current_app.view_functions:
+    """The applicant's page of the application (its path when that page is not built in, or
+    outside a request, as from ``gxdata applications remind``)."""
+    if APPLICANT_PAGE in current_app.view_functions and has_request_context():
         path = url_for(APPLICANT_PAGE, reference=reference)
     else:
         path = f"/account/applications/{reference}"
@@ -64,3 +68,39 @@ def reminder(user: User, application: Application, dataset: Dataset, link: str) 
     )
     subject = "申请审核即将到期 / An application's review ends soon"
     senders().mail.send(user.email, f"{subject} · {PORTAL}", body)
+
+
+def _due(item: OverdueReport) -> str:
+    return beijing(item.due_since).strftime("%Y-%m-%d %H:%M") + "（北京时间）"
+
+
+def report_overdue(user: User, item: OverdueReport, link: str) -> None:
+    """Tell a reviewer that the grantee of ``item`` has not filed the usage report owed."""
+    if not user.email:
+        return
+    last = item.last_report
+    since = beijing(last).strftime("%Y-%m-%d") if last else "授权生效以来未提交过"
+    organization = item.applicant.organization_name or item.applicant.pseudonym
+    body = (
+        f"数据集“{item.dataset.title}”的授权（申请 {item.grant.application.reference}，"
+        f"申请人 {organization}）的使用情况报告已逾期：应于 {_due(item)} 前提交。\n"
+        f"上次报告：{since}。\n\n已同时提醒申请人提交。\n\n{link}\n"
+    )
+    subject = "使用情况报告已逾期 / A usage report is overdue"
+    senders().mail.send(user.email, f"{subject} · {PORTAL}", body)
+
+
+def report_owed(item: OverdueReport) -> bool:
+    """Ask the grantee of ``item`` to file the usage report owed; whether a mail went."""
+    if not item.applicant.email:
+        return False
+    reference = item.grant.application.reference
+    body = (
+        OPENING.format(title=item.dataset.title, reference=reference)
+        + f"所获授权的使用情况报告已逾期（应于 {_due(item)} 前提交）。\n\n"
+        "请说明利用数据开发的产品或服务、取得的成效以及发现的安全或质量问题：\n"
+        f"{applicant_link(reference)}#report\n"
+    )
+    subject = "请提交使用情况报告 / Please file your usage report"
+    senders().mail.send(item.applicant.email, f"{subject} · {PORTAL}", body)
+    return True

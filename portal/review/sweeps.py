@@ -1,8 +1,10 @@
-"""The review's periodic work: reminders two working days before a limit, and the expiry of
-grants whose period ended. ``gxdata applications remind|expire`` run it once; ``gxdata serve``
-runs it every ``SWEEP_SECONDS`` in a thread (:class:`SweepThread`), so a portal without cron
-still reminds and records expiries. Both are idempotent: an application is reminded once per
-(re)submission, a grant expires once."""
+"""The review's periodic work: reminders two working days before a limit, reminders of overdue
+usage reports, and the expiry of grants whose period ended. ``gxdata applications
+remind|expire`` run it once; ``gxdata serve`` runs it every ``SWEEP_SECONDS`` in a thread
+(:class:`SweepThread`), so a portal without cron still reminds and records expiries. All are
+idempotent: an application is reminded once per (re)submission, an overdue usage report once
+per due period (an audit row, :func:`catalog.applications.queries.mark_report_reminded`), a
+grant expires once."""
 
 from __future__ import annotations
 
@@ -23,12 +25,13 @@ from portal.review import notices
 
 SWEEP_SECONDS = 3600.0
 ORIGIN = Origin(request_id="cli")
+REVIEW_PATH = "/review/applications/"  # the reviewer's page of an application, by reference
 log = logging.getLogger(__name__)
 
 
 def remind(now: datetime) -> tuple[int, int]:
     """Mail the reviewers of each application due a reminder; (applications, mails)."""
-    base = current_app.config["BASE_URL"] + "/review/applications/"
+    base = current_app.config["BASE_URL"] + REVIEW_PATH
     reminded = mails = 0
     with services().session_factory() as session:
         for application in queries.due_reminders(session, beijing_day(now)):
@@ -39,6 +42,25 @@ def remind(now: datetime) -> tuple[int, int]:
                 mails += 1
             queries.mark_reminded([application], now)
             session.commit()  # one at a time: a mail failing later leaves these reminded
+            reminded += 1
+    return reminded, mails
+
+
+def remind_reports(now: datetime, origin: Origin = ORIGIN) -> tuple[int, int]:
+    """Mail the reviewers of each overdue usage report, and its grantee, once per due period;
+    (reports, mails)."""
+    reminded = mails = 0
+    with services().session_factory() as session:
+        for item in queries.due_report_reminders(session, now):
+            reference = item.grant.application.reference
+            link = current_app.config["BASE_URL"] + REVIEW_PATH + reference + "#usage-reports"
+            for reviewer in oversight.reviewers_of(session, item.dataset.department_id):
+                notices.report_overdue(reviewer, item, link)
+                mails += 1
+            if notices.report_owed(item):
+                mails += 1
+            queries.mark_report_reminded(session, item, now, origin)
+            session.commit()  # one at a time, as the review reminders
             reminded += 1
     return reminded, mails
 
@@ -67,6 +89,7 @@ class SweepThread(threading.Thread):
             with self.app.app_context():
                 expire(utcnow())
                 remind(utcnow())
+                remind_reports(utcnow())
         except Exception:  # a database or mail outage: tried again at the next sweep
             log.exception("application sweep failed")
 

@@ -111,21 +111,26 @@ def _reviewed(actor: Actor, reference: str) -> tuple[Application, list[str]]:
 
 @bp.get("/applications")
 def queue() -> str:
+    """The applications waiting in the reviewer's departments, then their active grants whose
+    usage report is overdue (使用情况报告逾期)."""
     actor = _actor()
     session = get_session()
-    if not acting_departments(session, actor, "application.review"):
+    departments = acting_departments(session, actor, "application.review")
+    if not departments:
         abort(403)
-    day = today()
+    day, now = today(), utcnow()
     rows = queries.reviewer_queue(session, actor, day)
+    reports = queries.overdue_reports(session, now, departments)
+    applicants = [row.applicant for row in rows] + [item.applicant for item in reports]
     return render_template(
-        "review/queue.html", rows=rows, today=day, people=_people(session, rows),
-        days_left=oversight.days_left,
+        "review/queue.html", rows=rows, today=day, people=_people(session, applicants),
+        days_left=oversight.days_left, reports=reports, now=now,
     )  # fmt: skip
 
 
-def _people(session: Session, rows: list[queries.Row]) -> dict[int, list[oversight.Identifier]]:
+def _people(session: Session, users: list[User]) -> dict[int, list[oversight.Identifier]]:
     names = oversight.department_names(session)
-    return {row.applicant.id: oversight.identifiers(row.applicant, names) for row in rows}
+    return {user.id: oversight.identifiers(user, names) for user in users}
 
 
 @bp.get(f"/applications/{REFERENCE}")
@@ -138,6 +143,7 @@ def detail(reference: str) -> str:
     events = [e for e in acts.next_events(session, actor, application) if e in ACTS]
     day = today()
     limit, overdue = oversight.limit_of(application, day)
+    grant = application.grant
     return render_template(
         "review/detail.html",
         application=application,
@@ -155,6 +161,8 @@ def detail(reference: str) -> str:
         limit=limit,
         overdue=overdue,
         days_left=oversight.days_left,
+        reports=grant.reports if grant else [],
+        report_status=queries.report_status(session, grant, utcnow()) if grant else None,
     )  # fmt: skip
 
 

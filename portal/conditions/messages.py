@@ -14,7 +14,8 @@ def field_mask_label(provided: ProvidedField) -> str:
         first, last = provided.kept
         return label + _("(first %(first)s, last %(last)s characters kept)", first=first, last=last)
     if provided.mask == GENERALIZE:
-        return label + (_("(to the year)") if provided.to == "year" else _("(to the county)"))
+        to = _("(to the year)") if provided.to == "year" else _("(to the county)")
+        return _("Masked: generalized") + to
     return label
 
 

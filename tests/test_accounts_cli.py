@@ -6,7 +6,8 @@ from sqlalchemy import select
 
 from catalog.accounts import tokens, users
 from catalog.audit import AuditEntry
-from catalog.models import Department
+from catalog.demo.samples import load_samples
+from catalog.models import Dataset, Department
 from portal.accounts.commands import create_demo_accounts
 
 
@@ -82,3 +83,24 @@ def test_the_demo_makes_one_account_of_each_role_once(app):
         assert create_demo_accounts(db) == []
         for account in made:
             assert users.authenticate(db, account.email, account.password).outcome == "signed-in"
+
+
+def test_the_demo_reviewer_reviews_the_conditional_samples(app):
+    """With the demo accounts alone the whole application flow can be tried: the demo's
+    reviewer reviews the departments of the conditionally open samples."""
+    services = app.extensions["gxdata"]
+    with services.session_factory() as db, db.begin():
+        load_samples(db, services.files, app.config["MAX_UPLOAD_BYTES"])
+    with services.session_factory() as db, db.begin():
+        (reviewer,) = [a for a in create_demo_accounts(db) if a.role == "reviewer"]
+    with services.session_factory() as db:
+        user = users.find_by_email(db, reviewer.email)
+        reviewed = {grant.department_id for grant in user.grants if grant.role == "reviewer"}
+        owners = set(
+            db.scalars(select(Dataset.department_id).where(Dataset.open_type == "conditional"))
+        )
+        actions = db.scalars(
+            select(AuditEntry.action).where(AuditEntry.action == "role.grant")
+        ).all()
+    assert owners and owners <= reviewed
+    assert len(actions) == len(owners)  # each added role is an audited act

@@ -11,7 +11,8 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from catalog.accounts import acts, tokens, users
+from catalog.access import CONDITIONAL
+from catalog.accounts import acts, admin, tokens, users
 from catalog.accounts.models import (
     ADMIN,
     APPLICANT,
@@ -25,7 +26,8 @@ from catalog.accounts.models import (
 )
 from catalog.audit import Origin
 from catalog.errors import CatalogError
-from catalog.models import Department
+from catalog.models import Dataset, Department
+from catalog.permissions import system_actor
 from portal.db import services
 
 CLI = "cli"
@@ -170,9 +172,18 @@ def create_demo_accounts(session: Session) -> list[DemoAccount]:
             continue
         email = f"{role}@{DEMO_DOMAIN}"
         dep = department if role in DEPARTMENT_ROLES else None
-        _user_row, one_time = add_account(session, email, role, dep, None)
+        user, one_time = add_account(session, email, role, dep, None)
+        if role == REVIEWER:  # reviews the demo's conditional samples too: the whole flow
+            for sample_department in _conditional_departments(session):
+                admin.grant(session, system_actor(), user.id, REVIEWER, sample_department.slug)
         made.append(DemoAccount(email, role, one_time or ""))
     return made
+
+
+def _conditional_departments(session: Session) -> list[Department]:
+    """The departments of the conditionally open datasets (the demo's samples)."""
+    owners = select(Dataset.department_id).where(Dataset.open_type == CONDITIONAL)
+    return list(session.scalars(select(Department).where(Department.id.in_(owners))))
 
 
 def print_demo_accounts(made: list[DemoAccount]) -> None:

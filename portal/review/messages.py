@@ -7,30 +7,14 @@ from flask_babel import gettext as _
 
 from catalog.errors import CatalogError
 from portal.accounts.messages import kind_label, role_label
+from portal.applications.messages import event_label, state_label
 
-__all__ = ["error_message", "event_label", "identifier_label", "kind_label", "role_label",
-           "state_label"]  # fmt: skip
-
-
-def state_label(state: str) -> str:
-    return {
-        "draft": _("Draft"),
-        "submitted": _("Submitted"),
-        "under_review": _("Under review"),
-        "more_info_requested": _("More information requested"),
-        "resubmitted": _("Resubmitted"),
-        "approved": _("Approved"),
-        "rejected": _("Rejected"),
-        "grant_active": _("Grant active"),
-        "expired": _("Expired"),
-        "revoked": _("Revoked"),
-        "closed": _("Closed"),
-        "withdrawn": _("Withdrawn"),
-    }.get(state, state)
+__all__ = ["action_label", "error_message", "event_label", "identifier_label", "kind_label",
+           "role_label", "state_label"]  # fmt: skip
 
 
-def event_label(event: str) -> str:
-    """A history entry's act, and the button taking it."""
+def action_label(event: str) -> str:
+    """The button taking an event (the history says what was done: ``event_label``)."""
     return {
         "submit": _("Submit"),
         "start_review": _("Start the review"),

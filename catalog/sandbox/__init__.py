@@ -31,10 +31,10 @@ Every result row must stand for at least k source rows (k = 5 unless the dataset
 
 What it does not stop
 ---------------------
-- Differencing with overlapping filters that each leave out k or more rows
-  (``WHERE age > 30`` against ``WHERE age > 30 AND NOT (district = 'A' AND sex = 'F')`` when
-  that cell is small is refused, but two filters that each exclude k rows and differ by one
-  person are not detected: query auditing across queries is not done).
+- Differencing with two filters that each leave out k rows or more but differ by one row
+  (``WHERE 序号 < 90`` against ``WHERE 序号 < 90 OR 序号 = 99``): both run, and the difference
+  of their sums is one person's value (tests/test_sandbox.py shows it). Queries are not
+  audited against each other.
 - MIN and MAX show one real value of a group of k or more (not whose it is); the fact that a
   group was suppressed shows that it exists and is small.
 - Repeated queries over time, and knowledge from outside the portal. The query log (every

@@ -188,3 +188,14 @@ def statistics(session: Session, actor: Actor, grant: Grant) -> Statistics:
             matches[day] += 1
     days = tuple(DayCount(d, questions[d], matches[d]) for d in sorted(questions, reverse=True))
     return Statistics(sum(questions.values()), sum(matches.values()), days)
+
+
+def shown_statistics(
+    session: Session, actor: Actor, grant: Grant | None, dataset: Dataset
+) -> Statistics | None:
+    """The statistics an application page shows: None without a grant or when the dataset
+    opens no verification interface."""
+    stated = conditions.of(dataset.conditions)
+    if grant is None or stated is None or stated.delivery_channel != conditions.VERIFICATION:
+        return None
+    return statistics(session, actor, grant)

@@ -45,10 +45,11 @@ from catalog.accounts.models import APPLICANT
 from catalog.applications.acts import may_see
 from catalog.applications.delivery import NotGranted
 from catalog.applications.models import Grant
-from catalog.applications.rows import cell_text, readable, table_rows
+from catalog.applications.rows import readable, table_rows
 from catalog.audit import AuditEntry, Origin
 from catalog.audit_acts import record_act
 from catalog.beijing import beijing
+from catalog.cells import cell_text
 from catalog.errors import InvalidValue, NotFound
 from catalog.models import Dataset, Distribution
 from catalog.permissions import Actor

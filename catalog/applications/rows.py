@@ -34,6 +34,7 @@ from catalog.applications.delivery import NotGranted, grant_masking
 from catalog.applications.models import API, Delivery, Grant
 from catalog.audit import Origin
 from catalog.audit_acts import record_act
+from catalog.cells import cell_text
 from catalog.errors import InvalidValue
 from catalog.input_limits import InputLimitError, InputLimits, check_workbook
 from catalog.masking import streams
@@ -48,15 +49,6 @@ READABLE = ("csv", "xlsx")
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
 MAX_PAGE = 1_000_000
-
-
-def cell_text(value: Any) -> str:
-    """A cell as text: empty for none, ``12`` for a whole float (as spreadsheets store it)."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
 
 
 def readable(distribution: Distribution) -> str:

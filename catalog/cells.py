@@ -6,6 +6,8 @@ name would run a program on the reader's machine (OWASP "CSV Injection"). Excel 
 the full-width signs ``＝＋－＠`` of Chinese input methods as formulas. Every writer passes
 its cells through :func:`safe_cell`, which prefixes such text with an apostrophe; plain
 numbers (``-3.5``, ``+1e3``) are left as they are, so that they stay numbers.
+
+:func:`cell_text` is the other way: a cell read from a stored table as the text people see.
 """
 
 from __future__ import annotations
@@ -29,3 +31,13 @@ def safe_cell(value: Any) -> Any:
 
 def safe_row(values: Iterable[Any]) -> list[Any]:
     return [safe_cell(value) for value in values]
+
+
+def cell_text(value: Any) -> str:
+    """A cell read from a table as text: empty for none, ``12`` for a whole float (as
+    spreadsheets store numbers)."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)

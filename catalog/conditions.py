@@ -6,7 +6,11 @@ the permitted and forbidden uses, the security requirements (each later a commit
 applicant ticks), the delivery channel (``vocab/delivery_channels``), the period of use and
 the review time limit (working days, 10 unless the department sets another), the fields
 provided and how each is masked (a mask code and, for ``keep-ends`` and ``generalize``, its
-parameters), the interval of usage reports and a contact.
+parameters), the interval of usage reports and a contact. A dataset whose channel is
+``verification`` (核验接口) states the fields that may be asked (``verify_fields``, among the
+provided ones; answers are only match / no match); one whose channel is ``api`` or
+``verification`` may state the calls a grant may make a minute (``rate_per_minute``,
+:data:`DEFAULT_RATE_PER_MINUTE` when not stated).
 
 :func:`parse` turns a plain dict (the JSON column, a form, an API body) into
 :class:`Conditions` or raises :class:`catalog.errors.InvalidValue` with a stable code and the
@@ -30,6 +34,11 @@ DEFAULT_REVIEW_DAYS = 10
 MAX_DAYS = 3660  # ten years: a longer period or interval is a typo
 MAX_ITEMS = 50
 MAX_TEXT = 500
+# The channels answered call by call through the REST API, and their rate per grant.
+API, VERIFICATION = "api", "verification"
+RATED_CHANNELS = (API, VERIFICATION)
+DEFAULT_RATE_PER_MINUTE = 60
+MAX_RATE_PER_MINUTE = 100_000
 
 # How a provided field is masked (数据脱敏), as codes; ProvidedField.rule() gives the rule.
 KEEP_ENDS = "keep-ends"  # keep the first m and last n characters
@@ -122,6 +131,8 @@ class Conditions:
     fields: tuple[ProvidedField, ...] = field(default_factory=tuple)
     report_interval_days: int | None = None
     contact: str | None = None
+    verify_fields: tuple[str, ...] = ()  # the fields a verification question may name
+    rate_per_minute: int | None = None  # calls a grant may make a minute (api, verification)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -133,7 +144,14 @@ class Conditions:
             "fields": [f.to_dict() for f in self.fields],
             "report_interval_days": self.report_interval_days,
             "contact": self.contact,
+            "verify_fields": list(self.verify_fields),
+            "rate_per_minute": self.rate_per_minute,
         }
+
+    @property
+    def call_rate(self) -> int:
+        """The calls a grant may make a minute through the API (the stated rate or 60)."""
+        return self.rate_per_minute or DEFAULT_RATE_PER_MINUTE
 
     @property
     def masked_fields(self) -> tuple[ProvidedField, ...]:
@@ -157,16 +175,51 @@ def parse(data: dict[str, Any] | None) -> Conditions:
             _fail("delivery-channel", f"unknown delivery channel {channel!r}", "delivery_channel")
         channel = concept.notation
     review = _days(data.get("review_days"), "review_days")
+    fields = _fields(data.get("fields"))
     return Conditions(
         applicant_kinds=_kinds(data.get("applicant_kinds")),
         **{name: _lines(data.get(name), name) for name in LISTS},
         delivery_channel=channel,
         period_days=_days(data.get("period_days"), "period_days"),
         review_days=DEFAULT_REVIEW_DAYS if review is None else review,
-        fields=_fields(data.get("fields")),
+        fields=fields,
         report_interval_days=_days(data.get("report_interval_days"), "report_interval_days"),
         contact=_text(data.get("contact"), "contact"),
+        verify_fields=_verify_fields(data.get("verify_fields"), fields, channel),
+        rate_per_minute=_rate(data.get("rate_per_minute"), channel),
     )
+
+
+def _verify_fields(
+    value: Any, fields: tuple[ProvidedField, ...], channel: str | None
+) -> tuple[str, ...]:
+    """The fields a verification question may name: provided ones, for the verification
+    channel only (in the order of the provided fields)."""
+    names = _lines(value, "verify_fields")
+    if not names:
+        return ()
+    if channel != VERIFICATION:
+        _fail("verify-fields", "only the verification channel is asked", "verify_fields")
+    provided = [f.name for f in fields]
+    unknown = [name for name in names if name not in provided]
+    if unknown:
+        _fail("verify-fields", f"not provided fields {unknown!r}", "verify_fields")
+    return tuple(name for name in provided if name in names)
+
+
+def _rate(value: Any, channel: str | None) -> int | None:
+    """Calls a minute (1 to MAX_RATE_PER_MINUTE), for the api and verification channels."""
+    if value is None or value == "":
+        return None
+    plain = isinstance(value, str | int) and not isinstance(value, bool)
+    text = str(value).strip() if plain else ""
+    if not text.isdigit() or not 1 <= int(text) <= MAX_RATE_PER_MINUTE:
+        _fail("rate-per-minute", f"{value!r} is not a number of calls (1-{MAX_RATE_PER_MINUTE})",
+              "rate_per_minute")  # fmt: skip
+    if channel not in RATED_CHANNELS:
+        _fail("rate-per-minute", "only the api and verification channels are rated",
+              "rate_per_minute")  # fmt: skip
+    return int(text)
 
 
 def stated(dataset: Dataset) -> Conditions | None:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import xlrd
 
+from catalog.cells import cell_text
 from catalog.input_limits import InputLimitError, InputLimits, check_extent, check_workbook
 
 ENCODINGS = ("utf-8-sig", "gb18030")
@@ -51,20 +52,12 @@ def preview_table(path: Path, fmt: str | None, max_rows: int = 100) -> Preview:
 def _table(rows: Sequence[Sequence[object]], max_rows: int, more: bool) -> Preview:
     if not rows:
         return Preview(error="not-a-table")
-    headers = [_cell(v) for v in rows[0]]
-    body = [[_cell(v) for v in row] for row in rows[1 : max_rows + 1]]
+    headers = [cell_text(v) for v in rows[0]]
+    body = [[cell_text(v) for v in row] for row in rows[1 : max_rows + 1]]
     width = max([len(headers), *(len(r) for r in body)])
     headers += [""] * (width - len(headers))
     body = [r + [""] * (width - len(r)) for r in body]
     return Preview(headers=headers, rows=body, truncated=more or len(rows) > max_rows + 1)
-
-
-def _cell(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
 
 
 def _csv(path: Path, max_rows: int) -> Preview:

@@ -106,6 +106,45 @@ def test_bad_mask_parameters_are_refused(fields: Any) -> None:
     assert caught.value.field == "conditions.fields"
 
 
+def test_verify_fields_and_rate_are_optional_checked_and_round_trip() -> None:
+    assert conditions.parse(GOOD).verify_fields == ()
+    assert conditions.parse(GOOD).call_rate == conditions.DEFAULT_RATE_PER_MINUTE
+    verification = {**GOOD, "delivery_channel": "核验接口", "rate_per_minute": "30",
+                    "verify_fields": "法人\n统一社会信用代码\n法人"}  # fmt: skip
+    parsed = conditions.parse(verification)
+    assert parsed.delivery_channel == "verification"
+    assert parsed.verify_fields == ("统一社会信用代码", "法人")  # the provided fields' order
+    assert parsed.rate_per_minute == parsed.call_rate == 30
+    assert conditions.parse(parsed.to_dict()) == parsed
+    old = parsed.to_dict()
+    del old["verify_fields"], old["rate_per_minute"]  # stored before they existed
+    before = conditions.parse(old)
+    assert before.verify_fields == () and before.rate_per_minute is None
+
+
+@pytest.mark.parametrize(
+    ("change", "code"),
+    [
+        ({"delivery_channel": "verification", "verify_fields": ["身份证号"]},
+         "invalid-conditions-verify-fields"),  # not a provided field
+        ({"delivery_channel": "api", "verify_fields": ["法人"]},
+         "invalid-conditions-verify-fields"),  # another channel is not asked
+        ({"rate_per_minute": 0}, "invalid-conditions-rate-per-minute"),
+        ({"rate_per_minute": "fast"}, "invalid-conditions-rate-per-minute"),
+        ({"rate_per_minute": True}, "invalid-conditions-rate-per-minute"),
+        ({"delivery_channel": "download", "rate_per_minute": 60},
+         "invalid-conditions-rate-per-minute"),
+    ],
+)  # fmt: skip
+def test_bad_verify_fields_and_rates_are_refused(change: dict, code: str) -> None:
+    with pytest.raises(InvalidValue) as caught:
+        conditions.parse({**GOOD, **change})
+    assert caught.value.code == code
+    assert caught.value.field == "conditions." + code.removeprefix("invalid-conditions-").replace(
+        "-", "_"
+    )
+
+
 @pytest.mark.parametrize(
     ("change", "code", "field"),
     [
@@ -245,6 +284,22 @@ def test_the_page_shows_the_conditions_signed_out_in_chinese(demo_client) -> Non
         assert code not in section, code  # no raw codes or English on the Chinese page
 
 
+def test_the_page_shows_verified_fields_and_the_call_rate(demo_app) -> None:  # type: ignore[no-untyped-def]
+    found = {}
+    for key in ("property-licence", "bus-positions"):
+        with demo_app.extensions["gxdata"].session_factory() as db:
+            slug = db.scalars(
+                select(Dataset.slug).where(Dataset.identifier == f"gxdata-sample-{key}")
+            ).one()
+        page = demo_app.test_client().get(f"/dataset/{slug}",
+                                          headers={"Accept-Language": "zh-CN"}).text  # fmt: skip
+        found[key] = page[page.index('id="conditions"') : page.index('id="files-title"')]
+    licence, buses = found["property-licence"], found["bus-positions"]
+    assert "核验接口" in licence and "可核验的字段" in licence
+    assert "证书编号" in licence and "只回答一致或不一致" in licence
+    assert "每项授权每分钟最多调用 60 次" in buses and "可核验的字段" not in buses
+
+
 @pytest.fixture
 def publisher(app, client):  # type: ignore[no-untyped-def]
     with app.extensions["gxdata"].session_factory() as db, db.begin():
@@ -277,6 +332,7 @@ def test_the_editor_saves_the_conditions(app, publisher) -> None:  # type: ignor
         "cond_period_days": "abc",
         "cond_fields": "线路\n车辆编号: pseudonym",
         "cond_report_interval_days": "180",
+        "cond_rate_per_minute": "60",
     }
     data = {"csrf_token": csrf(page.text), "then": "draft", **conditional, **typed}
     refused = publisher.post("/workspace/new", data=data)
@@ -291,6 +347,7 @@ def test_the_editor_saves_the_conditions(app, publisher) -> None:  # type: ignor
     assert stated.applicant_kinds == ("enterprise", "institution")
     assert stated.permitted_uses == ("出行服务应用", "交通规划研究")
     assert stated.period_days == 365 and stated.review_days == 10
+    assert stated.rate_per_minute == 60
     assert [(f.name, f.mask) for f in stated.fields] == [("线路", None), ("车辆编号", "pseudonym")]
     editor = publisher.get(saved.headers["Location"]).text
     assert "车辆编号: pseudonym" in editor and 'value="enterprise" checked' in editor

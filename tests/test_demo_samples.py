@@ -102,6 +102,20 @@ def test_the_conditions_are_full_and_parse(key: str) -> None:
     assert [f.name for f in stated.fields] == list(synthetic.table(key).header)
 
 
+def test_the_verification_and_api_samples_state_their_fields_and_rate() -> None:
+    licence = conditions.parse(
+        samples.sample_conditions("property-licence", synthetic.table("property-licence"))
+    )
+    assert licence.delivery_channel == "verification"
+    assert licence.verify_fields == ("证书编号", "权利人")
+    buses = conditions.parse(
+        samples.sample_conditions("bus-positions", synthetic.table("bus-positions"))
+    )
+    assert (buses.delivery_channel, buses.rate_per_minute) == ("api", 60)
+    (licence_sample,) = [s for s in samples.SAMPLES if s.key == "property-licence"]
+    assert licence_sample.channel == "verification"
+
+
 def test_one_sample_sets_its_own_review_time_limit() -> None:
     limits = {key: samples.CONDITIONS[key].get("review_days") for key in CONDITIONAL}
     assert [key for key, days in limits.items() if days not in (None, 10)] == ["clinic-visits"]

@@ -85,7 +85,7 @@ STORED_NOTATIONS = {
         "annual",
         "irregular",
     ],
-    delivery_channels: ["download", "api", "sandbox", "offline"],
+    delivery_channels: ["download", "api", "sandbox", "verification", "offline"],
 }
 
 
@@ -367,11 +367,14 @@ def test_delivery_channels() -> None:
         ("接口调用", "api"),
         ("API", "api"),
         ("数据沙箱", "sandbox"),
+        ("核验接口", "verification"),
+        ("Verification interface", "verification"),
         ("线下提供", "offline"),
     ]:
         concept = delivery_channels.delivery_channel(text)
         assert concept is not None and concept.notation == notation
     assert delivery_channels.is_online("api") and not delivery_channels.is_online("offline")
+    assert delivery_channels.is_online("verification")
 
 
 # --- frequencies ----------------------------------------------------------------------------

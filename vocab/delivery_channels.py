@@ -1,4 +1,4 @@
-"""Delivery channels (数据提供方式): download, API, sandbox, offline.
+"""Delivery channels (数据提供方式): download, API, sandbox, verification, offline.
 
 Data: ``data/delivery_channels.ttl``.
 """

@@ -45,7 +45,8 @@ GRANT_STATES = (ACTIVE, EXPIRED, REVOKED, CLOSED)
 # Delivery channels.
 LINK = "link"  # a short-lived signed download link on the portal
 TOKEN = "token"  # the grantee's API token of scope ``conditional``
-CHANNELS = (LINK, TOKEN)
+API = "api"  # one page of masked rows through the API (a grant of the api channel)
+CHANNELS = (LINK, TOKEN, API)
 
 
 class Application(Base):

@@ -28,7 +28,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from catalog import queries
+from catalog import queries, verification
 from catalog.accounts.models import User
 from catalog.applications import acts, grants, states
 from catalog.applications import queries as application_queries
@@ -269,6 +269,9 @@ def _detail_page(reference: str, report: ReportForm | None = None) -> str:
         active=active,
         plain=PlainForm(),
         report=report or ReportForm(formdata=None),
+        verifications=verification.shown_statistics(
+            session, actor, grant, acts.dataset_of(session, application)
+        ),
     )
 
 

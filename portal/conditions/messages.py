@@ -41,6 +41,13 @@ def error_message(code: str) -> str:
         "report-interval-days": _("The report interval is a number of days from 1 to 3660."),
         "mask-rule": _("A masking rule is one of keep-ends, pseudonym, generalize or drop."),
         "field-name": _("Each provided field needs a name."),
+        "verify-fields": _(
+            "Fields that may be verified are provided fields, for the verification channel only."
+        ),
+        "rate-per-minute": _(
+            "The call rate is a number of calls a minute from 1 to 100000, for the API and "
+            "verification channels only."
+        ),
         "mask-parameter": _(
             "keep-ends takes the numbers of characters kept at the start and at the end "
             "(“name: keep-ends 3 4”); generalize takes year or county."

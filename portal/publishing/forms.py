@@ -115,6 +115,18 @@ CONDITION_FIELDS: tuple[FieldSpec, ...] = (
     ),
     FieldSpec("report_interval_days", NUMBER, _l("Usage report every (days)"), CONDITIONS),
     FieldSpec("contact", TEXT, _l("Contact for applications"), CONDITIONS),
+    FieldSpec(
+        "verify_fields",
+        LINES,
+        _l("Fields that may be verified (verification channel; one a line, among those provided)"),
+        CONDITIONS,
+    ),
+    FieldSpec(
+        "rate_per_minute",
+        NUMBER,
+        _l("Calls a minute per grant (API and verification channels; 60 if empty)"),
+        CONDITIONS,
+    ),
 )
 
 

@@ -28,7 +28,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
-from catalog import conditions
+from catalog import conditions, verification
 from catalog.accounts.models import ADMIN, REVIEWER, User
 from catalog.applications import acts, grants, oversight, queries, states
 from catalog.applications.models import Application
@@ -163,6 +163,7 @@ def detail(reference: str) -> str:
         days_left=oversight.days_left,
         reports=grant.reports if grant else [],
         report_status=queries.report_status(session, grant, utcnow()) if grant else None,
+        verifications=verification.shown_statistics(session, actor, grant, dataset),
     )  # fmt: skip
 
 

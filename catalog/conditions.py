@@ -37,6 +37,9 @@ MAX_TEXT = 500
 # The channels answered call by call through the REST API, and their rate per grant.
 API, VERIFICATION = "api", "verification"
 RATED_CHANNELS = (API, VERIFICATION)
+SANDBOX = "sandbox"
+# Channels whose data does not leave the portal (数据不出域): no file is delivered under them.
+IN_PORTAL_CHANNELS = frozenset({SANDBOX, VERIFICATION})
 DEFAULT_RATE_PER_MINUTE = 60
 MAX_RATE_PER_MINUTE = 100_000
 

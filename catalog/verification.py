@@ -40,10 +40,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalog import conditions
-from catalog.access import active_grant
 from catalog.accounts.models import APPLICANT
 from catalog.applications.acts import may_see
-from catalog.applications.delivery import NotGranted
+from catalog.applications.delivery import channel_grant
 from catalog.applications.models import Grant
 from catalog.applications.rows import readable, table_rows
 from catalog.audit import AuditEntry, Origin
@@ -80,13 +79,12 @@ def verification_grant(
 ) -> tuple[Grant, conditions.Conditions]:
     """The active grant under which ``actor`` asks of ``distribution``, and the conditions;
     NotGranted without one, InvalidValue ``wrong-channel`` when the channel is another."""
-    grant = active_grant(session, actor, dataset, distribution, now)
-    if grant is None:
-        raise NotGranted("no active grant covers this file")
-    stated = conditions.of(dataset.conditions)
-    if stated is None or stated.delivery_channel != conditions.VERIFICATION:
-        raise InvalidValue("this dataset opens no verification interface", code="wrong-channel")
-    if not stated.verify_fields:
+    grant, stated = channel_grant(
+        session, actor, dataset, distribution, now,
+        lambda channel: channel == conditions.VERIFICATION,
+        "this dataset opens no verification interface",
+    )  # fmt: skip
+    if stated is None or not stated.verify_fields:
         raise InvalidValue("the dataset states no field to verify", code="no-verify-fields")
     return grant, stated
 

@@ -465,6 +465,20 @@ def test_a_delivery_is_masked_and_logged(world: World) -> None:
     assert _code(kind) == "not-deliverable"
 
 
+@pytest.mark.parametrize("channel", ["sandbox", "verification"])
+def test_no_file_leaves_the_portal_under_an_in_portal_channel(world: World, channel: str) -> None:
+    """Data granted for the sandbox or a verification interface (数据不出域) is never
+    delivered as a file, even masked, under an otherwise active grant."""
+    w = world
+    grant = _granted(w)
+    w.dataset.conditions = {**w.dataset.conditions, "delivery_channel": channel}
+    with pytest.raises(InvalidValue) as refused:
+        prepare_delivery(w.session, w.applicant, w.dataset, w.csv, secret=SECRET,
+                         now=grant.starts_at + timedelta(hours=1))  # fmt: skip
+    assert _code(refused) == "wrong-channel"
+    assert w.session.scalar(select(Delivery.id)) is None  # nothing logged as delivered
+
+
 def test_trace_names_the_grant_of_a_partial_reordered_copy_among_three(
     world: World, tmp_path: Path
 ) -> None:

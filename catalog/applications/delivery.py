@@ -21,7 +21,7 @@ The masking of a grant:
 from __future__ import annotations
 
 import secrets
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path, PurePosixPath
@@ -55,6 +55,28 @@ class NotGranted(CatalogError):
     """No active grant of the actor's covers this file now."""
 
     code = "no-active-grant"
+
+
+def channel_grant(
+    session: Session,
+    actor: Actor,
+    dataset: Dataset,
+    distribution: Distribution,
+    now: datetime,
+    allowed: Callable[[str | None], bool],
+    refusal: str,
+) -> tuple[Grant, Conditions | None]:
+    """The active grant (:func:`catalog.access.active_grant`) under which ``actor`` may have
+    ``distribution`` now through a channel, and the conditions: NotGranted without one,
+    InvalidValue ``wrong-channel`` (``refusal`` its text) when the dataset's stated channel
+    is not ``allowed``."""
+    grant = active_grant(session, actor, dataset, distribution, now)
+    if grant is None:
+        raise NotGranted("no active grant covers this file")
+    stated = conditions.of(dataset.conditions)
+    if not allowed(stated.delivery_channel if stated is not None else None):
+        raise InvalidValue(refusal, code="wrong-channel")
+    return grant, stated
 
 
 def grant_rules(stated: Conditions, fields: Collection[str]) -> dict[str, Rule]:
@@ -116,9 +138,11 @@ def prepare_delivery(
     """Check the grant and log one delivery of ``distribution`` to ``actor`` (the channel is
     ``token`` for an API token, ``link`` for a browser session's signed link)."""
     now = now or utcnow()
-    grant = active_grant(session, actor, dataset, distribution, now)
-    if grant is None:
-        raise NotGranted("no active grant covers this file")
+    grant, _ = channel_grant(
+        session, actor, dataset, distribution, now,
+        lambda channel: channel not in conditions.IN_PORTAL_CHANNELS,
+        "this dataset's data does not leave the portal: no file is delivered",
+    )  # fmt: skip
     kind = (distribution.format or "").lower()
     if kind not in streams.MASKERS or not distribution.stored_file:
         raise InvalidValue("only stored CSV, XLSX and JSON files are delivered masked",

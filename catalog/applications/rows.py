@@ -28,9 +28,8 @@ from openpyxl import load_workbook
 from sqlalchemy.orm import Session
 
 from catalog import conditions
-from catalog.access import active_grant
 from catalog.accounts.models import APPLICANT
-from catalog.applications.delivery import NotGranted, grant_masking
+from catalog.applications.delivery import channel_grant, grant_masking
 from catalog.applications.models import API, Delivery, Grant
 from catalog.audit import Origin
 from catalog.audit_acts import record_act
@@ -124,13 +123,10 @@ def api_grant(
 ) -> Grant:
     """The active grant under which ``actor`` calls rows of ``distribution``: the dataset's
     conditions must state the ``api`` channel. NotGranted or InvalidValue otherwise."""
-    grant = active_grant(session, actor, dataset, distribution, now)
-    if grant is None:
-        raise NotGranted("no active grant covers this file")
-    stated = conditions.of(dataset.conditions)
-    if stated is None or stated.delivery_channel != conditions.API:
-        raise InvalidValue("this dataset is not delivered through the API channel",
-                           code="wrong-channel")  # fmt: skip
+    grant, _ = channel_grant(
+        session, actor, dataset, distribution, now, lambda channel: channel == conditions.API,
+        "this dataset is not delivered through the API channel",
+    )  # fmt: skip
     return grant
 
 

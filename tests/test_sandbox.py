@@ -12,6 +12,7 @@ from openpyxl import Workbook
 
 from catalog.masking.rules import Rule, keep
 from catalog.masking.streams import Delivery
+from catalog.sandbox import engine
 from catalog.sandbox.disclosure import Refused
 from catalog.sandbox.engine import Limits, Sandbox
 
@@ -206,12 +207,13 @@ def test_a_query_past_the_time_limit_is_interrupted():
 def test_the_timer_interrupts_a_cross_join(box):
     """The timer itself, below the checks (the rule refuses joins)."""
     box.seal()
-    timer = box._timer(deadline=time.perf_counter() + 1)
+    cursor = box._con.cursor()
+    timer = engine._timer(cursor, deadline=time.perf_counter() + 1)
     tables = ", ".join(f'"门诊" {alias}' for alias in "abcde")
     mixed = "(a.序号 * b.序号 + c.序号 * d.序号 + e.序号) % 1000003 = 7"
     sql = f"SELECT count(*) FROM {tables} WHERE {mixed}"
     with pytest.raises(Refused) as caught, timer:
-        box._execute(sql).fetchall()
+        engine._execute(cursor, sql).fetchall()
     assert caught.value.code == "time-limit"
     assert box.query("SELECT count(*) FROM 门诊").rows == ((100,),)  # the session goes on
 

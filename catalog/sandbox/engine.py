@@ -4,7 +4,8 @@ masked, sealed, and queries run under the disclosure rule and the limits.
 A :class:`Sandbox` is opened with :class:`Limits`, gets its tables with :meth:`Sandbox.load`,
 and is sealed by the first query (or :meth:`Sandbox.seal`): external access was off from the
 start, and sealing locks the configuration, so no statement can turn it back on. Each query is
-checked by :func:`catalog.sandbox.disclosure.prepare`, run with a timer that interrupts the
+checked by :func:`catalog.sandbox.disclosure.prepare`, run on a connection of its own to the
+session's database (a DuckDB cursor, closed after it) with a timer that interrupts the
 connection at the time limit, and its rows are suppressed under k before the row and size
 limits apply; the answer is a :class:`QueryResult`, or a :class:`Refused` with a stable code.
 """
@@ -129,9 +130,13 @@ class Sandbox:
         prepared = disclosure.prepare(statements, rules)
         table = self._tables[prepared.table]
         deadline = started + self.limits.seconds
-        if prepared.where is not None:
-            self._check_filter(prepared, deadline)
-        columns, kept, suppressed, truncated = self._run(prepared, deadline)
+        cursor = self._con.cursor()  # one connection per query, to the session's database
+        try:
+            if prepared.where is not None:
+                self._check_filter(cursor, prepared, deadline)
+            columns, kept, suppressed, truncated = self._run(cursor, prepared, deadline)
+        finally:
+            cursor.close()
         return QueryResult(
             sql=sql,
             columns=columns,
@@ -155,14 +160,16 @@ class Sandbox:
             raise refuse("not-a-select", "only SELECT queries run in the sandbox")
         return sql
 
-    def _check_filter(self, prepared: disclosure.Prepared, deadline: float) -> None:
+    def _check_filter(
+        self, cursor: duckdb.DuckDBPyConnection, prepared: disclosure.Prepared, deadline: float
+    ) -> None:
         """A WHERE that leaves out fewer than k rows (but some) singles them out by difference."""
         sql = (
             f"SELECT count(*), count(*) FILTER (WHERE coalesce(({prepared.where}), false)) "
             f"FROM {quote(prepared.table)}"
         )
-        with self._timer(deadline):
-            total, inside = self._execute(sql).fetchone() or (0, 0)
+        with _timer(cursor, deadline):
+            total, inside = _execute(cursor, sql).fetchone() or (0, 0)
         outside = total - inside
         if 0 < outside < prepared.k:
             raise refuse(
@@ -172,14 +179,14 @@ class Sandbox:
             )
 
     def _run(
-        self, prepared: disclosure.Prepared, deadline: float
+        self, cursor: duckdb.DuckDBPyConnection, prepared: disclosure.Prepared, deadline: float
     ) -> tuple[tuple[str, ...], list[tuple[Any, ...]], int, bool]:
         width, k = prepared.user_columns, prepared.k
         shown: list[tuple[int, tuple[Any, ...]]] = []  # (source rows, row) of each group shown
         suppressed = hidden_rows = 0  # groups suppressed; source rows not shown
-        with self._timer(deadline):
-            cursor = self._execute(prepared.sql)
-            while batch := cursor.fetchmany(FETCH_ROWS):
+        with _timer(cursor, deadline):
+            result = _execute(cursor, prepared.sql)
+            while batch := result.fetchmany(FETCH_ROWS):
                 for row in batch:
                     n = row[width]
                     if min((n, *row[width + 1 : width + 1 + prepared.counts])) < k:
@@ -205,14 +212,16 @@ class Sandbox:
             raise refuse("result-too-large", "the result is too large: aggregate more")
         return prepared.columns, rows, suppressed, truncated
 
-    def _timer(self, deadline: float) -> _Interrupter:
-        return _Interrupter(self._con, max(0.0, deadline - time.perf_counter()))
 
-    def _execute(self, sql: str) -> duckdb.DuckDBPyConnection:
-        try:
-            return self._con.execute(sql)
-        except duckdb.Error as error:
-            raise _refusal(error) from None
+def _timer(cursor: duckdb.DuckDBPyConnection, deadline: float) -> _Interrupter:
+    return _Interrupter(cursor, max(0.0, deadline - time.perf_counter()))
+
+
+def _execute(cursor: duckdb.DuckDBPyConnection, sql: str) -> duckdb.DuckDBPyConnection:
+    try:
+        return cursor.execute(sql)
+    except duckdb.Error as error:
+        raise _refusal(error) from None
 
 
 class _Interrupter:

@@ -97,29 +97,34 @@ def cell_values_public(dataset: Dataset) -> bool:
 
 
 def active_grant(
-    session: Session, actor: Actor, dataset: Dataset, distribution: Distribution, now: datetime
+    session: Session,
+    actor: Actor,
+    dataset: Dataset,
+    distribution: Distribution,
+    now: datetime,
+    grant_id: str | None = None,
 ) -> Grant | None:
     """The grant under which ``actor`` may have ``distribution`` of ``dataset`` at ``now``
     (naive UTC), or None. Everything must hold, else None: a published conditional dataset
     and a file of it; an actor who may download conditional data (a session, or an API token
     of scope ``conditional``); a grant of theirs for this dataset, active (not expired,
-    revoked or closed), ``now`` within its period, naming this distribution."""
+    revoked or closed), ``now`` within its period, naming this distribution (and, given
+    ``grant_id``, that very grant: a page about one application asks of its grant)."""
     if actor.user_id is None or not can(session, actor, "conditional.download"):
         return None
     if dataset.state != PUBLISHED or dataset.open_type != CONDITIONAL:
         return None
     if distribution.dataset_id != dataset.id:
         return None
+    query = select(Grant) if grant_id is None else select(Grant).where(Grant.id == grant_id)
     grants = session.scalars(
-        select(Grant)
-        .where(
+        query.where(
             Grant.user_id == actor.user_id,
             Grant.dataset_id == dataset.id,
             Grant.state == ACTIVE,
             Grant.starts_at <= now,
             Grant.ends_at > now,
-        )
-        .order_by(Grant.ends_at.desc())
+        ).order_by(Grant.ends_at.desc())
     )
     for grant in grants:
         if grant.ended_at is None and distribution.id in (grant.distribution_ids or []):

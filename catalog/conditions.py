@@ -9,8 +9,11 @@ provided and how each is masked (a mask code and, for ``keep-ends`` and ``genera
 parameters), the interval of usage reports and a contact. A dataset whose channel is
 ``verification`` (核验接口) states the fields that may be asked (``verify_fields``, among the
 provided ones; answers are only match / no match); one whose channel is ``api`` or
-``verification`` may state the calls a grant may make a minute (``rate_per_minute``,
-:data:`DEFAULT_RATE_PER_MINUTE` when not stated).
+``verification`` (or ``sandbox``) may state the calls a grant may make a minute
+(``rate_per_minute``, :data:`DEFAULT_RATE_PER_MINUTE` when not stated). One whose channel is
+``sandbox`` may state the disclosure threshold of its query results (``sandbox_k``: a result
+row stands for at least that many source rows; :data:`DEFAULT_SANDBOX_K` when not stated, at
+least :data:`MIN_SANDBOX_K`; :mod:`catalog.sandbox`).
 
 :func:`parse` turns a plain dict (the JSON column, a form, an API body) into
 :class:`Conditions` or raises :class:`catalog.errors.InvalidValue` with a stable code and the
@@ -36,12 +39,13 @@ MAX_ITEMS = 50
 MAX_TEXT = 500
 # The channels answered call by call through the REST API, and their rate per grant.
 API, VERIFICATION = "api", "verification"
-RATED_CHANNELS = (API, VERIFICATION)
 SANDBOX = "sandbox"
+RATED_CHANNELS = (API, VERIFICATION, SANDBOX)
 # Channels whose data does not leave the portal (数据不出域): no file is delivered under them.
 IN_PORTAL_CHANNELS = frozenset({SANDBOX, VERIFICATION})
 DEFAULT_RATE_PER_MINUTE = 60
 MAX_RATE_PER_MINUTE = 100_000
+DEFAULT_SANDBOX_K, MIN_SANDBOX_K, MAX_SANDBOX_K = 5, 2, 1000
 
 # How a provided field is masked (数据脱敏), as codes; ProvidedField.rule() gives the rule.
 KEEP_ENDS = "keep-ends"  # keep the first m and last n characters
@@ -136,6 +140,7 @@ class Conditions:
     contact: str | None = None
     verify_fields: tuple[str, ...] = ()  # the fields a verification question may name
     rate_per_minute: int | None = None  # calls a grant may make a minute (api, verification)
+    sandbox_k: int | None = None  # the sandbox's disclosure threshold (sandbox channel)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -149,12 +154,18 @@ class Conditions:
             "contact": self.contact,
             "verify_fields": list(self.verify_fields),
             "rate_per_minute": self.rate_per_minute,
+            "sandbox_k": self.sandbox_k,
         }
 
     @property
     def call_rate(self) -> int:
         """The calls a grant may make a minute through the API (the stated rate or 60)."""
         return self.rate_per_minute or DEFAULT_RATE_PER_MINUTE
+
+    @property
+    def disclosure_k(self) -> int:
+        """The sandbox's threshold: the stated ``sandbox_k`` or 5."""
+        return self.sandbox_k or DEFAULT_SANDBOX_K
 
     @property
     def masked_fields(self) -> tuple[ProvidedField, ...]:
@@ -190,6 +201,7 @@ def parse(data: dict[str, Any] | None) -> Conditions:
         contact=_text(data.get("contact"), "contact"),
         verify_fields=_verify_fields(data.get("verify_fields"), fields, channel),
         rate_per_minute=_rate(data.get("rate_per_minute"), channel),
+        sandbox_k=_sandbox_k(data.get("sandbox_k"), channel),
     )
 
 
@@ -220,8 +232,22 @@ def _rate(value: Any, channel: str | None) -> int | None:
         _fail("rate-per-minute", f"{value!r} is not a number of calls (1-{MAX_RATE_PER_MINUTE})",
               "rate_per_minute")  # fmt: skip
     if channel not in RATED_CHANNELS:
-        _fail("rate-per-minute", "only the api and verification channels are rated",
+        _fail("rate-per-minute", "only the api, verification and sandbox channels are rated",
               "rate_per_minute")  # fmt: skip
+    return int(text)
+
+
+def _sandbox_k(value: Any, channel: str | None) -> int | None:
+    """The sandbox's threshold (MIN_SANDBOX_K to MAX_SANDBOX_K), for the sandbox channel."""
+    if value is None or value == "":
+        return None
+    plain = isinstance(value, str | int) and not isinstance(value, bool)
+    text = str(value).strip() if plain else ""
+    if not text.isdigit() or not MIN_SANDBOX_K <= int(text) <= MAX_SANDBOX_K:
+        _fail("sandbox-k", f"{value!r} is not a threshold ({MIN_SANDBOX_K}-{MAX_SANDBOX_K})",
+              "sandbox_k")  # fmt: skip
+    if channel != SANDBOX:
+        _fail("sandbox-k", "only the sandbox channel has a threshold", "sandbox_k")
     return int(text)
 
 

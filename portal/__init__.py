@@ -23,6 +23,7 @@ from portal import (
     quality,
     quality_commands,
     review,
+    sandboxing,
     templating,
 )
 from portal import config as config_module
@@ -66,6 +67,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     quality.init_app(app)
     publishing.init_app(app)
     applications.init_app(app)
+    sandboxing.init_app(app)
     publishing_commands.register(app.cli)
     review.init_app(app)
 

@@ -24,6 +24,9 @@
 | ``GXDATA_FIGURES_DEBOUNCE`` | ``30`` s of a still catalog before the figures are redone |
 | ``GXDATA_ID_KEY`` | generated once and kept in ``<instance>/id_key``: keys the ID-number hashes |
 | ``GXDATA_MASKING_KEY`` | kept in ``<instance>/masking_key``: keys each grant's pseudonyms |
+| ``GXDATA_SANDBOX_SECONDS`` | ``10`` seconds a sandbox query |
+| ``GXDATA_SANDBOX_MEMORY`` | ``512MB`` a sandbox session's database |
+| ``GXDATA_SANDBOX_SESSIONS`` | ``4`` sandbox sessions open in a process (closed when idle) |
 | ``GXDATA_REDIS_URL`` | unset: rate-limit counts in memory; ``redis://…`` shares them |
 | ``GXDATA_ACCOUNT_RATE`` | ``10 per minute;100 per hour``: posts to the account forms a client |
 | ``GXDATA_MAIL_FROM`` | ``no-reply@gxdata.local``: the sender of the portal's mail |
@@ -83,6 +86,9 @@ def load_config(instance: str, environ: Mapping[str, str] | None = None) -> dict
         "CHANGE_LOG_DAYS": float(environ.get("GXDATA_CHANGE_LOG_DAYS") or 7),
         "ID_NUMBER_KEY": environ.get("GXDATA_ID_KEY") or _kept_secret(root / "id_key"),
         "MASKING_KEY": environ.get("GXDATA_MASKING_KEY") or _kept_secret(root / "masking_key"),
+        "SANDBOX_SECONDS": float(environ.get("GXDATA_SANDBOX_SECONDS") or 10),
+        "SANDBOX_MEMORY": environ.get("GXDATA_SANDBOX_MEMORY") or "512MB",
+        "SANDBOX_SESSIONS": int(environ.get("GXDATA_SANDBOX_SESSIONS") or 4),
         "REDIS_URL": environ.get("GXDATA_REDIS_URL") or None,
         "ACCOUNT_RATE": environ.get("GXDATA_ACCOUNT_RATE") or "10 per minute;100 per hour",
         "MAIL_FROM": environ.get("GXDATA_MAIL_FROM") or "no-reply@gxdata.local",

@@ -65,12 +65,13 @@ def channel_grant(
     now: datetime,
     allowed: Callable[[str | None], bool],
     refusal: str,
+    grant_id: str | None = None,
 ) -> tuple[Grant, Conditions | None]:
     """The active grant (:func:`catalog.access.active_grant`) under which ``actor`` may have
     ``distribution`` now through a channel, and the conditions: NotGranted without one,
     InvalidValue ``wrong-channel`` (``refusal`` its text) when the dataset's stated channel
-    is not ``allowed``."""
-    grant = active_grant(session, actor, dataset, distribution, now)
+    is not ``allowed`` (``grant_id``: that grant only)."""
+    grant = active_grant(session, actor, dataset, distribution, now, grant_id)
     if grant is None:
         raise NotGranted("no active grant covers this file")
     stated = conditions.of(dataset.conditions)

@@ -43,6 +43,7 @@ class QueryResult:
     """What one query returned: the pages show it and the query log stores it."""
 
     sql: str
+    table: str  # the table the query read
     columns: tuple[str, ...]
     rows: tuple[tuple[Any, ...], ...]
     seconds: float
@@ -80,6 +81,7 @@ class Sandbox:
         self._con = duckdb.connect(":memory:", config=_config(self.limits))
         self._tables: dict[str, _Table] = {}
         self._sealed = False
+        self._lock = threading.Lock()  # loading and sealing; queries run side by side
 
     def __enter__(self) -> Sandbox:
         return self
@@ -104,34 +106,35 @@ class Sandbox:
         k: int = DEFAULT_K,
     ) -> Loaded:
         """Load a granted file, masked by ``masking``, as table ``name`` with threshold ``k``."""
-        if self._sealed:
-            raise refuse("sandbox-sealed", "tables are loaded before the first query")
-        if not name or name.lower().startswith(disclosure.HIDDEN) or name in self._tables:
-            raise refuse("table-name", f"the table name {name!r} cannot be used")
-        loaded = load_table(self._con, name, source, kind, masking)
-        self._tables[name] = _Table(loaded, max(1, k))
-        return loaded
+        with self._lock:
+            if self._sealed:
+                raise refuse("sandbox-sealed", "tables are loaded before the first query")
+            if not name or name.lower().startswith(disclosure.HIDDEN) or name in self._tables:
+                raise refuse("table-name", f"the table name {name!r} cannot be used")
+            loaded = load_table(self._con, name, source, kind, masking)
+            self._tables[name] = _Table(loaded, max(1, k))
+            return loaded
 
     def seal(self) -> None:
         """Lock the configuration: from now on no statement changes a setting."""
-        if not self._sealed:
-            self._con.execute("SET lock_configuration = true")
-            self._sealed = True
+        with self._lock:
+            if not self._sealed:
+                self._con.execute("SET lock_configuration = true")
+                self._sealed = True
 
     def query(self, sql: str) -> QueryResult:
         """Run one aggregate query under the rule and the limits."""
         self.seal()
         started = time.perf_counter()
-        statements = self._statements(sql)
         rules = {
             name: TableRule(table.k, table.loaded.identifiers)
             for name, table in self._tables.items()
         }
-        prepared = disclosure.prepare(statements, rules)
-        table = self._tables[prepared.table]
         deadline = started + self.limits.seconds
         cursor = self._con.cursor()  # one connection per query, to the session's database
         try:
+            prepared = disclosure.prepare(_statement(cursor, sql), rules)
+            table = self._tables[prepared.table]
             if prepared.where is not None:
                 self._check_filter(cursor, prepared, deadline)
             columns, kept, suppressed, truncated = self._run(cursor, prepared, deadline)
@@ -139,6 +142,7 @@ class Sandbox:
             cursor.close()
         return QueryResult(
             sql=sql,
+            table=prepared.table,
             columns=columns,
             rows=tuple(kept),
             seconds=time.perf_counter() - started,
@@ -147,18 +151,6 @@ class Sandbox:
             truncated=truncated,
             k=prepared.k,
         )
-
-    def _statements(self, sql: str) -> str:
-        """DuckDB's own parser agrees: one statement, a SELECT."""
-        try:
-            found = self._con.extract_statements(sql)
-        except duckdb.Error:
-            raise refuse("query-syntax", "the query could not be parsed") from None
-        if len(found) != 1:
-            raise refuse("one-statement", "send exactly one statement")
-        if found[0].type != duckdb.StatementType.SELECT:
-            raise refuse("not-a-select", "only SELECT queries run in the sandbox")
-        return sql
 
     def _check_filter(
         self, cursor: duckdb.DuckDBPyConnection, prepared: disclosure.Prepared, deadline: float
@@ -211,6 +203,19 @@ class Sandbox:
         if size > self.limits.max_result_bytes:
             raise refuse("result-too-large", "the result is too large: aggregate more")
         return prepared.columns, rows, suppressed, truncated
+
+
+def _statement(cursor: duckdb.DuckDBPyConnection, sql: str) -> str:
+    """DuckDB's own parser agrees: one statement, a SELECT."""
+    try:
+        found = cursor.extract_statements(sql)
+    except duckdb.Error:
+        raise refuse("query-syntax", "the query could not be parsed") from None
+    if len(found) != 1:
+        raise refuse("one-statement", "send exactly one statement")
+    if found[0].type != duckdb.StatementType.SELECT:
+        raise refuse("not-a-select", "only SELECT queries run in the sandbox")
+    return sql
 
 
 def _timer(cursor: duckdb.DuckDBPyConnection, deadline: float) -> _Interrupter:

@@ -45,8 +45,11 @@ def error_message(code: str) -> str:
             "Fields that may be verified are provided fields, for the verification channel only."
         ),
         "rate-per-minute": _(
-            "The call rate is a number of calls a minute from 1 to 100000, for the API and "
-            "verification channels only."
+            "The call rate is a number of calls a minute from 1 to 100000, for the API, "
+            "verification and sandbox channels only."
+        ),
+        "sandbox-k": _(
+            "The sandbox threshold k is a number from 2 to 1000, for the sandbox channel only."
         ),
         "mask-parameter": _(
             "keep-ends takes the numbers of characters kept at the start and at the end "

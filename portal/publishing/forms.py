@@ -124,7 +124,13 @@ CONDITION_FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec(
         "rate_per_minute",
         NUMBER,
-        _l("Calls a minute per grant (API and verification channels; 60 if empty)"),
+        _l("Calls a minute per grant (API, verification and sandbox channels; 60 if empty)"),
+        CONDITIONS,
+    ),
+    FieldSpec(
+        "sandbox_k",
+        NUMBER,
+        _l("Sandbox threshold k: a result row stands for at least k records (5 if empty)"),
         CONDITIONS,
     ),
 )

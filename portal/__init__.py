@@ -39,6 +39,7 @@ from portal.api.ckan import bp as ckan_api
 from portal.applications import views as applications
 from portal.publishing import commands as publishing_commands
 from portal.publishing import views as publishing
+from portal.sandbox import views as sandbox_pages
 from portal.views import admin, catalog_pages, downloads, feeds, linked_data, pages, sparql
 from portal.views import quality as quality_views
 
@@ -68,6 +69,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     publishing.init_app(app)
     applications.init_app(app)
     sandboxing.init_app(app)
+    sandbox_pages.init_app(app)
     publishing_commands.register(app.cli)
     review.init_app(app)
 

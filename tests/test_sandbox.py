@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+import threading
 import time
 
 import duckdb
@@ -202,6 +203,34 @@ def test_a_query_past_the_time_limit_is_interrupted():
         )
         slow = "SELECT count(*) FROM t WHERE md5(repeat(区县, 5000)) <> ''"
         assert refusal(sandbox, slow) == "time-limit"
+
+
+def test_each_query_has_its_own_connection_and_its_own_timer():
+    """A quick query runs while a slow one of the same session runs, and the slow one's
+    interruption does not touch it: each query runs on a connection of its own."""
+    rows = "".join(f"{index},青秀区\n" for index in range(200_000))
+    with Sandbox(Limits(seconds=2)) as sandbox:
+        sandbox.load(
+            "t", io.BytesIO(("序号,区县\n" + rows).encode()), "csv", Delivery("d", {}, b"")
+        )
+        slow = "SELECT count(*) FROM t WHERE md5(repeat(区县, 5000)) <> ''"
+        found: dict[str, object] = {}
+
+        def run_slow() -> None:
+            found["slow"] = refusal(sandbox, slow)
+
+        thread = threading.Thread(target=run_slow)
+        thread.start()
+        time.sleep(0.3)
+        started = time.perf_counter()
+        quick = sandbox.query("SELECT 区县, count(*) AS n FROM t GROUP BY 区县")
+        quick_seconds = time.perf_counter() - started
+        thread.join()
+        assert found["slow"] == "time-limit"
+        assert quick.rows == (("青秀区", 200_000),)
+        assert quick_seconds < 1.5  # it did not wait for the slow one (interrupted at 2 s)
+        again = sandbox.query("SELECT count(*) AS n FROM t")  # the session outlives both
+        assert again.rows == ((200_000,),)
 
 
 def test_the_timer_interrupts_a_cross_join(box):

@@ -92,6 +92,8 @@ def test_export_reviewed_then_downloaded_once(client: FlaskClient, sandboxed: Si
     sign_in_client(app, reviewer, sandboxed.reviewer_id)
     queue = reviewer.get("/review/sandbox-exports")
     assert queue.status_code == 200 and f"/review/sandbox-exports/{export_id}" in queue.text
+    application_page = reviewer.get(f"/review/applications/{reference}")
+    assert "沙箱查询记录" in application_page.text and "GROUP BY 出生日期" in application_page.text
     detail = reviewer.get(f"/review/sandbox-exports/{export_id}")
     assert "GROUP BY 出生日期" in detail.text
     no_reason = reviewer.post(f"/review/sandbox-exports/{export_id}/reject",

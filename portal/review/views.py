@@ -31,12 +31,14 @@ from werkzeug.wrappers import Response
 from catalog import conditions, verification
 from catalog.accounts.models import ADMIN, REVIEWER, User
 from catalog.applications import acts, grants, oversight, queries, states
-from catalog.applications.models import Application
+from catalog.applications.models import Application, Grant
 from catalog.audit import Origin
 from catalog.db import utcnow
 from catalog.errors import CatalogError, NotFound
 from catalog.models import Dataset
 from catalog.permissions import Actor, acting_departments
+from catalog.sandbox import service as sandbox_service
+from catalog.sandbox.models import SandboxQuery
 from catalog.workdays import beijing_day
 from portal import auth
 from portal.db import get_session, services
@@ -164,7 +166,18 @@ def detail(reference: str) -> str:
         reports=grant.reports if grant else [],
         report_status=queries.report_status(session, grant, utcnow()) if grant else None,
         verifications=verification.shown_statistics(session, actor, grant, dataset),
+        sandbox_log=_sandbox_log(session, actor, grant, dataset),
     )  # fmt: skip
+
+
+def _sandbox_log(
+    session: Session, actor: Actor, grant: Grant | None, dataset: Dataset
+) -> list[SandboxQuery] | None:
+    """The grant's sandbox queries, for a grant of the sandbox channel."""
+    stated = conditions.of(dataset.conditions)
+    if grant is None or stated is None or stated.delivery_channel != conditions.SANDBOX:
+        return None
+    return sandbox_service.grant_queries(session, actor, grant)
 
 
 def _reason_required(state: str, event: str) -> bool:

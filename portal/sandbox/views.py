@@ -54,7 +54,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
 
 
-@bp.context_processor
+@bp.app_context_processor
 def _labels() -> dict[str, Any]:
     return {"refusal_message": messages.refusal_message,
             "export_state_label": messages.export_state_label}  # fmt: skip

@@ -5,11 +5,12 @@ checkboxes from the dataset and its conditions."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, IntegerField, SelectMultipleField, TextAreaField
+from wtforms import BooleanField, IntegerField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -17,6 +18,7 @@ from catalog.applications.acts import MAX_TEXT
 from catalog.applications.models import Application
 from catalog.conditions import MAX_DAYS, Conditions
 from catalog.models import Dataset
+from catalog.verification import MAX_VALUE
 from portal.conditions.messages import field_mask_label
 
 
@@ -86,3 +88,26 @@ class ReasonForm(FlaskForm):
 
 class PlainForm(FlaskForm):
     """A button only: the CSRF token is the whole form."""
+
+
+class VerificationForm(FlaskForm):
+    """A verification question (:mod:`catalog.verification`): one text input per field the
+    conditions let be asked, made by :func:`verification_form`."""
+
+    names: tuple[str, ...] = ()
+
+    def question(self) -> dict[str, str]:
+        """The values typed, keyed by field name, as :func:`catalog.verification.verify`
+        takes them (it checks them all)."""
+        return {name: self[f"value_{i}"].data or "" for i, name in enumerate(self.names)}
+
+
+def verification_form(names: Sequence[str], **kwargs: Any) -> VerificationForm:
+    """A :class:`VerificationForm` for ``names``, in their order: the inputs are named
+    ``value_0``, ``value_1``… (a field's name may be any text) and labelled with the names."""
+    fields: dict[str, Any] = {
+        f"value_{i}": StringField(name, render_kw={"autocomplete": "off", "maxlength": MAX_VALUE})
+        for i, name in enumerate(names)
+    }
+    fields["names"] = tuple(names)
+    return type("NamedVerificationForm", (VerificationForm,), fields)(**kwargs)

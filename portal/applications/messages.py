@@ -1,10 +1,12 @@
-"""The applicant pages' words for application states, events and the domain's error codes."""
+"""The applicant pages' words for application states, events, the domain's error codes and
+the answers and refusals of verification questions."""
 
 from __future__ import annotations
 
 from flask_babel import gettext as _
 
 from catalog.errors import CatalogError
+from catalog.verification import MATCH, MAX_VALUE, NO_MATCH
 
 
 def state_label(state: str) -> str:
@@ -85,3 +87,39 @@ def error_message(error: CatalogError) -> str:
         "no-active-grant": _("No active grant of yours covers this file."),
     }
     return messages.get(error.code, _("The value is not valid."))
+
+
+def verification_message(error: CatalogError) -> str:
+    """A refused verification question in words, from its code only (its text may name a
+    field, never shown)."""
+    messages = {
+        "no-active-grant": _("No active grant of yours covers this file."),
+        "wrong-channel": _("This dataset opens no verification interface."),
+        "no-verify-fields": _("The conditions state no field to verify."),
+        "empty-question": _("Fill in every field: a question names all of them."),
+        "missing-verify-field": _("Fill in every field: a question names all of them."),
+        "field-not-verifiable": _(
+            "Only fields the conditions list for verification, and your grant covers, may be "
+            "asked: this grant does not cover them all."
+        ),
+        "invalid-verify-value": _(
+            "Each value is a text of 1 to %(characters)s characters.",
+            characters=MAX_VALUE,
+        ),
+        "not-verifiable": _("The file has no column for a field to verify; ask the provider."),
+        "not-readable-by-row": _("Only stored CSV and XLSX files can be verified."),
+        "file-too-large": _("The file is too large to be verified."),
+    }
+    return messages.get(error.code, _("The file cannot be read to answer the question."))
+
+
+def answer_label(answer: str) -> str:
+    """A verification answer (``match`` / ``no match``) in words."""
+    return {MATCH: _("match"), NO_MATCH: _("no match")}.get(answer, answer)
+
+
+def answer_meaning(answer: str) -> str:
+    return {
+        MATCH: _("A record holds every value given."),
+        NO_MATCH: _("No record holds every value given."),
+    }.get(answer, "")

@@ -1,6 +1,8 @@
 """The applicant's pages: apply from a conditional dataset's page, follow one's applications
 (state, time limit, history, attachments), answer a request for more information, withdraw,
-download granted files through short-lived signed links, file usage reports, close a grant.
+download granted files through short-lived signed links, ask the verification questions of a
+grant of the verification channel (:mod:`portal.applications.verifying`), file usage reports,
+close a grant.
 
 Every act is :mod:`catalog.applications`' (which checks the person, the state table and the
 conditions, and writes the history and audit rows); the view reads the form, commits, and
@@ -18,6 +20,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    make_response,
     redirect,
     render_template,
     request,
@@ -42,7 +45,7 @@ from catalog.models import Dataset
 from catalog.permissions import Actor
 from catalog.publishing.acts import Forbidden
 from portal import auth
-from portal.applications import links, messages, notices
+from portal.applications import links, messages, notices, verifying
 from portal.applications.delivering import masked_copy
 from portal.applications.forms import (
     ApplicationForm,
@@ -55,6 +58,7 @@ from portal.db import get_session, services
 bp = Blueprint("applications", __name__)
 FORM_OVERHEAD = 64 * 1024  # the form's other fields and the multipart boundaries
 UPLOADING = frozenset({"applications.apply", "applications.edit"})
+MAX_QUESTION = 16 * 1024  # a verification question's form, as the API's body
 APPLICANT_EVENTS = ("submit", "resubmit", "withdraw", "close")  # the buttons of this side
 
 
@@ -82,10 +86,13 @@ def _labels() -> dict[str, Any]:
 
 @bp.url_value_preprocessor
 def _upload_limit(endpoint: str | None, _values: Any) -> None:
-    """A request longer than one attachment is refused (413) from its length, before its body
-    is read (URL preprocessors run before the CSRF check reads the form)."""
+    """A request longer than one attachment (a verification question: 16 KiB) is refused (413)
+    from its length, before its body is read (URL preprocessors run before the CSRF check
+    reads the form)."""
     if endpoint in UPLOADING:
         request.max_content_length = MAX_ATTACHMENT + FORM_OVERHEAD
+    elif endpoint == "applications.verify":
+        request.max_content_length = MAX_QUESTION
 
 
 def _actor() -> Actor:
@@ -252,26 +259,32 @@ def detail(reference: str) -> str:
     return _detail_page(reference)
 
 
-def _detail_page(reference: str, report: ReportForm | None = None) -> str:
+def _detail_page(
+    reference: str, report: ReportForm | None = None, asked: verifying.Asked | None = None
+) -> str:
     actor = _actor()
     session = get_session()
     application = _own(actor, reference)
+    dataset = acts.dataset_of(session, application)
     grant = application.grant
     active = grant is not None and grant.state == ACTIVE and grant.ends_at > utcnow()
     events = acts.next_events(session, actor, application)
     return render_template(
         "applications/detail.html",
         application=application,
-        dataset=acts.dataset_of(session, application),
+        dataset=dataset,
         history=acts.history(session, actor, application),
         buttons=[event for event in APPLICANT_EVENTS if event in events],
         grant=grant,
         active=active,
         plain=PlainForm(),
         report=report or ReportForm(formdata=None),
-        verifications=verification.shown_statistics(
-            session, actor, grant, acts.dataset_of(session, application)
-        ),
+        verifications=verification.shown_statistics(session, actor, grant, dataset),
+        question=verifying.question_form(dataset, formdata=None) if active else None,
+        call_rate=verifying.call_rate(dataset),
+        asked=asked,
+        answer_label=messages.answer_label,
+        answer_meaning=messages.answer_meaning,
     )
 
 
@@ -334,6 +347,24 @@ def issue_link(reference: str, distribution_id: str) -> Response:
         "applications.download", grant_id=grant.id, distribution_id=distribution_id, t=token
     )
     return redirect(target, 303)
+
+
+@bp.post("/account/applications/<reference>/files/<distribution_id>/verify")
+def verify(reference: str, distribution_id: str) -> Response:
+    """One verification question of a granted file; the page again, with the answer (or the
+    refusal) beside the file's form and the inputs empty."""
+    actor, application = _posted(reference)
+    grant = application.grant
+    if grant is None or distribution_id not in grant.distribution_ids:
+        abort(404)
+    form = verifying.question_form(acts.dataset_of(get_session(), application))
+    question = form.question() if form is not None else {}
+    asked = verifying.ask(actor, grant, distribution_id, question, _origin())
+    response = make_response(_detail_page(reference, asked=asked), asked.status)
+    response.headers["Cache-Control"] = "private, no-store"
+    if asked.retry_after is not None:
+        response.headers["Retry-After"] = str(asked.retry_after)
+    return response
 
 
 @bp.get("/grants/<grant_id>/files/<distribution_id>")

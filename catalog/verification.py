@@ -16,7 +16,14 @@ The rules of :func:`verify`:
   cells after normalisation (:func:`normalise`: Unicode NFKC, which folds full-width digits
   and letters, then leading and trailing spaces stripped); nothing else is folded;
 - the file: the stored original, read row by row (:func:`catalog.applications.rows.
-  table_rows`: CSV or XLSX, size-limited), until a row matches;
+  table_rows`: CSV or XLSX, size-limited) once, into an index of the process (:class:`Index`:
+  a sorted array of 64-bit keyed hashes, BLAKE2b under a key drawn when the process starts,
+  of each row's normalised values of the asked fields; 8 bytes a row, no value kept). A
+  question is then one hash and a binary search. The index is keyed by the stored file (its
+  path, size and time) and the fields, so a replaced file is read anew; at most
+  :data:`MAX_INDEXES` are kept, the least recently used dropped first. Two different rows
+  share a hash with a probability of about n/2^64 a question (5e-14 for a million rows);
+  that is the only way an answer can be wrong;
 - the log: every answered question is an audit row ``verification.ask`` on the grant, naming
   the asked field NAMES and the answer in its summary (``answer=match; fields=证书编号,权利人``)
   but never a value, so the question leaves no value in the portal. A refused question (not
@@ -29,9 +36,15 @@ its holder, a reviewer of its department, an administrator or an auditor may see
 
 from __future__ import annotations
 
+import hashlib
+import json
+import secrets
+import threading
 import unicodedata
-from collections import Counter
-from collections.abc import Mapping
+from array import array
+from bisect import bisect_left
+from collections import Counter, OrderedDict
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -58,6 +71,8 @@ from catalog.storage import FileStore
 ACTION = "verification.ask"
 MATCH, NO_MATCH = "match", "no match"
 MAX_VALUE = 200
+MAX_INDEXES = 8
+_HASH_KEY = secrets.token_bytes(32)  # this process's: the indexes are never stored
 
 
 @dataclass(frozen=True)
@@ -131,18 +146,8 @@ def verify(
     values = question_values(question, stated.verify_fields, list(grant.fields))
     kind = readable(distribution)
     assert distribution.stored_file is not None
-    rows = table_rows(store.path(distribution.stored_file), kind)
-    header = [normalise(cell) for cell in next(rows, None) or []]
-    if any(name not in header for name in values):
-        rows.close()
-        raise InvalidValue("the file has no column of a field asked", code="not-verifiable")
-    columns = {header.index(name): value for name, value in values.items()}
-    matched = False
-    for row in rows:
-        if all(i < len(row) and normalise(row[i]) == v for i, v in columns.items()):
-            matched = True
-            break
-    rows.close()
+    index = INDEXES.get(store, distribution.stored_file, kind, tuple(values))
+    matched = index.holds(list(values.values()))
     answer = Answer(matched)
     fields = ",".join(values)
     record_act(session, actor, origin, ACTION, role=APPLICANT, object_type="grant",
@@ -150,6 +155,88 @@ def verify(
                                            "fields": list(values), "answer": answer.answer},
                summary=f"answer={answer.answer}; fields={fields}", now=now)  # fmt: skip
     return answer
+
+
+def _digest(values: Sequence[str]) -> int:
+    text = json.dumps(list(values), ensure_ascii=False)  # unambiguous, whatever the values
+    digest = hashlib.blake2b(text.encode(), digest_size=8, key=_HASH_KEY).digest()
+    return int.from_bytes(digest, "big")
+
+
+class Index:
+    """The keyed hashes of a table's rows over some columns, sorted."""
+
+    def __init__(self, hashes: array[int]):
+        self._hashes = hashes
+
+    def __len__(self) -> int:
+        return len(self._hashes)
+
+    def holds(self, values: Sequence[str]) -> bool:
+        """Whether a row holds these (normalised) values, in the index's column order."""
+        wanted = _digest(values)
+        at = bisect_left(self._hashes, wanted)
+        return at < len(self._hashes) and self._hashes[at] == wanted
+
+    @classmethod
+    def build(cls, rows: Iterator[list[Any]], fields: tuple[str, ...]) -> Index:
+        """Read ``rows`` (header first) once; InvalidValue ``not-verifiable`` when the header
+        lacks a field."""
+        header = [normalise(cell) for cell in next(rows, None) or []]
+        if any(name not in header for name in fields):
+            raise InvalidValue("the file has no column of a field asked", code="not-verifiable")
+        columns = [header.index(name) for name in fields]
+        width = max(columns) + 1
+        found = [
+            _digest([normalise(row[i]) for i in columns]) for row in rows if len(row) >= width
+        ]
+        found.sort()
+        return cls(array("Q", found))
+
+
+class Indexes:
+    """The indexes of this process, by stored file, kind and fields (thread-safe)."""
+
+    def __init__(self, most: int = MAX_INDEXES):
+        self.most = most
+        self._lock = threading.Lock()
+        self._building = threading.Lock()  # one build at a time: each reads a whole file
+        self._found: OrderedDict[tuple[Any, ...], Index] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._found)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._found.clear()
+
+    def get(self, store: FileStore, file_key: str, kind: str, fields: tuple[str, ...]) -> Index:
+        path = store.path(file_key)
+        stat = path.stat()  # a file changed in place (never by the portal) is read anew
+        key = (str(path), stat.st_size, stat.st_mtime_ns, kind, fields)
+        with self._lock:
+            found = self._found.get(key)
+            if found is not None:
+                self._found.move_to_end(key)
+                return found
+        with self._building:
+            with self._lock:
+                found = self._found.get(key)
+            if found is None:
+                rows = table_rows(path, kind)
+                try:
+                    found = Index.build(rows, fields)
+                finally:
+                    rows.close()
+            with self._lock:
+                self._found[key] = found
+                self._found.move_to_end(key)
+                while len(self._found) > self.most:
+                    self._found.popitem(last=False)
+            return found
+
+
+INDEXES = Indexes()
 
 
 @dataclass(frozen=True)

@@ -190,3 +190,38 @@ def test_rows_need_the_api_channel_and_a_grant(w: AppWorld) -> None:
     with pytest.raises(NotGranted):
         page_rows(w.session, w.stranger, w.dataset, w.csv, w.store, **kw)
     assert w.session.scalars(select(Delivery)).all() == []
+
+
+def test_the_file_is_read_once_into_an_index_and_again_when_it_changes(w: AppWorld, monkeypatch):
+    grant = _set(w, VERIFYING)
+    reads = []
+    real = verification.table_rows
+
+    def counting(path, kind):
+        reads.append(path)
+        return real(path, kind)
+
+    monkeypatch.setattr(verification, "table_rows", counting)
+    monkeypatch.setattr(verification, "INDEXES", verification.Indexes(most=1))
+    assert _ask(w, grant, {"身份证号": ID, "姓名": NAME}).answer == "match"
+    assert _ask(w, grant, {"身份证号": ID, "姓名": ROWS[7][1]}).answer == "no match"
+    assert _ask(w, grant, {"身份证号": ROWS[7][0], "姓名": ROWS[7][1]}).answer == "match"
+    assert len(reads) == 1
+    path = w.store.path(w.csv.stored_file)
+    path.chmod(0o644)
+    text = path.read_text("utf-8").replace(ID, "110101190001010000")
+    path.write_text(text + "\n", "utf-8")
+    assert _ask(w, grant, {"身份证号": ID, "姓名": NAME}).answer == "no match"  # read anew
+    assert len(reads) == 2 and len(verification.INDEXES) == 1
+
+
+def test_an_index_keeps_no_value_and_tells_rows_apart():
+    rows = iter([["证书编号", "权利人"], ["A1", "张三"], ["A2", "李四"], ["A3"]])
+    index = verification.Index.build(rows, ("证书编号", "权利人"))
+    assert len(index) == 2  # the short row cannot match
+    assert index.holds(["A1", "张三"]) and not index.holds(["A1", "李四"])
+    assert not index.holds(["A1张", "三"])  # values are not run together
+    assert "张三" not in repr(vars(index)) and "A1" not in repr(vars(index))
+    with pytest.raises(InvalidValue) as error:
+        verification.Index.build(iter([["证书编号"]]), ("证书编号", "权利人"))
+    assert error.value.code == "not-verifiable"

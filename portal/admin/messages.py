@@ -61,6 +61,10 @@ def action_label(action: str) -> str:
         "application.withdraw": _("Application withdrawn"),
         "applications.export": _("Applications exported"),
         "grant.deliver": _("Masked copy delivered"),
+        "sandbox.export.request": _("Sandbox result export requested"),
+        "sandbox.export.approve": _("Sandbox result export approved"),
+        "sandbox.export.reject": _("Sandbox result export rejected"),
+        "sandbox.export.download": _("Sandbox result downloaded"),
         "usage-report.file": _("Usage report filed"),
     }
     return labels.get(action, action)

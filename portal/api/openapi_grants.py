@@ -1,6 +1,7 @@
 """The grant operations of ``/api/v1`` (:mod:`portal.api.v1_grants`) in its OpenAPI document:
-a grantee's grants, the masked copies of their files, the verification questions and the
-paged rows of the api channel, for an API token of scope ``conditional``."""
+a grantee's grants, the masked copies of their files, the verification questions, the paged
+rows of the api channel and the sandbox (tables, queries, the query log, exports), for an API
+token of scope ``conditional``."""
 
 from __future__ import annotations
 
@@ -72,6 +73,82 @@ GRANT_SCHEMAS.update({
         "required": ["delivery", "page", "limit", "more", "fields", "rows"],
     },
 })  # fmt: skip
+INT, NINT = {"type": "integer"}, {"type": ["integer", "null"]}
+NTIME = {"type": ["string", "null"], "format": "date-time"}
+GRANT_SCHEMAS.update({
+    "SandboxTable": {
+        "type": "object",
+        "properties": {
+            "name": {**STR, "description": "表名（data、data_2……） · the table's name in SQL"},
+            "file": {"type": "object", "properties": {"id": STR, "title": STR},
+                     "required": ["id", "title"]},
+            "columns": {"type": "array", "items": STR},
+            "rows": {**INT, "description": "源数据行数 · source rows"},
+            "identifiers": {"type": "array", "items": STR, "description":
+                            "只能计数的标识列 · identifier columns: counted, never shown, "
+                            "grouped or filtered"},
+        },
+        "required": ["name", "file", "columns", "rows", "identifiers"],
+    },
+    "Sandbox": {
+        "type": "object",
+        "properties": {
+            "grant": STR,
+            "k": {**INT, "description": "每行结果至少代表的记录数 · source rows a result row "
+                                        "stands for at least"},
+            "limits": {"type": "object", "properties": {"seconds": {"type": "number"},
+                       "max_rows": INT}, "required": ["seconds", "max_rows"]},
+            "tables": {"type": "array", "items": {"$ref": "#/components/schemas/SandboxTable"}},
+        },
+        "required": ["grant", "k", "limits", "tables"],
+    },
+    "SandboxQuestion": {
+        "type": "object",
+        "properties": {"sql": {**STR, "maxLength": 20_000,
+                               "description": "一条聚合 SELECT 语句 · one aggregate SELECT"}},
+        "required": ["sql"],
+    },
+    "SandboxResult": {
+        "type": "object",
+        "properties": {
+            "query": {**INT, "description": "查询日志编号 · the query's log id"},
+            "columns": {"type": "array", "items": STR},
+            "rows": {"type": "array", "items": {"type": "array"}},
+            "suppressed": INT, "truncated": {"type": "boolean"}, "k": INT,
+            "seconds": {"type": "number"}, "rows_touched": INT,
+        },
+        "required": ["query", "columns", "rows", "suppressed", "truncated", "k", "seconds",
+                     "rows_touched"],
+    },
+    "SandboxLogEntry": {
+        "type": "object",
+        "properties": {
+            "id": INT, "at": {**STR, "format": "date-time"}, "sql": STR,
+            "state": {"enum": ["answered", "refused"]}, "refusal": NSTR, "table": NSTR,
+            "seconds": {"type": ["number", "null"]}, "rows_touched": NINT,
+            "result_rows": NINT, "suppressed": NINT, "truncated": {"type": ["boolean", "null"]},
+            "export": {"type": ["object", "null"], "properties": {"id": INT, "state": STR}},
+        },
+        "required": ["id", "at", "sql", "state", "refusal", "export"],
+    },
+    "SandboxExportRequested": {
+        "type": "object",
+        "properties": {"export": INT, "state": {"enum": ["submitted"]}},
+        "required": ["export", "state"],
+    },
+    "SandboxExport": {
+        "type": "object",
+        "properties": {
+            "export": INT, "query": INT,
+            "state": {"enum": ["submitted", "approved", "rejected", "downloaded"]},
+            "requested_at": {**STR, "format": "date-time"}, "reason": NSTR,
+            "decided_at": NTIME, "downloaded_at": NTIME,
+            "delivery": {**NSTR, "description": "交付标识 · delivery identifier"},
+        },
+        "required": ["export", "query", "state", "requested_at", "reason", "decided_at",
+                     "downloaded_at", "delivery"],
+    },
+})  # fmt: skip
 _PROBLEM = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
 _REFUSALS = {
     "401": {"description": "没有有效的 API 令牌 · no live API token", "content": _PROBLEM},
@@ -118,9 +195,83 @@ def _query_param(name: str, description: str) -> dict[str, Any]:
             "minimum": 1}, "description": description}  # fmt: skip
 
 
-def _path_param(name: str, description: str) -> dict[str, Any]:
-    return {"name": name, "in": "path", "required": True, "schema": STR,
+def _path_param(name: str, description: str, schema: dict[str, Any] = STR) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "schema": schema,
             "description": description}  # fmt: skip
+
+
+def _problem(description: str) -> dict[str, Any]:
+    return {"description": description, "content": _PROBLEM}
+
+
+_GRANT = _path_param("grant_id", "授权编号 · grant id")
+_ID = {"type": "integer", "minimum": 1}
+_SANDBOX_REFUSALS = {
+    **_REFUSALS,
+    "404": _problem("没有此查询或导出 · no such query or export"),
+    "422": _problem(
+        "授权的提供方式不是沙箱（wrong-channel），或导出的状态不允许（export-not-answered、"
+        "export-exists、export-not-approved、export-downloaded） · another channel, or an "
+        "export in another state"
+    ),
+}
+
+
+def _sandbox_op(
+    summary: str, parameters: list[dict[str, Any]], responses: dict[str, Any], method: str = "get"
+) -> dict[str, Any]:
+    return {method: {"summary": summary, "tags": ["grants"], "parameters": [_GRANT, *parameters],
+                     "security": SECURITY,
+                     "responses": {**_SANDBOX_REFUSALS, **responses}}}  # fmt: skip
+
+
+def sandbox_paths() -> dict[str, dict[str, Any]]:
+    query_refusals = {
+        **_CALL_REFUSALS,
+        "413": _problem("请求体过大 · the body is too large"),
+        "422": _problem(
+            "查询被披露规则或限制拒绝（code 为原因，如 not-aggregated、filter-isolates、"
+            "time-limit），或授权的提供方式不符；被拒绝的查询也记入日志（query） · refused by "
+            "the disclosure rule or the limits (its code), logged too"
+        ),
+    }
+    export = _path_param("export_id", "导出编号 · export id", _ID)
+    return {
+        "/grants/{grant_id}/sandbox": _sandbox_op(
+            "沙箱（可用不可见）：授权的数据表、阈值 k 与限制 · the sandbox's tables, k and "
+            "limits (channel sandbox)", [], {"200": {"description": "the granted tables",
+                                                     "content": _json("Sandbox")}}),
+        "/grants/{grant_id}/sandbox/query": {"post": {
+            "summary": "在沙箱中执行一条聚合查询，只返回每行至少代表 k 条记录的结果 · run one "
+            "aggregate query; rows standing for fewer than k records are suppressed",
+            "tags": ["grants"], "parameters": [_GRANT],
+            "requestBody": {"required": True, "content": _json("SandboxQuestion")},
+            "security": SECURITY,
+            "responses": {"200": {"description": "the aggregate result, logged",
+                                  "content": _json("SandboxResult")}, **query_refusals},
+        }},
+        "/grants/{grant_id}/sandbox/queries": _sandbox_op(
+            "我的沙箱查询日志（最新在前） · the holder's query log, newest first",
+            [_query_param("limit", "条数（1–200，默认 50） · entries")],
+            {"200": {"description": "the log", "content": {"application/json": {"schema": {
+                "type": "array", "items": {"$ref": "#/components/schemas/SandboxLogEntry"}}}}},
+             "400": _problem("limit 不对 · a bad limit")}),
+        "/grants/{grant_id}/sandbox/queries/{query_id}/export": _sandbox_op(
+            "申请导出一条已回答查询的结果，待审核 · submit an answered query's result for review",
+            [_path_param("query_id", "查询日志编号 · the query's log id", _ID)],
+            {"201": {"description": "submitted (Location: the export)",
+                     "content": _json("SandboxExportRequested")}}, method="post"),
+        "/grants/{grant_id}/sandbox/exports/{export_id}": _sandbox_op(
+            "导出的审核状态 · the export's state and review", [export],
+            {"200": {"description": "the export", "content": _json("SandboxExport")}}),
+        "/grants/{grant_id}/sandbox/exports/{export_id}/download": _sandbox_op(
+            "下载已批准的结果（CSV，仅一次，含交付标识） · the approved result as CSV, once, "
+            "under a delivery identifier", [export],
+            {"200": {"description": "the CSV (X-Delivery-Id header; the identifier in every "
+                     "row); a second download is 422 export-downloaded",
+                     "content": {"text/csv": {"schema": {"type": "string"}}}}},
+            method="post"),
+    }  # fmt: skip
 
 
 def grant_paths() -> dict[str, dict[str, Any]]:
@@ -195,4 +346,5 @@ def grant_paths() -> dict[str, dict[str, Any]]:
                 },
             }
         },
+        **sandbox_paths(),
     }  # fmt: skip

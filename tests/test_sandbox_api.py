@@ -66,6 +66,10 @@ def test_the_tables_k_and_limits(app, client, site) -> None:  # type: ignore[no-
     assert table["identifiers"] == ["身份证号", "姓名"]  # may be counted, never shown
     assert SECRET_ID not in listed.text
     assert _logged(app) == []  # listing the tables is no query
+    grants = app.test_client().get("/api/v1/grants", headers=headers).get_json()
+    (grant,) = grants
+    assert grant["channel"] == "sandbox" and grant["sandbox"].endswith(path)
+    assert grant["files"][0]["download"] is None  # the data does not leave the portal
 
 
 def test_queries_are_answered_or_refused_and_logged(app, client, site) -> None:  # type: ignore[no-untyped-def]

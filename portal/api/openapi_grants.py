@@ -14,7 +14,18 @@ NSTR = {"type": ["string", "null"]}
 GRANT_SCHEMAS: dict[str, Any] = {
     "GrantFile": {
         "type": "object",
-        "properties": {"id": STR, "title": STR, "format": NSTR, "download": STR},
+        "properties": {
+            "id": STR,
+            "title": STR,
+            "format": NSTR,
+            "download": {
+                **NSTR,
+                "description": "the masked copy; null where the data does not "
+                "leave the portal (sandbox, verification)",
+            },
+            "verify": {**NSTR, "description": "verification questions (channel verification)"},
+            "rows": {**NSTR, "description": "pages of masked rows (channel api)"},
+        },
         "required": ["id", "title", "format", "download"],
     },
     "Grant": {
@@ -31,6 +42,8 @@ GRANT_SCHEMAS: dict[str, Any] = {
             "starts_at": {**STR, "format": "date-time"},
             "ends_at": {**STR, "format": "date-time"},
             "fields": {"type": "array", "items": STR},
+            "channel": {**NSTR, "description": "the dataset's delivery channel"},
+            "sandbox": {**NSTR, "description": "the sandbox's tables (channel sandbox)"},
             "files": {"type": "array", "items": {"$ref": "#/components/schemas/GrantFile"}},
         },
         "required": [

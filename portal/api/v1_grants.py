@@ -128,7 +128,15 @@ def grants() -> Response:
 
 
 def _grant(grant: Grant, dataset: Dataset) -> dict[str, Any]:
+    """A grant as listed: each file's address for the channel the dataset states."""
     files = [d for d in dataset.distributions if d.id in grant.distribution_ids]
+    stated = conditions.of(dataset.conditions)
+    channel = stated.delivery_channel if stated is not None else None
+    base = current_app.config["BASE_URL"]
+
+    def address(endpoint: str, wanted: bool, **ids: str) -> str | None:
+        return base + url_for(endpoint, grant_id=grant.id, **ids) if wanted else None
+
     return {
         "id": grant.id,
         "application": grant.application.reference,
@@ -137,14 +145,25 @@ def _grant(grant: Grant, dataset: Dataset) -> dict[str, Any]:
         "starts_at": grant.starts_at.isoformat() + "Z",
         "ends_at": grant.ends_at.isoformat() + "Z",
         "fields": list(grant.fields),
+        "channel": channel,
+        "sandbox": address("rest_grants.sandbox", channel == conditions.SANDBOX),
         "files": [
             {
                 "id": d.id,
                 "title": d.title,
                 "format": d.format,
-                "download": current_app.config["BASE_URL"]
-                + url_for("rest_grants.file", grant_id=grant.id, distribution_id=d.id),
-            }
+                "download": address(
+                    "rest_grants.file",
+                    channel not in conditions.IN_PORTAL_CHANNELS,
+                    distribution_id=d.id,
+                ),
+                "verify": address(
+                    "rest_grants.verify", channel == conditions.VERIFICATION, distribution_id=d.id
+                ),
+                "rows": address(
+                    "rest_grants.rows_page", channel == conditions.API, distribution_id=d.id
+                ),
+            }  # fmt: skip
             for d in files
         ],
     }

@@ -22,6 +22,7 @@ from browser_signing_in import sign_in_browser
 from browsers import BROWSER_MARKS, launch_chromium, serving
 from sqlalchemy import select
 from test_application_pages import PDF
+from test_browser_applications import _window
 
 from catalog.accounts.models import INSTITUTION, REVIEWER, User
 from catalog.applications import acts, grants
@@ -48,23 +49,6 @@ def portal_url(app):
         samples.load_samples(db, services.files, app.config["MAX_UPLOAD_BYTES"])
     with serving(app) as url:
         yield url
-
-
-@pytest.fixture
-def browser():
-    with sync_api.sync_playwright() as playwright:
-        chromium = launch_chromium(playwright)
-        yield chromium
-        chromium.close()
-
-
-def _window(browser: Any) -> Any:
-    context = browser.new_context(
-        locale="zh-CN", viewport={"width": 1280, "height": 900}, accept_downloads=True
-    )
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    return page
 
 
 def _shot(page: Any, folder: Path, name: str) -> None:
@@ -101,12 +85,20 @@ def _granted(app, holder_id: int, reviewer_id: int) -> str:
         return application.reference
 
 
+@pytest.fixture
+def chromium():
+    with sync_api.sync_playwright() as playwright:
+        found = launch_chromium(playwright)
+        yield found
+        found.close()
+
+
 def test_a_holder_queries_the_sandbox_and_takes_a_reviewed_result_away(
-    app, portal_url, browser, tmp_path
+    app, portal_url, chromium, tmp_path
 ):
     with app.extensions["gxdata"].session_factory() as db:
         slug = db.scalar(select(Department.slug).where(Department.name == DEPARTMENT))
-    holder_page, reviewer_page = _window(browser), _window(browser)
+    holder_page, reviewer_page = _window(chromium), _window(chromium)
     holder_id = sign_in_browser(app, holder_page.context, portal_url, HOLDER)
     reviewer_id = sign_in_browser(app, reviewer_page.context, portal_url, REVIEWER_EMAIL,
                                   REVIEWER, slug)  # fmt: skip

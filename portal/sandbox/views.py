@@ -14,6 +14,7 @@ active_grant`): an application of another person is not told apart from none (40
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
@@ -76,6 +77,21 @@ def _own(actor: Actor, reference: str) -> Application:
     if application.user_id != actor.user_id or application.grant is None:
         abort(404)
     return application
+
+
+def _done(act: Callable[[], object]) -> bool:
+    """Run and commit ``act``; False after a refusal flashed in words (404 for one not found)."""
+    session = get_session()
+    try:
+        act()
+        session.commit()
+    except CatalogError as error:
+        session.rollback()
+        if isinstance(error, NotFound):
+            abort(404)
+        flash(messages.refusal_message(error.code), "error")
+        return False
+    return True
 
 
 # --- the holder's page ------------------------------------------------------------------------
@@ -154,15 +170,9 @@ def request_export(reference: str, query_id: int) -> Response:
     back = redirect(url_for("sandbox.page", reference=reference) + "#queries", 303)
     if not PlainForm().validate_on_submit():
         abort(400)
-    try:
-        service.request_export(session, actor, application.grant.id, query_id, utcnow(),
-                               auth.origin())  # fmt: skip
-        session.commit()
-    except CatalogError as error:
-        session.rollback()
-        if isinstance(error, NotFound):
-            abort(404)
-        flash(messages.refusal_message(error.code), "error")
+    grant_id = application.grant.id
+    if not _done(lambda: service.request_export(session, actor, grant_id, query_id, utcnow(),
+                                                auth.origin())):  # fmt: skip
         return back
     flash(_("The result was submitted for review. Once approved, it can be downloaded once."),
           "ok")  # fmt: skip
@@ -177,20 +187,16 @@ def download(reference: str, export_id: int) -> Response:
     assert application.grant is not None
     if not PlainForm().validate_on_submit():
         abort(400)
-    try:
-        got = service.download_export(session, actor, application.grant.id, export_id,
-                                      utcnow(), auth.origin())  # fmt: skip
-        session.commit()
-    except CatalogError as error:
-        session.rollback()
-        if isinstance(error, NotFound):
-            abort(404)
-        flash(messages.refusal_message(error.code), "error")
+    grant_id, got = application.grant.id, []
+    if not _done(lambda: got.append(service.download_export(
+        session, actor, grant_id, export_id, utcnow(), auth.origin()
+    ))):  # fmt: skip
         return redirect(url_for("sandbox.page", reference=reference) + "#queries", 303)
-    response = Response(got.content, mimetype="text/csv")
+    download = got[0]
+    response = Response(download.content, mimetype="text/csv")
     response.headers["Content-Type"] = "text/csv; charset=utf-8"
-    response.headers["Content-Disposition"] = f'attachment; filename="{got.file_name}"'
-    response.headers["X-Delivery-Id"] = got.export.delivery_id or ""
+    response.headers["Content-Disposition"] = f'attachment; filename="{download.file_name}"'
+    response.headers["X-Delivery-Id"] = download.export.delivery_id or ""
     response.headers["Cache-Control"] = "private, no-store"
     return response
 
@@ -250,15 +256,9 @@ def decide(export_id: int, decision: str) -> Response:
     if not form.validate_on_submit():
         flash(_("The reason is at most 2,000 characters."), "error")
         return back
-    try:
-        service.decide_export(session, actor, export_id, decision == "approve",
-                              form.reason.data, utcnow(), auth.origin())  # fmt: skip
-        session.commit()
-    except CatalogError as error:
-        session.rollback()
-        if isinstance(error, NotFound):
-            abort(404)
-        flash(messages.refusal_message(error.code), "error")
+    approve, reason = decision == "approve", form.reason.data
+    if not _done(lambda: service.decide_export(session, actor, export_id, approve, reason,
+                                               utcnow(), auth.origin())):  # fmt: skip
         return back
     flash(_("Export approved: the holder may download it once.") if decision == "approve"
           else _("Export rejected; the holder sees the reason."), "ok")  # fmt: skip

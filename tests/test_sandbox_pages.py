@@ -13,6 +13,7 @@ from flask.testing import FlaskClient
 from form_tokens import csrf
 from signing_in import make_person, sign_in_client
 from sqlalchemy import select
+from test_accounts_pages import mails
 from test_application_pages import Site, _granted, site  # noqa: F401 - the fixture
 from test_applications import CONDITIONS
 
@@ -105,6 +106,9 @@ def test_export_reviewed_then_downloaded_once(client: FlaskClient, sandboxed: Si
         f"/review/sandbox-exports/{export_id}/approve", data={"csrf_token": token, "reason": "汇总"}
     )
     assert approved.status_code == 303
+    told = [m for m in mails(app) if "沙箱中提交的查询结果" in m]
+    assert len(told) == 1 and "已批准导出，可下载一次" in told[0]
+    assert f"/account/applications/{reference}/sandbox#queries" in told[0]
     # the holder cannot review; the reviewer cannot download
     assert client.get(f"/review/sandbox-exports/{export_id}").status_code in (403, 404)
     page = client.get(f"/account/applications/{reference}/sandbox")

@@ -104,3 +104,23 @@ def report_owed(item: OverdueReport) -> bool:
     subject = "请提交使用情况报告 / Please file your usage report"
     senders().mail.send(item.applicant.email, f"{subject} · {PORTAL}", body)
     return True
+
+
+def export_decision(
+    user: User, application: Application, dataset: Dataset, approved: bool, reason: str | None
+) -> None:
+    """Tell the holder that a sandbox export was approved (downloadable once) or rejected."""
+    if not user.email:
+        return
+    link = applicant_link(application.reference).removesuffix("/") + "/sandbox#queries"
+    if approved:
+        subject = "沙箱导出已批准 / A sandbox export was approved"
+        what = "已批准导出，可下载一次。"
+    else:
+        subject = "沙箱导出未获批准 / A sandbox export was rejected"
+        what = f"未获批准导出。\n\n理由：{reason or '（未填写）'}"
+    body = (
+        f"您在数据集“{dataset.title}”（申请 {application.reference}）的数据沙箱中提交的查询结果"
+        f"{what}\n\n{link}\n"
+    )
+    senders().mail.send(user.email, f"{subject} · {PORTAL}", body)

@@ -32,10 +32,11 @@ from catalog.db import utcnow
 from catalog.errors import CatalogError, NotFound
 from catalog.permissions import Actor, acting_departments
 from catalog.sandbox import service
-from catalog.sandbox.models import SandboxQuery
+from catalog.sandbox.models import SandboxExport, SandboxQuery
 from portal import auth, sandboxing
 from portal.applications.forms import PlainForm
 from portal.db import get_session
+from portal.review import notices
 from portal.sandbox import messages
 
 bp = Blueprint("sandbox", __name__)
@@ -262,4 +263,19 @@ def decide(export_id: int, decision: str) -> Response:
         return back
     flash(_("Export approved: the holder may download it once.") if decision == "approve"
           else _("Export rejected; the holder sees the reason."), "ok")  # fmt: skip
+    _tell_holder(export_id, approve, reason)
     return redirect(url_for("sandbox.queue"), 303)
+
+
+def _tell_holder(export_id: int, approved: bool, reason: str | None) -> None:
+    """Mail the holder the decision, once it is committed."""
+    session = get_session()
+    export = session.get(SandboxExport, export_id)
+    grant = session.get(Grant, export.grant_id) if export is not None else None
+    if grant is None:
+        return
+    holder = session.get(User, grant.user_id)
+    if holder is not None:
+        application = grant.application
+        notices.export_decision(holder, application, acts.dataset_of(session, application),
+                                approved, reason)  # fmt: skip

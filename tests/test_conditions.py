@@ -351,3 +351,23 @@ def test_the_editor_saves_the_conditions(app, publisher) -> None:  # type: ignor
     assert [(f.name, f.mask) for f in stated.fields] == [("线路", None), ("车辆编号", "pseudonym")]
     editor = publisher.get(saved.headers["Location"]).text
     assert "车辆编号: pseudonym" in editor and 'value="enterprise" checked' in editor
+
+
+def test_the_editor_sets_the_sandbox_threshold(app, publisher) -> None:  # type: ignore[no-untyped-def]
+    publisher, department_id = publisher
+    page = publisher.get("/workspace/new")
+    assert 'name="cond_sandbox_k"' in page.text
+    data = {
+        "csrf_token": csrf(page.text), "then": "draft", "title": "门急诊诊疗人次",
+        "department": str(department_id), "category": "health", "open_type": "conditional",
+        "access_conditions": "须提交研究方案", "licence": "CC-BY-4.0",
+        "cond_delivery_channel": "sandbox", "cond_fields": "医疗机构\n科室", "cond_sandbox_k": "1",
+    }  # fmt: skip
+    refused = publisher.post("/workspace/new", data=data)
+    assert refused.status_code == 200 and "沙箱阈值 k 须为 2 至 1000 的整数" in refused.text
+    saved = publisher.post("/workspace/new", data={**data, "cond_sandbox_k": "8"})
+    assert saved.status_code == 302, saved.text
+    with app.extensions["gxdata"].session_factory() as db:
+        dataset = db.scalars(select(Dataset).where(Dataset.title == "门急诊诊疗人次")).one()
+        stated = conditions.parse(dataset.conditions)
+    assert stated.sandbox_k == 8 and stated.disclosure_k == 8

@@ -40,7 +40,16 @@ from portal.applications import views as applications
 from portal.publishing import commands as publishing_commands
 from portal.publishing import views as publishing
 from portal.sandbox import views as sandbox_pages
-from portal.views import admin, catalog_pages, downloads, feeds, linked_data, pages, sparql
+from portal.views import (
+    admin,
+    catalog_pages,
+    citations,
+    downloads,
+    feeds,
+    linked_data,
+    pages,
+    sparql,
+)
 from portal.views import quality as quality_views
 
 
@@ -77,6 +86,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         pages.bp,
         linked_data.bp,
         catalog_pages.bp,
+        citations.bp,
         downloads.bp,
         quality_views.bp,
         admin.bp,

@@ -7,41 +7,65 @@ with a higher quality gets that format. Every such response carries ``Vary: Acce
 pages list the alternatives in ``Link: <…>; rel="alternate"; type="…"`` headers. A request
 that accepts neither HTML nor any RDF format (``Accept: image/png``, ``text/turtle;q=0``) is
 answered 406 with the list of what the address offers.
+
+A dataset's address also offers its citations (:data:`exports.citations.CITATION_FORMATS`:
+``Accept: application/x-bibtex``, ``application/vnd.citationstyles.csl+json``, … as DOI
+resolvers answer), chosen among the RDF and the citation media types by the same rule
+(:func:`negotiate_with_citations`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import TypeVar
 
 from flask import Response, abort, request
 
+from exports.citations import BY_MEDIA_TYPE as CITATION_BY_MEDIA_TYPE
+from exports.citations import CitationFormat
 from exports.formats import FORMATS, RdfFormat
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 JSON_TYPES = ("application/json",)  # what an API's address answers when RDF is not asked for
+T = TypeVar("T")  # what an address offers besides its default
 
 
 def negotiate(default_types: tuple[str, ...] = HTML_TYPES) -> RdfFormat | None:
     """The RDF format the client prefers to the address's default (HTML, or JSON for an
     API), or None for the default (also without an Accept header); aborts with 406 when the
     client accepts neither."""
+    return _choose(_BY_MEDIA_TYPE, default_types, ())
+
+
+def negotiate_with_citations() -> RdfFormat | CitationFormat | None:
+    """The same choice on a dataset's page, which also offers its citations."""
+    offered: dict[str, RdfFormat | CitationFormat] = {**_BY_MEDIA_TYPE, **CITATION_BY_MEDIA_TYPE}
+    return _choose(offered, HTML_TYPES, tuple(CITATION_BY_MEDIA_TYPE.values()))
+
+
+def _choose(
+    offered: Mapping[str, T], default_types: tuple[str, ...], citations: tuple[CitationFormat, ...]
+) -> T | None:
     accept = request.accept_mimetypes
     if not accept.provided:
         return None
     html = max(accept[t] for t in default_types)  # wildcards count for it, not for RDF
-    best: tuple[float, RdfFormat] | None = None
+    best: tuple[float, T] | None = None
     for value, quality in accept:
-        fmt = _BY_MEDIA_TYPE.get(value.lower())
+        fmt = offered.get(value.lower())
         if fmt is not None and quality > html and (best is None or quality > best[0]):
             best = (quality, fmt)
     if best is None and html <= 0:
-        abort(not_acceptable(default_types[0]))
+        abort(not_acceptable(default_types[0], citations))
     return best[1] if best else None
 
 
-def not_acceptable(default_type: str = "text/html") -> Response:
+def not_acceptable(
+    default_type: str = "text/html", citations: tuple[CitationFormat, ...] = ()
+) -> Response:
     """406 with the media types the address offers, in Chinese and English."""
-    offered = ", ".join((default_type, *(fmt.media_type.split(";")[0] for fmt in FORMATS)))
+    types: tuple[RdfFormat | CitationFormat, ...] = (*FORMATS, *citations)
+    offered = ", ".join((default_type, *(fmt.media_type.split(";")[0] for fmt in types)))
     body = (
         "406 无法以所请求的格式提供此资源。可用格式：" + offered + "\n"
         "406 Not Acceptable: this resource is available as " + offered + "\n"

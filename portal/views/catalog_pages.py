@@ -17,9 +17,10 @@ from catalog.linked_data import latest_change
 from catalog.preview import PREVIEWABLE, preview_table
 from catalog.search.base import FACET_FIELDS, MAX_QUERY_CHARS
 from exports import schema_org
+from exports.citations import CitationFormat, apa, gbt7714
 from portal.db import get_session, services
-from portal.negotiation import negotiate
-from portal.views import linked_data
+from portal.negotiation import negotiate, negotiate_with_citations
+from portal.views import citations, linked_data
 from vocab import categories, topics
 
 bp = Blueprint("catalog", __name__)
@@ -77,12 +78,16 @@ def dataset(id_or_slug: str) -> Response:
     found = queries.get_public_dataset(get_session(), id_or_slug)
     if found is None:
         abort(404)
-    fmt = negotiate()
+    fmt = negotiate_with_citations()
+    if isinstance(fmt, CitationFormat):
+        return citations.citation_response(found, fmt)
     if fmt is not None:
         return linked_data.dataset_response(found, fmt)
+    cited = citations.dataset_citable(found)
     page = render_template(
         "dataset.html",
         dataset=found,
+        citation={"gbt7714": gbt7714(cited), "apa": apa(cited)},
         schema_org=schema_org.dataset_jsonld(found, current_app.config["BASE_URL"]),
         harvested_from=provenance(get_session(), found.id),  # "provenance" names a global
         conflicts=open_conflicts(get_session(), found.id),

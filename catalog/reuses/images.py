@@ -6,8 +6,8 @@ first bytes (PNG, JPEG, GIF or WebP signatures; the name and the declared type a
 the pixel count in the header (at most :data:`MAX_PIXELS`, with Pillow's own
 decompression-bomb limit set to the same and its warning made an error), then decoding. The
 image is shrunk to fit :data:`MAX_SIDE`, copied pixel by pixel into a new image (no EXIF, ICC
-profile, text chunks or comments survive) and written as PNG when it has transparency, else
-as JPEG. Refusals are :class:`~catalog.errors.InvalidValue` with stable codes.
+profile, text chunks or comments survive) and written as PNG when it came as PNG or GIF
+(lossless: screenshots and charts stay sharp) or has transparency, else as JPEG. Refusals are :class:`~catalog.errors.InvalidValue` with stable codes.
 """
 
 from __future__ import annotations
@@ -80,7 +80,7 @@ def clean_image(data: bytes) -> CleanImage:
             raise InvalidValue("the image has too many pixels", code="image-bomb") from error
         except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
             raise InvalidValue("the image cannot be read", code="image-unreadable") from error
-    return _encoded(image)
+    return _encoded(image, lossless=declared in ("PNG", "GIF"))
 
 
 def _flattened(image: Image.Image) -> Image.Image:
@@ -91,9 +91,9 @@ def _flattened(image: Image.Image) -> Image.Image:
     return Image.frombytes(converted.mode, converted.size, converted.tobytes())
 
 
-def _encoded(image: Image.Image) -> CleanImage:
+def _encoded(image: Image.Image, lossless: bool) -> CleanImage:
     out = io.BytesIO()
-    if image.mode == "RGBA":
+    if lossless or image.mode == "RGBA":
         image.save(out, format="PNG", optimize=True)
         media_type = "image/png"
     else:

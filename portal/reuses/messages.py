@@ -4,6 +4,7 @@ language, and the labels of kinds and states."""
 from __future__ import annotations
 
 from flask_babel import gettext as _
+from flask_babel import pgettext
 
 from catalog.reuses.images import MAX_IMAGE_BYTES
 
@@ -49,21 +50,21 @@ def refusal_message(code: str | None) -> str:
 
 def kind_label(kind: str) -> str:
     labels = {
-        "application": _("Application"),
-        "analysis": _("Analysis"),
-        "visualization": _("Visualization"),
-        "paper": _("Paper"),
-        "news": _("News article"),
-        "competition": _("Competition entry"),
+        "application": pgettext("reuse", "Application"),
+        "analysis": pgettext("reuse", "Analysis"),
+        "visualization": pgettext("reuse", "Visualization"),
+        "paper": pgettext("reuse", "Paper"),
+        "news": pgettext("reuse", "News article"),
+        "competition": pgettext("reuse", "Competition entry"),
     }
     return labels.get(kind, kind)
 
 
 def state_label(state: str) -> str:
     labels = {
-        "pending": _("Waiting for approval"),
-        "approved": _("Public"),
-        "rejected": _("Rejected"),
-        "withdrawn": _("Withdrawn"),
+        "pending": pgettext("reuse", "Waiting for approval"),
+        "approved": pgettext("reuse", "Public"),
+        "rejected": pgettext("reuse", "Rejected"),
+        "withdrawn": pgettext("reuse", "Withdrawn"),
     }
     return labels.get(state, state)

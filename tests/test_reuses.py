@@ -21,9 +21,9 @@ from signing_in import make_person, sign_in_client
 from sqlalchemy import select
 
 from catalog.accounts.models import ADMIN, User
-from catalog.models import Dataset
 from catalog.audit import Origin
 from catalog.changes import Change
+from catalog.models import Dataset
 from catalog.permissions import ANONYMOUS, actor_for, can, system_actor
 from catalog.reuses import images, service
 from catalog.reuses.models import APPROVED, PENDING, REJECTED, Reuse
@@ -163,8 +163,8 @@ def test_a_rejected_reuse_is_never_public_and_needs_a_reason(client, world: Worl
                            data={"csrf_token": token, "decision": "reject"})  # fmt: skip
     assert "请填写驳回理由" in admin.get(no_reason.headers["Location"]).text
     assert _reuses(world.app)[0].state == PENDING
-    admin.post(f"/admin/reuses/{reuse.id}/decide",
-               data={"csrf_token": token, "decision": "reject", "reason": "链接打不开"})  # fmt: skip
+    rejection = {"csrf_token": token, "decision": "reject", "reason": "链接打不开"}
+    admin.post(f"/admin/reuses/{reuse.id}/decide", data=rejection)
     assert _reuses(world.app)[0].state == REJECTED
     assert world.app.test_client().get(f"/reuses/{reuse.slug}").status_code == 404
     mine = client.get("/account/reuses").text

@@ -7,7 +7,8 @@ the pixel count in the header (at most :data:`MAX_PIXELS`, with Pillow's own
 decompression-bomb limit set to the same and its warning made an error), then decoding. The
 image is shrunk to fit :data:`MAX_SIDE`, copied pixel by pixel into a new image (no EXIF, ICC
 profile, text chunks or comments survive) and written as PNG when it came as PNG or GIF
-(lossless: screenshots and charts stay sharp) or has transparency, else as JPEG. Refusals are :class:`~catalog.errors.InvalidValue` with stable codes.
+(lossless: screenshots and charts stay sharp) or has transparency, else as JPEG. Refusals
+are :class:`~catalog.errors.InvalidValue` with stable codes.
 """
 
 from __future__ import annotations

@@ -339,9 +339,9 @@ def _names(values: Sequence[str]) -> list[str]:
 
 def _with_uses() -> tuple:
     return (
-        selectinload(Reuse.uses).selectinload(ReuseDataset.dataset).selectinload(
-            Dataset.department
-        ),
+        selectinload(Reuse.uses)
+        .selectinload(ReuseDataset.dataset)
+        .selectinload(Dataset.department),
         selectinload(Reuse.competition),
     )
 
@@ -426,9 +426,7 @@ def search_datasets(session: Session, text: str, limit: int = SEARCH_LIMIT) -> l
     stmt = (
         public_datasets()
         .where(
-            Dataset.title.like(pattern, escape="\\")
-            | (Dataset.slug == text)
-            | (Dataset.id == text)
+            Dataset.title.like(pattern, escape="\\") | (Dataset.slug == text) | (Dataset.id == text)
         )
         .order_by(Dataset.title)
         .limit(limit)

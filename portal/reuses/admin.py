@@ -29,8 +29,8 @@ def queue() -> str:
     approved = session.scalars(
         select(Reuse).where(Reuse.state == APPROVED).order_by(Reuse.decided_at.desc()).limit(200)
     ).all()
-    return render_template("reuses/admin_queue.html", pending=service.pending_reuses(session),
-                           approved=approved, form=DecisionForm(), award_form=AwardForm())  # fmt: skip
+    pending = service.pending_reuses(session)
+    return render_template("reuses/admin_queue.html", pending=pending, approved=approved)
 
 
 def _act(done: str, act) -> Response:  # type: ignore[no-untyped-def]
@@ -81,5 +81,6 @@ def award(reuse_id: int) -> Response:
     form = AwardForm()
     if not form.validate_on_submit():
         abort(400)
-    return _act(_("The award is recorded."), lambda s: service.set_award(
-        s, actor, origin(), reuse_id, form.award.data or None, form.round.data or None))  # fmt: skip
+    award, round_ = form.award.data or None, form.round.data or None
+    done = _("The award is recorded.")
+    return _act(done, lambda s: service.set_award(s, actor, origin(), reuse_id, award, round_))

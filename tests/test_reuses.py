@@ -369,3 +369,41 @@ def test_forms_need_their_csrf_token(client, world: World):
     refused = client.post("/reuses/new", data={"action": "register", **_entry(world)})
     assert refused.status_code in (400, 422)
     assert _reuses(world.app) == []
+
+
+def test_the_demo_has_the_2022_competition_with_example_entries(demo_client, demo_app):
+    page = demo_client.get("/competitions/gx-2022").text
+    assert "2022年广西公共数据开放创新应用大赛" in page
+    assert "【示例】邕e行·公交到站提醒" in page and "【示例】广西空气质量地图" in page
+    most = page.split('id="most-used"')[1]
+    assert most.index("公交站牌信息") < most.index("县级空气站点实时数据")  # used by both
+    with demo_app.extensions["gxdata"].session_factory() as db:
+        bus = db.scalar(select(Dataset).where(Dataset.identifier == "gxzf-2021-c1380eb21f24e1ac"))
+        assert bus is not None
+        bus_id, bus_slug = bus.id, bus.slug
+    block = demo_client.get(f"/dataset/{bus_slug}").text.split('id="reuses"')[1]
+    assert '<span class="count">2</span>' in block.split("</section>")[0]
+    assert _referenced_by(demo_client, bus_id) == {
+        f"{BASE}/reuses/gx-2022-bus-stops",
+        f"{BASE}/reuses/gx-2022-air-map",
+    }
+    panel = demo_client.get("/reuses/gx-2022-bus-stops").text.split('id="provenance-zh"')[1]
+    assert "玉林市交通运输局" in panel.split("</code>")[0]
+
+
+def test_the_owner_withdraws_and_nobody_else_may(client, world: World):
+    reuse = _registered(world)
+    _approve(world.app, reuse.id)
+    stranger = world.app.test_client()
+    sign_in_client(world.app, stranger, make_person(world.app, "other@example.com"))
+    token = csrf(stranger.get("/reuses/new").text)
+    refused = stranger.post(f"/reuses/{reuse.slug}/withdraw", data={"csrf_token": token})
+    assert refused.status_code == 404
+    assert _reuses(world.app)[0].state == APPROVED
+    sign_in_client(world.app, client, world.owner)
+    page = client.get(f"/reuses/{reuse.slug}")
+    done = client.post(f"/reuses/{reuse.slug}/withdraw", data={"csrf_token": csrf(page.text)})
+    assert done.status_code == 303
+    assert _reuses(world.app)[0].state == "withdrawn"
+    assert world.app.test_client().get(f"/reuses/{reuse.slug}").status_code == 404
+    assert "已撤回" in client.get("/account/reuses").text

@@ -109,6 +109,9 @@ def resolve_uses(session: Session, uses: Sequence[Use]) -> list[tuple[Dataset, i
             raise InvalidValue(key[:100], code="unknown-dataset", field="datasets")
         if use.version is not None and not 0 < use.version <= MAX_VERSION:
             raise InvalidValue(str(use.version), code="bad-version", field="datasets")
+        # On merge with dataset versions: refuse a number the dataset does not have, with
+        # catalog.versions.version_exists(session, dataset.id, use.version) (code
+        # "unknown-version", and a message in portal/reuses/messages.py).
         if dataset.id not in found or use.version is not None:
             found[dataset.id] = (dataset, use.version)
     if len(found) > MAX_USES:

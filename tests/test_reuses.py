@@ -407,3 +407,14 @@ def test_the_owner_withdraws_and_nobody_else_may(client, world: World):
     assert _reuses(world.app)[0].state == "withdrawn"
     assert world.app.test_client().get(f"/reuses/{reuse.slug}").status_code == 404
     assert "已撤回" in client.get("/account/reuses").text
+
+
+def test_the_pickers_suggestions_are_public_datasets_for_signed_in_people(client, world):
+    assert client.get("/reuses/datasets.json?q=数据集").status_code == 302
+    sign_in_client(world.app, client, world.owner)
+    titles = {r["title"] for r in client.get("/reuses/datasets.json?q=数据").get_json()["results"]}
+    assert "广西空气质量日报" not in titles  # no "数据" in its title
+    assert not {"尚未发布的数据集", "不予开放的数据集"} & titles
+    found = client.get("/reuses/datasets.json?q=公交").get_json()["results"]
+    assert [r["id"] for r in found] == [world.buses]
+    assert client.get("/reuses/datasets.json?q=%25").get_json()["results"] == []  # a LIKE wildcard

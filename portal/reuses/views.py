@@ -20,6 +20,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -150,6 +151,19 @@ def _register(
         flash(message, "error")
         return None, 422
     return reuse, 201
+
+
+@bp.get("/reuses/datasets.json")
+def suggest() -> Response:
+    """The form's picker: public datasets whose title matches ``q`` (signed-in people)."""
+    _actor()
+    found = service.search_datasets(get_session(), request.args.get("q", "")[:100])
+    results = [
+        {"id": d.id, "slug": d.slug, "title": d.title,
+         "department": d.department.name if d.department else ""}
+        for d in found
+    ]  # fmt: skip
+    return jsonify({"results": results})
 
 
 @bp.get(f"/reuses/{SLUG}")

@@ -35,6 +35,7 @@ LOAD_OPTIONS = (
     selectinload(Dataset.distributions),
     selectinload(Dataset.department),
     selectinload(Dataset.harvest_record).selectinload(HarvestRecord.source),
+    selectinload(Dataset.approved_reuses),  # dct:isReferencedBy
 )
 
 

@@ -28,6 +28,7 @@ from vocab.formats import FileFormat, format_for
 
 if TYPE_CHECKING:
     from catalog.harvest.models import HarvestRecord
+    from catalog.reuses.models import Reuse
 
 # Dataset lifecycle states.
 DRAFT = "draft"
@@ -141,6 +142,15 @@ class Dataset(Base):
     harvest_record: Mapped[HarvestRecord | None] = relationship(
         "HarvestRecord", viewonly=True, uselist=False
     )
+    # The approved reuses built on it (catalog.reuses; read-only, for the DCAT output).
+    approved_reuses: Mapped[list[Reuse]] = relationship(
+        "Reuse",
+        secondary="reuse_dataset",
+        primaryjoin="Dataset.id == ReuseDataset.dataset_id",
+        secondaryjoin="and_(ReuseDataset.reuse_id == Reuse.id, Reuse.state == 'approved')",
+        viewonly=True,
+        order_by="Reuse.id",
+    )
 
     @property
     def is_public(self) -> bool:
@@ -218,4 +228,5 @@ from catalog import audit as _audit  # noqa: E402, F401
 from catalog.accounts import models as _account_models  # noqa: E402, F401
 from catalog.applications import models as _application_models  # noqa: E402, F401
 from catalog.harvest import models as _harvest_models  # noqa: E402, F401
+from catalog.reuses import models as _reuse_models  # noqa: E402, F401
 from catalog.sandbox import models as _sandbox_models  # noqa: E402, F401

@@ -71,6 +71,9 @@ ACTIONS: dict[str, Rule] = {
     "application.review": _rule(REVIEWER, department=True, token=False),
     "applications.manage": _rule(ADMIN, token=False),  # every application and grant
     "conditional.download": _rule(APPLICANT, write=False, scope=CONDITIONAL),
+    # reuses and competitions (catalog/reuses)
+    "reuse.register": _rule(APPLICANT, token=False),  # any signed-in person
+    "reuses.manage": _rule(ADMIN, token=False),  # approve, reject, withdraw; competitions
     # the platform
     "harvest.manage": _rule(ADMIN, token=False),
     "users.manage": _rule(ADMIN, token=False),

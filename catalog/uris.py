@@ -18,6 +18,9 @@ dataset page, which answers with RDF when asked (content negotiation).
 | a vocabulary concept | ``{base}/vocab/{path}`` (``vocab.skos.vocab_uri``) |
 | the portal's ontology | ``{base}/ns#`` (``vocab.namespaces.gx_namespace``) |
 | the platform's terms of use (a ``dct:LicenseDocument``) | ``{base}/terms`` |
+| a reuse (schema.org ``CreativeWork``) | ``{base}/reuses/{slug}`` |
+| a competition | ``{base}/competitions/{slug}`` |
+| a dataset's version | ``{base}/dataset/{id}/versions/{n}`` |
 
 Structured values without a page of their own (contact point, period of time, checksum,
 quality measurement) are blank nodes, not URIs: minting ``…/dataset/<id>#contact`` for each of
@@ -136,6 +139,20 @@ def ontology_uri(base_url: str) -> str:
 def terms_uri(base_url: str) -> str:
     """The platform's terms of use (平台数据使用协议): its page and its licence document."""
     return f"{_base(base_url)}/terms"
+
+
+def reuse_uri(base_url: str, slug: str) -> str:
+    """A reuse (an application, paper … built on the data): its page."""
+    return f"{_base(base_url)}/reuses/{quote(slug, safe='')}"
+
+
+def competition_uri(base_url: str, slug: str) -> str:
+    return f"{_base(base_url)}/competitions/{quote(slug, safe='')}"
+
+
+def dataset_version_uri(base_url: str, dataset_id: str, number: int) -> str:
+    """Version ``number`` of a dataset (its page shows the dataset as it was)."""
+    return f"{dataset_uri(base_url, dataset_id)}/versions/{int(number)}"
 
 
 def catalog_page_url(base_url: str, suffix: str, query: str = "") -> str:

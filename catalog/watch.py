@@ -60,6 +60,12 @@ _LOGGED = "gxdata.watch.logged"
 T = TypeVar("T")
 
 
+def note_changed(session: Session, dataset_ids: Iterable[str]) -> None:
+    """Log ``dataset_ids`` as changed at this transaction's commit although no row of theirs
+    was written (e.g. a reuse of them was approved: their DCAT output changes)."""
+    session.info.setdefault(_DATASETS, set()).update(dataset_ids)
+
+
 class StoreBusy(Exception):
     """The store is held by another process, which will apply the log itself."""
 

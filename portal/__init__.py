@@ -39,6 +39,7 @@ from portal.api.ckan import bp as ckan_api
 from portal.applications import views as applications
 from portal.publishing import commands as publishing_commands
 from portal.publishing import views as publishing
+from portal.reuses import views as reuses
 from portal.sandbox import views as sandbox_pages
 from portal.views import (
     admin,
@@ -79,6 +80,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     applications.init_app(app)
     sandboxing.init_app(app)
     sandbox_pages.init_app(app)
+    reuses.init_app(app)
     publishing_commands.register(app.cli)
     review.init_app(app)
 

@@ -39,4 +39,9 @@ def test_compiled_catalog_matches_the_po_file():
         compiled = gettext.GNUTranslations(handle)
     for message in catalog:
         if message.id and message.string:
-            assert compiled.gettext(message.id) == message.string, message.id
+            found = (
+                compiled.pgettext(message.context, message.id)
+                if message.context
+                else compiled.gettext(message.id)
+            )
+            assert found == message.string, message.id

@@ -13,7 +13,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from catalog.demo import guangxi, packages, samples
+from catalog.demo import guangxi, packages, reuses, samples
 from catalog.licensing import licence_sources
 from catalog.models import Dataset, Department
 from catalog.services.datasets import create_dataset, publish_dataset
@@ -78,6 +78,7 @@ def load_demo(session: Session, store: FileStore, max_bytes: int) -> LoadReport:
     report.packages = packages.load_packages(session, store, DATA, max_bytes)
     report.packages += packages.load_catalog_table(session, store, max_bytes)
     report.samples = samples.load_samples(session, store, max_bytes)
+    reuses.load_competition(session)  # the 2022 competition and two example entries
     report.departments = session.scalar(select(func.count(Department.id))) or 0
     report.licence_sources = licence_sources(session)
     return report

@@ -19,6 +19,7 @@ from functools import cache, lru_cache
 from typing import Any
 
 from rdflib import Graph
+from sqlalchemy import inspect
 
 from catalog import uris
 from catalog.access import CONDITIONAL, public_distribution
@@ -121,6 +122,7 @@ def dataset_chunk(dataset: Dataset, ctx: PublishContext) -> Chunk:
             out.append((s, predicate, node))
     _source_pages(dataset, s, ctx, out)
     _structured(dataset, s, ctx, out)
+    out.extend((s, DCT_.isReferencedBy, IRI(iri)) for iri in referenced_by(dataset, ctx))
     for distribution in dataset.distributions:
         d = IRI(uris.distribution_uri(ctx.base_url, dataset.id, distribution.id))
         out.append((s, DCAT_.distribution, d))
@@ -137,6 +139,16 @@ def distribution_chunk(dataset: Dataset, distribution: Distribution, ctx: Publis
     out: Chunk = [(s, DCAT_.distribution, d)]
     _distribution(dataset, distribution, d, ctx, out)
     return out
+
+
+def referenced_by(dataset: Dataset, ctx: PublishContext) -> list[str]:
+    """The pages of the approved reuses built on the dataset (``dct:isReferencedBy``); none
+    when they were not loaded with a detached record (:data:`catalog.linked_data.
+    LOAD_OPTIONS` loads them)."""
+    state = inspect(dataset)
+    if "approved_reuses" in state.unloaded and state.session is None:
+        return []
+    return [uris.reuse_uri(ctx.base_url, reuse.slug) for reuse in dataset.approved_reuses]
 
 
 def dataset_graph(dataset: Dataset, base_url: str) -> Graph:

@@ -1,0 +1,1 @@
+"""Reuses and competitions on the web: the pages, the administration queue and the commands."""

@@ -71,6 +71,8 @@ ACTIONS: dict[str, Rule] = {
     "application.review": _rule(REVIEWER, department=True, token=False),
     "applications.manage": _rule(ADMIN, token=False),  # every application and grant
     "conditional.download": _rule(APPLICANT, write=False, scope=CONDITIONAL),
+    # the data-quality loop: the department answers problem reports on its datasets
+    "feedback.handle": _rule(PUBLISHER, REVIEWER, department=True, token=False),
     # the platform
     "harvest.manage": _rule(ADMIN, token=False),
     "users.manage": _rule(ADMIN, token=False),

@@ -10,6 +10,7 @@ from flask import Flask, Response
 from flask_wtf.csrf import CSRFProtect
 
 from portal import admin as administration
+from portal import feedback as feedback_loop
 from portal import (
     auth,
     commands,
@@ -81,6 +82,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     sandbox_pages.init_app(app)
     publishing_commands.register(app.cli)
     review.init_app(app)
+    feedback_loop.init_app(app)
 
     for blueprint in (
         pages.bp,

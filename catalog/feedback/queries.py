@@ -95,11 +95,15 @@ def tracker(session: Session, dataset: Dataset, now: datetime) -> list[PublicRep
 
 
 def open_count(session: Session, dataset_id: str, now: datetime) -> int:
-    """Reports of the dataset not settled yet (waiting for the department or a confirmation)."""
-    acts.close_expired(session, now, dataset_id)
+    """Reports of the dataset not settled yet (waiting for the department or a confirmation
+    whose 7 days have not run out): a read only, for the dataset page."""
+    waiting = ProblemReport.state.in_(sorted(states.WITH_DEPARTMENT))
+    confirming = (ProblemReport.state == states.PUBLISHED) & (
+        ProblemReport.feedback_at > now - acts.CLOSE_AFTER
+    )
     return session.scalar(
         select(func.count(ProblemReport.id)).where(
-            ProblemReport.dataset_id == dataset_id, ProblemReport.state.in_(sorted(states.OPEN))
+            ProblemReport.dataset_id == dataset_id, waiting | confirming
         )
     ) or 0
 

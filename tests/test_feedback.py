@@ -313,3 +313,177 @@ def test_responsiveness_enters_the_department_quality_index(app, session, world)
     measured = sum(v is not None for k, v in department.components.items())
     assert changed.dqi_mean == pytest.approx(department.dqi_mean * measured / (measured + 1))
     assert after.catalog.dqi_mean == before.catalog.dqi_mean  # the catalog's index is the datasets'
+
+
+# --- the pages ------------------------------------------------------------------------------
+
+
+def _form(client, path="/dataset/nn-people/feedback/new"):
+    page = client.get(path)
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    stamp = re.search(r'name="stamp"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="stamp"', html)
+    return csrf(html), next(g for g in stamp.groups() if g)
+
+
+def _post(client, world, path="/dataset/nn-people/feedback/new", **fields):
+    token, stamp = _form(client, path)
+    data = {"csrf_token": token, "stamp": stamp, "kind": "wrong_values",
+            "description": "第3行人口数多了一个零。", "distribution_id": world["file"],
+            "row_ref": "3", "column_ref": "人口数", "contact": CONTACT, "website": ""} | fields  # fmt: skip
+    return client.post(path, data=data)
+
+
+@pytest.fixture
+def fast(app):
+    app.config["FEEDBACK_MIN_SECONDS"] = 0
+    return app
+
+
+def _mails(app) -> list[Path]:
+    return sorted((Path(app.instance_path) / "mail").glob("*.eml"))
+
+
+def test_a_citizen_reports_through_the_form_and_follows_the_secret_link(fast, client, world,
+                                                                          session):  # fmt: skip
+    dataset_page = client.get("/dataset/nn-people").get_data(as_text=True)
+    assert "报告数据问题" in dataset_page and "未结问题：0" in dataset_page
+    answer = _post(client, world)
+    assert answer.status_code == 303
+    follow = answer.headers["Location"]
+    match = re.search(r"/feedback/(WT-\d{4}-[0-9A-F]{8})/follow/([A-Za-z0-9_-]+)$", follow)
+    assert match, follow
+    reference, token = match.groups()
+    report = session.scalar(select(ProblemReport))
+    assert report.reference == reference and report.token_hash == acts.token_digest(token)
+    assert token not in str(session.scalar(select(ProblemReport.token_hash)))
+    page = client.get(follow).get_data(as_text=True)
+    assert "已收到" in page and "第3行人口数多了一个零。" in page and "人口.csv" in page
+    mail = _mails(fast)[-1].read_bytes().decode()
+    assert CONTACT in mail and follow.split("/feedback/")[1].split("/follow/")[1] in mail
+    assert client.get(f"/feedback/{reference}/follow/not-the-token").status_code == 404
+    assert "未结问题：1" in client.get("/dataset/nn-people").get_data(as_text=True)
+
+
+def test_the_tracker_hides_personal_data(fast, client, app, world, session):
+    user_id = signed_in(app, client, "named.person@example.cn")
+    assert _post(client, world, contact="secret.contact@example.cn").status_code == 303
+    assert _post(client, world, kind="privacy", description="第5行含有身份证号码 450102...",
+                 contact="").status_code == 303  # fmt: skip
+    pseudonym = session.get(User, user_id).pseudonym
+    references = session.scalars(select(ProblemReport.reference)).all()
+    anonymous = app.test_client()
+    for path in ["/dataset/nn-people/feedback", *(f"/feedback/{r}" for r in references)]:
+        html = anonymous.get(path).get_data(as_text=True)
+        assert "secret.contact" not in html and "named.person" not in html
+        assert pseudonym not in html and "身份证号码" not in html
+    tracker = anonymous.get("/dataset/nn-people/feedback").get_data(as_text=True)
+    assert "数值错误" in tracker and "隐私" in tracker
+    assert "个人信息" in anonymous.get(f"/feedback/{references[1]}").get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("fields", "words"),
+    [
+        ({"website": "http://spam.example"}, "未被受理"),
+        ({"stamp": "forged"}, "重新提交"),
+        ({"description": "请访问 http://a.example http://b.example http://c.example"}, "链接过多"),
+        ({"description": "错"}, "至少 5 个字"),
+        ({"contact": "not-a-mail"}, "电子邮件地址"),
+    ],
+)
+def test_spam_and_bad_input_are_refused_in_chinese_with_the_form_kept(
+    fast, client, world, session, fields, words
+):
+    answer = _post(client, world, **fields)
+    assert answer.status_code == 400
+    html = answer.get_data(as_text=True)
+    assert words in html, html
+    assert "人口数" in html  # the column typed is still there
+    assert session.scalar(select(ProblemReport)) is None
+
+
+def test_a_form_sent_back_too_fast_is_refused(app, client, world, session):
+    app.config["FEEDBACK_MIN_SECONDS"] = 30
+    answer = _post(client, world)
+    assert answer.status_code == 400 and "提交过快" in answer.get_data(as_text=True)
+    assert "第3行人口数多了一个零。" in answer.get_data(as_text=True)
+    assert session.scalar(select(ProblemReport)) is None
+
+
+def test_reports_are_rate_limited_per_client(fast, client, world, session):
+    fast.config["FEEDBACK_RATE"] = "2 per minute"
+    assert _post(client, world).status_code == 303
+    assert _post(client, world).status_code == 303
+    refused = _post(client, world, description="第三次报告，应被限流。")
+    assert refused.status_code == 429
+    assert "过于频繁" in refused.get_data(as_text=True)
+    assert "第三次报告，应被限流。" in refused.get_data(as_text=True)
+    assert len(session.scalars(select(ProblemReport)).all()) == 2
+
+
+def test_the_form_needs_its_csrf_token(fast, client, world):
+    answer = client.post("/dataset/nn-people/feedback/new",
+                         data={"kind": "other", "description": "没有令牌的报告"})  # fmt: skip
+    assert answer.status_code == 400
+
+
+def test_the_department_handles_and_another_department_cannot(fast, client, app, world, session):
+    follow = _post(client, world).headers["Location"]
+    reference = follow.split("/feedback/")[1].split("/")[0]
+    stranger = app.test_client()
+    sign_in_client(app, stranger, world["stranger"])
+    assert reference not in stranger.get("/workbench/feedback").get_data(as_text=True)
+    assert stranger.get(f"/workbench/feedback/{reference}").status_code == 404
+    page = stranger.get("/dataset/nn-people/feedback/new").get_data(as_text=True)
+    refused = stranger.post(f"/workbench/feedback/{reference}/accept",
+                            data={"csrf_token": csrf(page)})  # fmt: skip
+    assert refused.status_code == 404
+    staff = app.test_client()
+    sign_in_client(app, staff, world["publisher"])
+    assert reference in staff.get("/workbench/feedback").get_data(as_text=True)
+    item = staff.get(f"/workbench/feedback/{reference}").get_data(as_text=True)
+    assert CONTACT not in item and "受理" in item
+    token = csrf(item)
+    no_reason = staff.post(f"/workbench/feedback/{reference}/reject", data={"csrf_token": token})
+    assert no_reason.status_code == 303
+    assert "请填写理由" in staff.get(no_reason.headers["Location"]).get_data(as_text=True)
+    for event, note in (("accept", ""), ("start_correction", ""), ("publish", "已更正第3行。")):
+        done = staff.post(f"/workbench/feedback/{reference}/{event}",
+                          data={"csrf_token": token, "note": note})  # fmt: skip
+        assert done.status_code == 303
+    session.expire_all()
+    assert session.scalar(select(ProblemReport.state)) == "published"
+    assert "已更正第3行。" in _mails(app)[-1].read_bytes().decode()
+    # the reporter, through the link
+    page = client.get(follow).get_data(as_text=True)
+    assert "确认已解决" in page
+    confirmed = client.post(f"/feedback/{reference}/answer/confirm",
+                            data={"csrf_token": csrf(page), "token": follow.rsplit("/", 1)[1]})  # fmt: skip
+    assert confirmed.status_code == 303
+    session.expire_all()
+    assert session.scalar(select(ProblemReport.state)) == "confirmed"
+
+
+def test_a_signed_in_reporter_answers_from_the_account(fast, client, app, world, session):
+    signed_in(app, client, "reporter@example.cn")
+    follow = _post(client, world).headers["Location"]
+    reference = follow.split("/feedback/")[1].split("/")[0]
+    with session.begin():
+        report = session.scalar(select(ProblemReport))
+        staff = _actor(session, world["publisher"])
+        now = datetime.now().replace(microsecond=0) - timedelta(hours=1)
+        for event, note in (("accept", None), ("start_correction", None), ("publish", "已更正")):
+            acts.handle(session, staff, report, event, ORIGIN, now, note)
+    mine = client.get("/account/feedback").get_data(as_text=True)
+    assert reference in mine and "已发布整改" in mine
+    page = client.get(f"/feedback/{reference}").get_data(as_text=True)
+    answer = client.post(f"/feedback/{reference}/answer/reopen",
+                         data={"csrf_token": csrf(page), "note": "第4行仍然不对。"})  # fmt: skip
+    assert answer.status_code == 303
+    session.expire_all()
+    assert session.scalar(select(ProblemReport.state)) == "correcting"
+    other = app.test_client()
+    page = other.get("/dataset/nn-people/feedback/new").get_data(as_text=True)
+    assert other.post(f"/feedback/{reference}/answer/confirm",
+                      data={"csrf_token": csrf(page)}).status_code == 403  # fmt: skip

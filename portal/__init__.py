@@ -10,7 +10,6 @@ from flask import Flask, Response
 from flask_wtf.csrf import CSRFProtect
 
 from portal import admin as administration
-from portal import feedback as feedback_loop
 from portal import (
     auth,
     commands,
@@ -28,6 +27,7 @@ from portal import (
     templating,
 )
 from portal import config as config_module
+from portal import feedback as feedback_loop
 from portal.accounts import commands as account_commands
 from portal.accounts import limits, mail
 from portal.accounts import views as account_views

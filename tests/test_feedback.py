@@ -16,8 +16,7 @@ from signing_in import make_person, sign_in_client, signed_in
 from sqlalchemy import select
 
 from catalog.accounts.models import PUBLISHER, REVIEWER, User
-from catalog.audit import AuditEntry, verify
-from catalog.audit import Origin
+from catalog.audit import AuditEntry, Origin, verify
 from catalog.errors import InvalidValue
 from catalog.feedback import acts, figures, queries, states
 from catalog.feedback.models import FeedbackEvent, ProblemReport
@@ -88,7 +87,10 @@ def test_a_report_before_the_national_day_is_due_after_the_holiday_and_extends_t
                     "需核对原始台账")  # fmt: skip
         # 10 working days: … 13, 14, 15, 16, 19, 20 October
         assert (report.limit_day, report.answer_days, report.extended) == (
-            date(2026, 10, 20), 10, True)
+            date(2026, 10, 20),
+            10,
+            True,
+        )
         assert report.state == states.REPORTED and report.extension_reason == "需核对原始台账"
         with pytest.raises(InvalidValue) as twice:
             acts.handle(session, staff, report, states.EXTEND, ORIGIN, datetime(2026, 10, 9),
@@ -118,7 +120,9 @@ def test_overdue_is_flagged_on_the_workbench_and_counted_as_late(session, world)
         assert queries.is_overdue(report, date(2026, 10, 14))  # accepted is no answer
         acts.handle(session, staff, report, states.START_CORRECTION, ORIGIN, late)
         acts.handle(session, staff, report, states.PUBLISH, ORIGIN, late, "已更正第3行。")
-        assert report.answered_in_time is False and not queries.is_overdue(report, date(2026, 10, 14))
+        assert report.answered_in_time is False and not queries.is_overdue(
+            report, date(2026, 10, 14)
+        )
 
 
 # --- the transitions -------------------------------------------------------------------------
@@ -219,8 +223,12 @@ def test_a_report_closes_itself_seven_days_after_the_feedback(session, world, ru
         reference = report.reference
         acts.settle(session, report, BEFORE_HOLIDAY + timedelta(days=6, hours=23))
         assert report.state == states.PUBLISHED
-        assert queries.open_count(session, world["dataset"], BEFORE_HOLIDAY + timedelta(days=6)) == 1
-        assert queries.open_count(session, world["dataset"], BEFORE_HOLIDAY + timedelta(days=7)) == 0
+        assert (
+            queries.open_count(session, world["dataset"], BEFORE_HOLIDAY + timedelta(days=6)) == 1
+        )
+        assert (
+            queries.open_count(session, world["dataset"], BEFORE_HOLIDAY + timedelta(days=7)) == 0
+        )
         read = acts.get_report(session, reference, BEFORE_HOLIDAY + timedelta(days=8))
         assert read.state == states.CLOSED
         assert read.closed_at == BEFORE_HOLIDAY + timedelta(days=7)
@@ -330,7 +338,8 @@ def _post(client, world, path="/dataset/nn-people/feedback/new", **fields):
     token, stamp = _form(client, path)
     data = {"csrf_token": token, "stamp": stamp, "kind": "wrong_values",
             "description": "第3行人口数多了一个零。", "distribution_id": world["file"],
-            "row_ref": "3", "column_ref": "人口数", "contact": CONTACT, "website": ""} | fields  # fmt: skip
+            "row_ref": "3", "column_ref": "人口数", "contact": CONTACT,
+            "website": ""} | fields  # fmt: skip
     return client.post(path, data=data)
 
 
@@ -458,8 +467,10 @@ def test_the_department_handles_and_another_department_cannot(fast, client, app,
     # the reporter, through the link
     page = client.get(follow).get_data(as_text=True)
     assert "确认已解决" in page
-    confirmed = client.post(f"/feedback/{reference}/answer/confirm",
-                            data={"csrf_token": csrf(page), "token": follow.rsplit("/", 1)[1]})  # fmt: skip
+    secret = follow.rsplit("/", 1)[1]
+    confirmed = client.post(
+        f"/feedback/{reference}/answer/confirm", data={"csrf_token": csrf(page), "token": secret}
+    )
     assert confirmed.status_code == 303
     session.expire_all()
     assert session.scalar(select(ProblemReport.state)) == "confirmed"

@@ -140,7 +140,9 @@ def may_handle(session: Session, actor: Actor, report: ProblemReport) -> bool:
     return can(session, actor, HANDLE, report.department_id)
 
 
-def is_reporter(report: ProblemReport, actor: Actor | None = None, token: str | None = None) -> bool:
+def is_reporter(
+    report: ProblemReport, actor: Actor | None = None, token: str | None = None
+) -> bool:
     """The holder of the report's secret link, or the signed-in account that reported it."""
     if token and hmac.compare_digest(token_digest(token), report.token_hash):
         return True
@@ -149,9 +151,7 @@ def is_reporter(report: ProblemReport, actor: Actor | None = None, token: str | 
 
 def get_report(session: Session, reference: str, now: datetime) -> ProblemReport:
     """The report named ``reference`` (settled: closed if its 7 days ran out), or NotFound."""
-    found = session.scalar(
-        select(ProblemReport).where(ProblemReport.reference == reference[:24])
-    )
+    found = session.scalar(select(ProblemReport).where(ProblemReport.reference == reference[:24]))
     if found is None:
         raise NotFound("no such report")
     return settle(session, found, now)

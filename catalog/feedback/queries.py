@@ -101,11 +101,14 @@ def open_count(session: Session, dataset_id: str, now: datetime) -> int:
     confirming = (ProblemReport.state == states.PUBLISHED) & (
         ProblemReport.feedback_at > now - acts.CLOSE_AFTER
     )
-    return session.scalar(
-        select(func.count(ProblemReport.id)).where(
-            ProblemReport.dataset_id == dataset_id, waiting | confirming
+    return (
+        session.scalar(
+            select(func.count(ProblemReport.id)).where(
+                ProblemReport.dataset_id == dataset_id, waiting | confirming
+            )
         )
-    ) or 0
+        or 0
+    )
 
 
 @dataclass(frozen=True)

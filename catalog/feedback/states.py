@@ -3,7 +3,7 @@
 ::
 
     reported ─accept→ accepted ─start_correction→ correcting ─publish→ published ─confirm→ confirmed
-        └─reject (reason)→ rejected                     ↑                  │ └─close (7 days)→ closed
+        └─reject (reason)→ rejected                     ↑                  │ └─close→ closed
                                                         └──reopen (why)────┘
     reported, accepted, correcting ─extend (reason, once)→ the same state, limit 10 working days
 

@@ -17,8 +17,13 @@ feedback_group = AppGroup("feedback", help="The data-quality loop (problem repor
 
 
 @feedback_group.command("close-expired")
-@click.option("--now", "now", type=click.DateTime(), default=None,
-              help="The time to act at (UTC, e.g. 2026-10-20T01:00:00); the clock by default.")  # fmt: skip
+@click.option(
+    "--now",
+    "now",
+    type=click.DateTime(),
+    default=None,
+    help="The time to act at (UTC, e.g. 2026-10-20T01:00:00); the clock by default.",
+)
 def close_expired_command(now: datetime | None) -> None:
     """Close the reports whose correction was published 7 days ago and not answered."""
     with services().session_factory() as session, session.begin():

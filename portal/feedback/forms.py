@@ -40,8 +40,8 @@ class ReportForm(FlaskForm):
         ]
 
     def values(self) -> dict[str, str]:
-        return {name: getattr(self, name).data or "" for name in
-                ("kind", "description", "distribution_id", "row_ref", "column_ref", "contact")}  # fmt: skip
+        names = ("kind", "description", "distribution_id", "row_ref", "column_ref", "contact")
+        return {name: getattr(self, name).data or "" for name in names}
 
 
 class NoteForm(FlaskForm):

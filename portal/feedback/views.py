@@ -17,8 +17,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Flask, abort, current_app, flash, redirect, render_template
-from flask import request, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from limits import parse_many
 from werkzeug.wrappers import Response
@@ -194,8 +203,10 @@ def answer(reference: str, event: str) -> Response:
         return redirect(back, 303)
     db = get_session()
     try:
-        acts.answer_as_reporter(db, report, event, auth.origin(), utcnow(),
-                                actor=auth.session_actor(), token=token, note=form.note.data)  # fmt: skip
+        acts.answer_as_reporter(
+            db, report, event, auth.origin(), utcnow(),
+            actor=auth.session_actor(), token=token, note=form.note.data,
+        )  # fmt: skip
     except CatalogError as error:
         db.rollback()
         if isinstance(error, Forbidden):

@@ -35,8 +35,8 @@ def chromium():
 
 def test_a_citizen_reports_the_department_corrects_and_the_citizen_confirms(
     app,
-    world,
-    chromium,  # noqa: F811
+    world,  # noqa: F811
+    chromium,
 ):
     with serving(app) as url:
         citizen, staff = _window(chromium), _window(chromium)

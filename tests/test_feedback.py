@@ -27,6 +27,7 @@ from catalog.quality.facts import public_facts
 from catalog.quality.figures import openness_figures
 from catalog.services.datasets import create_dataset, publish_dataset
 from catalog.services.distributions import attach_distribution
+from portal.review.sweeps import SweepThread
 
 ORIGIN = Origin(request_id="test")
 BEFORE_HOLIDAY = datetime(2026, 9, 30, 2, 0)  # Wednesday 10:00 in Beijing, before 国庆
@@ -498,3 +499,11 @@ def test_a_signed_in_reporter_answers_from_the_account(fast, client, app, world,
     page = other.get("/dataset/nn-people/feedback/new").get_data(as_text=True)
     assert other.post(f"/feedback/{reference}/answer/confirm",
                       data={"csrf_token": csrf(page)}).status_code == 403  # fmt: skip
+
+
+def test_the_background_sweep_closes_them_too(app, session, world):
+    with session.begin():
+        _published(session, world)  # in 2026: long over by now
+    SweepThread(app).sweep()
+    session.expire_all()
+    assert session.scalar(select(ProblemReport.state)) == "closed"

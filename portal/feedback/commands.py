@@ -16,6 +16,12 @@ from portal.db import services
 feedback_group = AppGroup("feedback", help="The data-quality loop (problem reports).")
 
 
+def close_expired(now: datetime) -> int:
+    """Close the expired reports in a transaction of their own; how many (the sweeps call it)."""
+    with services().session_factory() as session, session.begin():
+        return acts.close_expired(session, now)
+
+
 @feedback_group.command("close-expired")
 @click.option(
     "--now",
@@ -26,9 +32,7 @@ feedback_group = AppGroup("feedback", help="The data-quality loop (problem repor
 )
 def close_expired_command(now: datetime | None) -> None:
     """Close the reports whose correction was published 7 days ago and not answered."""
-    with services().session_factory() as session, session.begin():
-        closed = acts.close_expired(session, now or utcnow())
-    click.echo(f"closed {closed} problem reports")
+    click.echo(f"closed {close_expired(now or utcnow())} problem reports")
 
 
 def init_app(app: Flask) -> None:

@@ -369,8 +369,13 @@ def test_a_citizen_reports_through_the_form_and_follows_the_secret_link(fast, cl
     assert token not in str(session.scalar(select(ProblemReport.token_hash)))
     page = client.get(follow).get_data(as_text=True)
     assert "已收到" in page and "第3行人口数多了一个零。" in page and "人口.csv" in page
-    mail = _mails(fast)[-1].read_bytes().decode()
-    assert CONTACT in mail and follow.split("/feedback/")[1].split("/follow/")[1] in mail
+    mails = [m.read_bytes().decode() for m in _mails(fast)]
+    to_reporter = [m for m in mails if f"To: {CONTACT}" in m]
+    assert len(to_reporter) == 1 and token in to_reporter[0]
+    to_staff = [m for m in mails if "To: staff@tjj.example.gov.cn" in m]
+    assert len(to_staff) == 1 and reference in to_staff[0]
+    assert report.limit_day.isoformat() in to_staff[0]
+    assert all("To: reviewer@jt.example.gov.cn" not in m for m in mails)  # another department
     assert client.get(f"/feedback/{reference}/follow/not-the-token").status_code == 404
     assert "未结问题：1" in client.get("/dataset/nn-people").get_data(as_text=True)
 

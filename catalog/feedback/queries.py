@@ -14,10 +14,11 @@ from datetime import date, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from catalog.accounts.models import DEPARTMENT_ROLES, RoleGrant, User
 from catalog.feedback import acts, states
 from catalog.feedback.models import ProblemReport
 from catalog.models import Dataset
-from catalog.permissions import Actor, acting_departments
+from catalog.permissions import Actor, acting_departments, department_lineage
 from catalog.workdays import beijing_day
 
 MAX_LISTED = 200
@@ -165,3 +166,22 @@ def reports_of(session: Session, user_id: int, now: datetime) -> list[ProblemRep
     for report in found:
         acts.settle(session, report, now)
     return found
+
+
+def handlers_of(session: Session, department_id: int | None) -> list[User]:
+    """Live accounts with an e-mail who may handle reports of ``department_id`` (publishers and
+    reviewers of it or of a department above it), to be told of a new report."""
+    if department_id is None:
+        return []
+    lineage = department_lineage(session, department_id)
+    found = session.scalars(
+        select(User)
+        .join(RoleGrant, RoleGrant.user_id == User.id)
+        .where(
+            RoleGrant.role.in_(sorted(DEPARTMENT_ROLES)),
+            RoleGrant.department_id.in_(sorted(lineage)),
+        )
+        .order_by(User.id)
+        .distinct()
+    )
+    return [user for user in found if user.active and user.email]

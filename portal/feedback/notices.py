@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from flask import current_app
 
+from catalog.accounts.models import User
 from catalog.feedback.models import ProblemReport
 from catalog.models import Dataset
 from portal.accounts.mail import senders
@@ -46,3 +47,18 @@ def answered(report: ProblemReport, dataset: Dataset, public_path: str) -> None:
     else:
         return
     _send(report, subject, body)
+
+
+def to_department(staff: list[User], report: ProblemReport, dataset: Dataset, path: str) -> None:
+    """Tell the department's publishers and reviewers of a new report and its limit."""
+    link = current_app.config["BASE_URL"] + path
+    body = (
+        f"数据集“{dataset.title}”收到数据问题报告（{report.reference}），"
+        f"请在 {report.limit_day.isoformat()} 前答复"
+        "（受理后整改并发布，或说明不予受理的理由）。\n\n"
+        f"{link}\n"
+    )
+    subject = "新的数据问题报告 / A new data problem report"
+    for user in staff:
+        if user.email:
+            senders().mail.send(user.email, f"{subject} · {PORTAL}", body)

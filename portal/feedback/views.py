@@ -138,6 +138,8 @@ def new(id_or_slug: str) -> Any:
     db.commit()
     follow = url_for("feedback.follow", reference=report.reference, token=token)
     notices.received(report, dataset, follow)
+    work = url_for("feedback.work_item", reference=report.reference)
+    notices.to_department(queries.handlers_of(db, report.department_id), report, dataset, work)
     flash(_("Thank you: your report was received. Keep this page's address: it is your link "
             "to follow the report and confirm the correction."), "success")  # fmt: skip
     return redirect(follow, 303)

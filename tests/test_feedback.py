@@ -513,3 +513,16 @@ def test_the_background_sweep_closes_them_too(app, session, world):
     SweepThread(app).sweep()
     session.expire_all()
     assert session.scalar(select(ProblemReport.state)) == "closed"
+
+
+def test_a_dataset_no_longer_public_hides_its_reports(fast, client, app, world, session):
+    follow = _post(client, world).headers["Location"]
+    reference = follow.split("/feedback/")[1].split("/")[0]
+    with session.begin():
+        session.get(Dataset, world["dataset"]).state = "withdrawn"
+    staff = app.test_client()
+    sign_in_client(app, staff, world["publisher"])
+    for path in ("/dataset/nn-people/feedback", "/dataset/nn-people/feedback/new",
+                 f"/feedback/{reference}", follow):  # fmt: skip
+        assert client.get(path).status_code == 404, path
+    assert staff.get(f"/workbench/feedback/{reference}").status_code == 404

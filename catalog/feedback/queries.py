@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from catalog.accounts.models import DEPARTMENT_ROLES, RoleGrant, User
 from catalog.feedback import acts, states
 from catalog.feedback.models import ProblemReport
-from catalog.models import Dataset
+from catalog.models import PUBLISHED, Dataset
 from catalog.permissions import Actor, acting_departments, department_lineage
 from catalog.workdays import beijing_day
 
@@ -124,8 +124,8 @@ class WorkItem:
 def workbench(
     session: Session, actor: Actor, now: datetime, include_settled: bool = False
 ) -> list[WorkItem]:
-    """The reports of the departments where ``actor`` may handle them: overdue first, then by
-    limit day."""
+    """The reports on published datasets of the departments where ``actor`` may handle them:
+    overdue first, then by limit day."""
     departments = acting_departments(session, actor, acts.HANDLE)
     if not departments:
         return []
@@ -133,7 +133,7 @@ def workbench(
     query = (
         select(ProblemReport, Dataset.title, Dataset.slug)
         .join(Dataset, Dataset.id == ProblemReport.dataset_id)
-        .where(ProblemReport.department_id.in_(sorted(departments)))
+        .where(ProblemReport.department_id.in_(sorted(departments)), Dataset.state == PUBLISHED)
     )
     if not include_settled:
         query = query.where(ProblemReport.state.in_(sorted(states.OPEN)))

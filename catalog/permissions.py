@@ -74,6 +74,8 @@ ACTIONS: dict[str, Rule] = {
     # reuses and competitions (catalog/reuses)
     "reuse.register": _rule(APPLICANT, token=False),  # any signed-in person
     "reuses.manage": _rule(ADMIN, token=False),  # approve, reject, withdraw; competitions
+    # the data-quality loop: the department answers problem reports on its datasets
+    "feedback.handle": _rule(PUBLISHER, REVIEWER, department=True, token=False),
     # the platform
     "harvest.manage": _rule(ADMIN, token=False),
     "users.manage": _rule(ADMIN, token=False),

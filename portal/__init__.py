@@ -27,6 +27,7 @@ from portal import (
     templating,
 )
 from portal import config as config_module
+from portal import feedback as feedback_loop
 from portal.accounts import commands as account_commands
 from portal.accounts import limits, mail
 from portal.accounts import views as account_views
@@ -83,6 +84,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     reuses.init_app(app)
     publishing_commands.register(app.cli)
     review.init_app(app)
+    feedback_loop.init_app(app)
 
     for blueprint in (
         pages.bp,

@@ -148,6 +148,7 @@ COMPONENTS = {
     "timeliness": _("Timeliness"),
     "validity": _("Validity"),
     "accessibility": _("Accessibility"),
+    "responsiveness": _("Responsiveness to problem reports"),
 }
 FIELDS = {
     "title": _("Title"),

@@ -23,6 +23,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalog.db import utcnow
+from catalog.feedback.figures import responsiveness
+from catalog.models import Department
 from catalog.quality import dqi, mqa
 from catalog.quality.dataset_quality import DatasetQuality, score_facts
 from catalog.quality.facts import DatasetFacts
@@ -186,11 +188,32 @@ def openness_figures(
     return OpennessFigures(
         computed_at=utcnow(),
         catalog=catalog,
-        departments=group(scored, "department"),
+        departments=with_responsiveness(session, group(scored, "department"), today),
         categories=group(scored, "category"),
         divisions=group(scored, "division"),
         quarters=quarter_series(session, facts, today),
     )
+
+
+def with_responsiveness(
+    session: Session, departments: list[GroupFigures], today: date
+) -> list[GroupFigures]:
+    """Add the department-level ``responsiveness`` component (the share of problem reports
+    answered in time, :func:`catalog.feedback.figures.responsiveness`) to each department that
+    had reports due, and count it in its index as one more component beside the measured ones
+    (the datasets' mean index stands for those)."""
+    shares = responsiveness(session, today)
+    if not shares:
+        return departments
+    slugs = {slug: id_ for slug, id_ in session.execute(select(Department.slug, Department.id))}
+    for figures_ in departments:
+        share = shares.get(slugs.get(figures_.key, -1))
+        if share is None or figures_.dqi_mean is None:
+            continue
+        measured = sum(v is not None for v in figures_.components.values())
+        figures_.components["responsiveness"] = share
+        figures_.dqi_mean = (figures_.dqi_mean * measured + share) / (measured + 1)
+    return departments
 
 
 # --- quarters -------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from catalog.db import utcnow
 from catalog.models import Dataset
 from catalog.workdays import beijing_day
 from portal.db import services
+from portal.feedback import commands as feedback_commands
 from portal.review import notices
 
 SWEEP_SECONDS = 3600.0
@@ -90,6 +91,7 @@ class SweepThread(threading.Thread):
                 expire(utcnow())
                 remind(utcnow())
                 remind_reports(utcnow())
+                feedback_commands.close_expired(utcnow())  # problem reports 7 days after feedback
         except Exception:  # a database or mail outage: tried again at the next sweep
             log.exception("application sweep failed")
 

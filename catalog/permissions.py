@@ -71,6 +71,12 @@ ACTIONS: dict[str, Rule] = {
     "application.review": _rule(REVIEWER, department=True, token=False),
     "applications.manage": _rule(ADMIN, token=False),  # every application and grant
     "conditional.download": _rule(APPLICANT, write=False, scope=CONDITIONAL),
+    # data requests (数据需求): asked and supported by anyone signed in, routed by the
+    # administration, answered by the department's staff
+    "datarequest.create": _rule(APPLICANT, token=False),
+    "datarequest.support": _rule(APPLICANT, token=False),
+    "datarequests.manage": _rule(ADMIN, token=False),
+    "datarequest.answer": _rule(PUBLISHER, REVIEWER, department=True, token=False),
     # the platform
     "harvest.manage": _rule(ADMIN, token=False),
     "users.manage": _rule(ADMIN, token=False),

@@ -55,7 +55,7 @@ def figures(session: Session, start: datetime, end: datetime) -> list[Department
     if not ids:
         return []
     names = dict(
-        session.execute(select(Department.id, Department.name).where(Department.id.in_(ids)))
+        session.execute(select(Department.id, Department.name).where(Department.id.in_(ids))).all()
     )
     rows = [
         DepartmentFigures(

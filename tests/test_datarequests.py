@@ -20,10 +20,10 @@ from catalog import datarequests
 from catalog.accounts.models import ADMIN, PUBLISHER, REVIEWER, User
 from catalog.audit import AuditEntry
 from catalog.datarequests.models import DataRequest, DataRequestEvent, DataRequestSupport
+from catalog.db import utcnow
 from catalog.models import Dataset, Department
 from catalog.services.datasets import create_dataset, publish_dataset
 from catalog.workdays import beijing_day
-from catalog.db import utcnow
 
 ASKED = {
     "title": "南宁市公共自行车站点实时数据",
@@ -330,9 +330,7 @@ def test_only_the_departments_staff_answer(app: Flask, client, world):
     route(admin, request_id, world["team"])  # 南宁调查队, below 统计局
     elsewhere = person(app, "transport@example.org", PUBLISHER, "jiaotong")
     assert "以部门身份答复" not in elsewhere.get(f"/datarequests/{request_id}").text
-    page = elsewhere.get(f"/datarequests/{request_id}")
-    refused = elsewhere.post(f"/datarequests/{request_id}/answer",
-                             data={"csrf_token": csrf(page.text), "kind": "refused", "text": "不"})  # fmt: skip
+    refused = answer(elsewhere, request_id, kind="refused", text="不")
     assert refused.status_code == 403
     refused = answer(citizen, request_id, kind="refused", text="不")  # the requester
     assert refused.status_code == 403
@@ -354,20 +352,17 @@ def test_only_the_administrator_routes_and_closes(app: Flask, client, world):
     request_id = made(citizen)
     staff = person(app, "staff@example.org", PUBLISHER, "jiaotong")
     assert staff.get("/admin/datarequests").status_code == 403
-    page = staff.get(f"/datarequests/{request_id}")
-    sneaked = staff.post(f"/admin/datarequests/{request_id}/route",
-                         data={"csrf_token": csrf(page.text), "department_id": str(world["transport"])})  # fmt: skip
+    sneaked = route(staff, request_id, world["transport"])
     assert sneaked.status_code == 403
     assert stored(app, request_id).state == "open"
     admin = person(app, "admin@example.org", ADMIN)
     assert "关闭需求" in admin.get(f"/datarequests/{request_id}").text
     before = len(mails(app))
-    empty = post_on(admin, f"/datarequests/{request_id}",
-                    f"/admin/datarequests/{request_id}/close", {"reason": "duplicate", "text": ""})  # fmt: skip
+    page, url = f"/datarequests/{request_id}", f"/admin/datarequests/{request_id}/close"
+    empty = post_on(admin, page, url, {"reason": "duplicate", "text": ""})
     assert empty.status_code == 302 and stored(app, request_id).state == "open"
     assert "请填写理由。" in admin.get(empty.headers["Location"]).text
-    closed = post_on(admin, f"/datarequests/{request_id}", f"/admin/datarequests/{request_id}/close",
-                     {"reason": "duplicate", "text": "与第 1 号需求重复"})  # fmt: skip
+    closed = post_on(admin, page, url, {"reason": "duplicate", "text": "与第 1 号需求重复"})
     assert closed.status_code == 302
     found = stored(app, request_id)
     assert found.state == "closed" and found.close_reason == "duplicate"

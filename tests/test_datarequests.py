@@ -19,6 +19,7 @@ from test_accounts_pages import mails
 from catalog import datarequests
 from catalog.accounts.models import ADMIN, PUBLISHER, REVIEWER, User
 from catalog.audit import AuditEntry
+from catalog.datarequests import service
 from catalog.datarequests.models import DataRequest, DataRequestEvent, DataRequestSupport
 from catalog.db import utcnow
 from catalog.models import Dataset, Department
@@ -392,6 +393,7 @@ def test_the_json_list(app: Flask, client, world):
     assert body["total"] == 1
     item = body["results"][0]
     assert item["id"] == request_id and item["state"] == "routed" and item["supporters"] == 0
+    assert item["department"] == {"id": "jiaotong", "name": "交通运输厅"}
     assert "骑行爱好者" not in str(body) and "citizen@example.org" not in str(body)
     assert client.get("/api/v1/datarequests?state=routed").get_json()["total"] == 1
     assert client.get("/api/v1/datarequests?state=answered").get_json()["total"] == 0
@@ -417,3 +419,23 @@ def test_figures_per_department(app: Flask, world):
         assert rows == {"交通运输厅": (2, 1), "南宁调查队": (1, 0)}
         assert datarequests.figures(db, datetime(2020, 1, 1), datetime(2020, 4, 1)) == []
         assert db.scalar(select(Dataset).where(Dataset.slug == "bus-stops")) is not None
+
+
+def test_a_person_makes_a_few_requests_a_day(app: Flask, world, monkeypatch):
+    monkeypatch.setattr(service, "MAX_PER_DAY", 2)
+    citizen = person(app, "citizen@example.org")
+    made(citizen), made(citizen)
+    refused = ask(citizen)
+    assert refused.status_code == 422 and "请明天再提" in refused.text
+    assert ASKED["purpose"] in refused.text  # nothing typed is lost
+    made(person(app, "other@example.org"))  # another person still may
+
+
+def test_the_route_note_is_for_staff_only(app: Flask, client, world):
+    admin = person(app, "admin@example.org", ADMIN)
+    request_id = made(person(app, "citizen@example.org"))
+    route(admin, request_id, world["transport"])
+    staff = person(app, "staff@example.org", PUBLISHER, "jiaotong")
+    assert "请答复" in staff.get(f"/datarequests/{request_id}").text
+    public = client.get(f"/datarequests/{request_id}").text
+    assert "请答复" not in public and "→ 交通运输厅" in public

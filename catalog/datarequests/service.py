@@ -8,6 +8,7 @@ States::
       │  ◀─re-route─┘  │                  │ (a "planned" answer may be followed by another)
       └──close──▶ closed ◀──close──┘
 
+- ``create`` (anyone signed in): at most :data:`MAX_PER_DAY` requests a person in 24 hours.
 - ``route`` (administrator, ``datarequests.manage``): to a department; an open or routed
   request (routing again moves it to another department).
 - ``close`` (administrator): a duplicate or off-topic request, with a reason.
@@ -20,20 +21,21 @@ States::
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from urllib.parse import urlsplit
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from catalog import queries
+from catalog.accounts.models import PUBLISHER, REVIEWER
 from catalog.audit import Origin
 from catalog.audit_acts import record_act
 from catalog.datarequests.models import DataRequest, DataRequestEvent, DataRequestSupport
 from catalog.db import utcnow
 from catalog.errors import InvalidValue, NotFound
 from catalog.models import Dataset, Department
-from catalog.permissions import Actor, acting_departments, can
+from catalog.permissions import Actor, acting_departments, can, department_lineage
 from catalog.publishing.acts import Forbidden
 from catalog.workdays import beijing_day
 
@@ -59,6 +61,7 @@ MAX_TEXT = 5000
 MAX_DEPARTMENT_TEXT = 200
 MAX_URL = 500
 PER_PAGE = 20
+MAX_PER_DAY = 10  # requests one person may make in 24 hours (spam, not a quota)
 
 
 @dataclass(frozen=True)
@@ -112,6 +115,8 @@ def create(
     if draft.department_id is not None and session.get(Department, draft.department_id) is None:
         raise InvalidValue("no such department", code="unknown-department", field="department_id")
     now = now or utcnow()
+    if _made_since(session, actor, now - timedelta(days=1)) >= MAX_PER_DAY:
+        raise InvalidValue("too many requests today", code="too-many")
     request = DataRequest(
         title=title,
         description=description,
@@ -241,7 +246,7 @@ def answer(
     request.answer_text, request.answer_url = text or None, url or None
     request.answer_dataset_id = dataset.id if dataset is not None else None
     request.publish_by = publish_by
-    role = _department_role(actor)
+    role = _department_role(session, actor, request.department_id)
     _step(
         session, actor, origin, request, "answer", role, now, detail=given.kind, note=text or None
     )
@@ -298,9 +303,12 @@ def _check_url(url: str) -> None:
         raise InvalidValue("not a web address", code="bad-url", field="url")
 
 
-def _department_role(actor: Actor) -> str:
-    roles = actor.roles()
-    return "publisher" if "publisher" in roles else "reviewer"
+def _department_role(session: Session, actor: Actor, department_id: int) -> str:
+    """The department role ``actor`` answers in (publisher before reviewer)."""
+    lineage = department_lineage(session, department_id)
+    return next(
+        (role for role in (PUBLISHER, REVIEWER) if actor.departments(role) & lineage), REVIEWER
+    )
 
 
 # --- reading -----------------------------------------------------------------------------------
@@ -311,6 +319,15 @@ def get(session: Session, request_id: int) -> DataRequest:
     if found is None:
         raise NotFound(f"no data request {request_id}")
     return found
+
+
+def _made_since(session: Session, actor: Actor, since: datetime) -> int:
+    counted = session.scalar(
+        select(func.count(DataRequest.id)).where(
+            DataRequest.user_id == actor.user_id, DataRequest.created_at >= since
+        )
+    )
+    return int(counted or 0)
 
 
 def supporters(session: Session, request_id: int) -> int:

@@ -10,6 +10,7 @@ from flask import Blueprint, Response, current_app, json, request, url_for
 
 from catalog.datarequests import service
 from catalog.datarequests.models import DataRequest
+from catalog.models import Department
 from portal.db import get_session
 from portal.problems import problem
 
@@ -45,6 +46,11 @@ def listing() -> Response:
     return response
 
 
+def _department(session: Any, department_id: int | None) -> dict[str, Any] | None:
+    found = session.get(Department, department_id) if department_id is not None else None
+    return {"id": found.slug, "name": found.name} if found is not None else None
+
+
 def _item(session: Any, found: DataRequest, supporters: int, base: str) -> dict[str, Any]:
     dataset = service.answered_dataset(session, found)
     return {
@@ -55,7 +61,7 @@ def _item(session: Any, found: DataRequest, supporters: int, base: str) -> dict[
         "purpose": found.purpose,
         "state": found.state,
         "supporters": supporters,
-        "department": found.department_id,
+        "department": _department(session, found.department_id),
         "created": found.created_at.isoformat(timespec="seconds") + "Z",
         "answer": found.answer,
         "publish_by": found.publish_by.isoformat() if found.publish_by else None,

@@ -82,5 +82,6 @@ def error_message(error: CatalogError) -> str:
         "missing-dataset": _("Name the dataset of the catalog that was published."),
         "unknown-dataset": _("No public dataset of the catalog has that identifier."),
         "forbidden": _("You may not take this step."),
+        "too-many": _("You have made many requests today. Please try again tomorrow."),
     }
     return messages.get(error.code, _("The request could not be saved."))

@@ -166,6 +166,7 @@ def _detail(request_id: int, answer_form: AnswerForm) -> str:
         may_support=auth.allowed("datarequest.support"),
         may_answer=actor.authenticated and service.may_answer(session, actor, found),
         may_manage=auth.allowed("datarequests.manage"),
+        names={d.id: d.name for d in _departments()},
     )  # fmt: skip
 
 

@@ -23,7 +23,7 @@ def answer_label(kind: str | None) -> str:
         "planned": _("Will be published"),
         "elsewhere": _("Already available elsewhere"),
         "refused": _("Cannot be opened"),
-        "published": _("Published"),
+        "published": _("Now open in the catalog"),
     }
     return labels.get(kind or "", kind or "")
 

@@ -439,3 +439,15 @@ def test_the_route_note_is_for_staff_only(app: Flask, client, world):
     assert "请答复" in staff.get(f"/datarequests/{request_id}").text
     public = client.get(f"/datarequests/{request_id}").text
     assert "请答复" not in public and "→ 交通运输厅" in public
+
+
+def test_the_json_list_pages(app: Flask, client, world, monkeypatch):
+    monkeypatch.setattr("portal.datarequests.api.LIMIT", 2)
+    citizen = person(app, "citizen@example.org")
+    for title in ("一", "二", "三"):
+        made_with(citizen, title=f"需求{title}")
+    first = client.get("/api/v1/datarequests").get_json()
+    assert first["total"] == 3 and len(first["results"]) == 2 and first["next"] == "2"
+    following = first["links"]["next"].removeprefix("http://gxdata.test")
+    second = client.get(following).get_json()
+    assert [r["title"] for r in second["results"]] == ["需求一"] and second["next"] is None

@@ -31,7 +31,7 @@ def listing() -> Response:
     found = service.listing(session, state=state, sort=sort, page=int(page), per_page=LIMIT)
     base = current_app.config["BASE_URL"]
     more = found.page < found.pages and found.page == int(page)
-    args = {k: v for k, v in (("state", state), ("sort", sort)) if v}
+    args: dict[str, Any] = {k: v for k, v in (("state", state), ("sort", sort)) if v}
     following = base + url_for(".listing", page=found.page + 1, **args) if more else None
     body = {
         "total": found.total,

@@ -197,7 +197,9 @@ def answer(request_id: int) -> Any:
     actor = _actor()
     form = AnswerForm()
     session = get_session()
-    given = form.given() if form.validate_on_submit() else None
+    if not form.validate_on_submit():
+        abort(400)  # only the CSRF token is checked here (CSRFProtect refuses it first anyway)
+    given = form.given()
     if given is None:
         form.publish_by.errors = [_("Give the date as a date, e.g. 2027-03-31.")]
         return _detail(request_id, form), 422

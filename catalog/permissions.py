@@ -76,6 +76,12 @@ ACTIONS: dict[str, Rule] = {
     "reuses.manage": _rule(ADMIN, token=False),  # approve, reject, withdraw; competitions
     # the data-quality loop: the department answers problem reports on its datasets
     "feedback.handle": _rule(PUBLISHER, REVIEWER, department=True, token=False),
+    # data requests (数据需求): asked and supported by anyone signed in, routed by the
+    # administration, answered by the department's staff
+    "datarequest.create": _rule(APPLICANT, token=False),
+    "datarequest.support": _rule(APPLICANT, token=False),
+    "datarequests.manage": _rule(ADMIN, token=False),
+    "datarequest.answer": _rule(PUBLISHER, REVIEWER, department=True, token=False),
     # the platform
     "harvest.manage": _rule(ADMIN, token=False),
     "users.manage": _rule(ADMIN, token=False),

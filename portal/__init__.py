@@ -38,6 +38,7 @@ from portal.api import v1_write as rest_write
 from portal.api.ckan import ACTIONS as ckan_actions
 from portal.api.ckan import bp as ckan_api
 from portal.applications import views as applications
+from portal.datarequests import views as datarequests
 from portal.publishing import commands as publishing_commands
 from portal.publishing import views as publishing
 from portal.reuses import views as reuses
@@ -85,6 +86,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     publishing_commands.register(app.cli)
     review.init_app(app)
     feedback_loop.init_app(app)
+    datarequests.init_app(app)
 
     for blueprint in (
         pages.bp,

@@ -66,6 +66,12 @@ def action_label(action: str) -> str:
         "sandbox.export.reject": _("Sandbox result export rejected"),
         "sandbox.export.download": _("Sandbox result downloaded"),
         "usage-report.file": _("Usage report filed"),
+        "datarequest.create": _("Data request made"),
+        "datarequest.support": _("Data request supported"),
+        "datarequest.unsupport": _("Support of a data request withdrawn"),
+        "datarequest.route": _("Data request routed"),
+        "datarequest.close": _("Data request closed"),
+        "datarequest.answer": _("Data request answered"),
     }
     return labels.get(action, action)
 
@@ -91,6 +97,7 @@ def object_label(kind: str | None) -> str:
         "audit-log": _("Audit log"),
         "application": _("Application"),
         "delivery": _("Delivery"),
+        "data-request": _("Data request"),
     }
     return labels.get(kind, kind)
 

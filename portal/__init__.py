@@ -24,6 +24,7 @@ from portal import (
     quality_commands,
     review,
     sandboxing,
+    stats,
     templating,
 )
 from portal import config as config_module
@@ -40,6 +41,8 @@ from portal.applications import views as applications
 from portal.publishing import commands as publishing_commands
 from portal.publishing import views as publishing
 from portal.sandbox import views as sandbox_pages
+from portal.stats import commands as stats_commands
+from portal.stats import views as stats_views
 from portal.views import (
     admin,
     catalog_pages,
@@ -81,6 +84,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     sandbox_pages.init_app(app)
     publishing_commands.register(app.cli)
     review.init_app(app)
+    stats.init_app(app)
 
     for blueprint in (
         pages.bp,
@@ -92,6 +96,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         admin.bp,
         feeds.bp,
         account_views.bp,
+        stats_views.bp,
     ):
         app.register_blueprint(blueprint)
     ckan_write.register(ckan_actions)
@@ -111,6 +116,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     compression.init_app(app)  # runs first of the app's hooks: headers are set on the result
     commands.register(app.cli)
     quality_commands.register(app.cli)
+    stats_commands.register(app.cli)  # after quality_commands: it adds to its stats group
     account_commands.register(app.cli)
     return app
 

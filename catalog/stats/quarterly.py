@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 from catalog.db import utcnow
 from catalog.errors import InvalidValue
 from catalog.models import Department
+from catalog.quality.figures import quarter_of
 from catalog.stats.measures import MEAN_BY_DATASETS, MEASURES, SUM, Measure
 from catalog.stats.models import StatsSnapshot
 from catalog.stats.quarters import Quarter, beijing_day, current, quarter
@@ -77,13 +78,15 @@ def quarterly_figures(
     return figures
 
 
-def published_quarters(session: Session, now: datetime | None = None) -> list[str]:
-    """The current quarter and those already frozen, newest first, and the one before the
-    current (so that the last ended quarter can always be asked for)."""
+def published_quarters(session: Session, now: datetime | None = None, back: int = 8) -> list[str]:
+    """The quarters a reader may pick, newest first: the current one, the ``back`` before it
+    and every quarter already frozen."""
     this = current(now or utcnow())
-    frozen = set(session.scalars(select(StatsSnapshot.quarter)))
-    previous_ = quarter(_previous_code(this))
-    found = {this.code, previous_.code, *frozen}
+    found = {this.code, *session.scalars(select(StatsSnapshot.quarter))}
+    day = this.first_day
+    for _ in range(back):
+        day = quarter(_previous_code(quarter(quarter_of(day)))).first_day
+        found.add(quarter_of(day))
     return sorted(found, key=lambda c: quarter(c).first_day, reverse=True)
 
 
@@ -188,12 +191,16 @@ def _combine_rows(
             if value is not None:
                 values[measure.code] = value
         concept = divisions.division(key) if key else None
+        name = concept.label("zh") if concept else ""
+        name_en = concept.label("en") if concept else ""
+        if key == REGION:  # the region's own departments, not the whole platform
+            name, name_en = "自治区本级", "Region-level departments"
         combined.append(
             {
                 "scope": scope,
                 "key": key,
-                "name": concept.label("zh") if concept else "",
-                "name_en": concept.label("en") if concept else "",
+                "name": name,
+                "name_en": name_en,
                 "city": key,
                 "values": values,
             }

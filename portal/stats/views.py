@@ -37,7 +37,6 @@ CHARTS = (  # (chart id, measures drawn per city)
 @bp.get("/stats")
 def quarterly() -> tuple[str, int]:
     code = (request.args.get("quarter") or current(utcnow()).code).strip().upper()
-    quarters = published_quarters(get_session())
     error = None
     try:
         figures = figures_for(code)
@@ -46,6 +45,7 @@ def quarterly() -> tuple[str, int]:
         if problem.code == "future-quarter":
             error = _("The quarter %(quarter)s has not begun.", quarter=code[:10])
         figures = figures_for(current(utcnow()).code)
+    quarters = published_quarters(get_session())
     lang = "en" if str(get_locale()) == "en" else "zh"
     return render_template(
         "stats/quarterly.html",
@@ -89,10 +89,13 @@ def _chart_data(figures: dict[str, Any], lang: str) -> dict[str, Any]:
             if measure is None or not measure["measured"]:
                 continue
             scale = 100 if measure["unit"] == "ratio" else 1
+            data = [_scaled(r["values"].get(code), scale) for r in cities]
+            if not any(data):
+                continue  # nothing to draw: the table says 0
             series.append(
                 {
                     "name": measure["label_en"] if lang == "en" else measure["label_zh"],
-                    "data": [_scaled(r["values"].get(code), scale) for r in cities],
+                    "data": data,
                 }
             )
         charts[chart] = {"names": names, "series": series, "percent": chart == "chart-ratios"}

@@ -5,6 +5,10 @@ Data Cube against the W3C integrity constraints IC-1 to IC-21."""
 from __future__ import annotations
 
 import json
+import shutil
+import socket
+import subprocess
+import time
 from datetime import date, datetime
 
 import pyoxigraph
@@ -19,7 +23,7 @@ from catalog.services.datasets import create_dataset, publish_dataset
 from catalog.services.departments import create_department
 from catalog.services.distributions import attach_distribution
 from catalog.stats import measures as registry
-from catalog.stats.counters import HitCounter
+from catalog.stats.counters import HitCounter, RedisHitCounter
 from catalog.stats.models import DOWNLOAD, PAGE_VIEW, StatsCounter, StatsSnapshot
 from catalog.stats.quarterly import Options, quarterly_figures
 from exports.datacube import to_turtle
@@ -192,13 +196,63 @@ def test_hits_are_batched_and_nothing_personal_is_kept(world, app, session):
     assert downloads == 3  # the flush also counts on the file (the home page's "most downloaded")
 
 
+@pytest.fixture
+def redis_client(tmp_path):
+    """A Redis server of this test only, on 127.0.0.1 (skipped where none is installed)."""
+    server = shutil.which("redis-server")
+    if server is None:
+        pytest.skip("redis-server is absent")
+    redis = pytest.importorskip("redis")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen(
+        [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+         "--dir", str(tmp_path)],
+        stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    client = redis.Redis(host="127.0.0.1", port=port)
+    try:
+        for _ in range(100):
+            try:
+                client.ping()
+                break
+            except redis.ConnectionError:
+                time.sleep(0.05)
+        yield client
+    finally:
+        client.close()
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_hits_batched_in_redis_are_shared_and_written_once(world, app, redis_client):
+    factory = app.extensions["gxdata"].session_factory
+    day = lambda: datetime(2026, 9, 3, 4)  # noqa: E731
+    one, two = (RedisHitCounter(redis_client, factory, flush_hits=5, flush_seconds=3600, now=day)
+                for _ in range(2))  # two processes sharing one Redis  # fmt: skip
+    for counter in (one, two, one, two):
+        counter.hit(DOWNLOAD, world["distribution"])
+    assert sum(one.pending_counts().values()) == 4
+
+    def written():
+        with factory() as db:
+            return db.scalars(select(StatsCounter.count).where(
+                StatsCounter.day == date(2026, 9, 3))).all()  # fmt: skip
+
+    assert written() == []
+    two.hit(DOWNLOAD, world["distribution"])  # the fifth, from either process, flushes all
+    assert written() == [5] and one.pending_counts() == {}
+    assert one.flush() == 0 and written() == [5]
+
+
 def test_requests_are_counted_by_the_hook(world, app, client):
     counter = app.extensions["gxdata_stats"].counter
     assert client.get(f"/dataset/{world['slug']}").status_code == 200
     client.get(f"/dataset/{world['slug']}", headers={"User-Agent": "Baiduspider/2.0"})
     client.get(f"/dataset/{world['slug']}/resource/{world['distribution']}/download")
     client.get("/api/v1/datasets")
-    assert sum(counter.pending.values()) == 3  # the crawler is not counted
+    assert sum(counter.pending_counts().values()) == 3  # the crawler is not counted
     counter.flush()
     factory = app.extensions["gxdata"].session_factory
     with factory() as db:

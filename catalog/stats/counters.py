@@ -8,7 +8,8 @@ read), the counts are written in one transaction by :func:`write_counts`: one up
 UPDATE``, on SQLite and PostgreSQL alike), and the downloads also to
 ``distribution.download_count`` (what the home page's most downloaded datasets read), so both
 agree after each flush. Several processes may count side by side: each adds its own counts.
-A failed write keeps the counts for the next flush.
+A failed write keeps the counts for the next flush. :class:`RedisHitCounter` keeps them in
+Redis instead when the portal has one, so that the processes share one pending batch.
 """
 
 from __future__ import annotations
@@ -16,9 +17,11 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import uuid
 from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -74,6 +77,10 @@ class HitCounter:
         if due:
             self.flush()
 
+    def pending_counts(self) -> Counter[Key]:
+        with self.lock:
+            return Counter(self.pending)
+
     def flush(self) -> int:
         """Write the pending counts; the number of hits written (0 when none or on failure)."""
         with self.writing:
@@ -102,6 +109,90 @@ class HitCounter:
             log.exception("hit counts lost at exit")
 
 
+class RedisHitCounter:
+    """The same counter kept in Redis (``GXDATA_REDIS_URL``), shared by every process: a hit
+    is one ``HINCRBY`` on the pending hash, no database write. A flush takes the pending hash
+    away atomically (``RENAME`` to a key of its own), writes it with :func:`write_counts` and
+    deletes it; a failed write puts the counts back."""
+
+    PREFIX = "gxdata:stats:"
+
+    def __init__(
+        self,
+        client: Any,
+        session_factory: sessionmaker,
+        flush_hits: int = FLUSH_HITS,
+        flush_seconds: float = FLUSH_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+        now: Callable[[], datetime] = utcnow,
+    ):
+        self.client = client
+        self.session_factory = session_factory
+        self.flush_hits = max(1, flush_hits)
+        self.flush_seconds = flush_seconds
+        self.clock = clock
+        self.now = now
+        self.pending_key = self.PREFIX + "pending"
+        self.count_key = self.PREFIX + "pending-hits"
+        self.last_flush = clock()
+
+    def hit(self, kind: str, subject: str = NO_DATASET) -> None:
+        if kind not in KINDS:
+            raise ValueError(f"no kind of hit {kind!r}")
+        field = "\t".join((beijing_day(self.now()).isoformat(), kind, subject[:100]))
+        pipe = self.client.pipeline()
+        pipe.hincrby(self.pending_key, field, 1)
+        pipe.incr(self.count_key)
+        _, pending = pipe.execute()
+        if int(pending) >= self.flush_hits or self.clock() - self.last_flush >= self.flush_seconds:
+            self.flush()
+
+    def pending_counts(self) -> Counter[Key]:
+        return _parse(self.client.hgetall(self.pending_key))
+
+    def flush(self) -> int:
+        self.last_flush = self.clock()
+        taken = f"{self.PREFIX}flushing:{uuid.uuid4().hex}"
+        pipe = self.client.pipeline()
+        pipe.exists(self.pending_key)
+        pipe.set(self.count_key, 0)
+        if not pipe.execute()[0]:
+            return 0
+        try:
+            self.client.rename(self.pending_key, taken)
+        except Exception:  # another process took it first
+            return 0
+        batch = _parse(self.client.hgetall(taken))
+        try:
+            with self.session_factory() as session, session.begin():
+                write_counts(session, batch)
+        except Exception:
+            log.exception("hit counts not written; kept in Redis for the next flush")
+            pipe = self.client.pipeline()
+            for (day, kind, subject), n in batch.items():
+                pipe.hincrby(self.pending_key, "\t".join((day.isoformat(), kind, subject)), n)
+            pipe.delete(taken)
+            pipe.execute()
+            return 0
+        self.client.delete(taken)
+        return sum(batch.values())
+
+    def close(self) -> None:
+        try:
+            self.flush()
+        except Exception:
+            log.exception("hit counts not written at exit (they stay in Redis)")
+
+
+def _parse(raw: Mapping[Any, Any]) -> Counter[Key]:
+    found: Counter[Key] = Counter()
+    for field, n in raw.items():
+        text = field.decode() if isinstance(field, bytes) else str(field)
+        day, kind, subject = text.split("\t", 2)
+        found[(date.fromisoformat(day), kind, subject)] += int(n)
+    return found
+
+
 def write_counts(session: Session, counts: Mapping[Key, int]) -> None:
     """Add ``counts`` to ``stats_counter`` (and downloads to ``distribution.download_count``).
     Subjects that name no dataset any more are counted as naming none."""
@@ -120,7 +211,7 @@ def write_counts(session: Session, counts: Mapping[Key, int]) -> None:
     for (day, kind, subject), n in counts.items():
         rows[(day, kind, datasets.get((kind == DOWNLOAD, subject), (NO_DATASET, None))[0])] += n
     departments = {dataset_id: department for dataset_id, department in datasets.values()}
-    values = [
+    values: list[dict[str, object]] = [
         {
             "day": day,
             "kind": kind,

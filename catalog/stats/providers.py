@@ -274,6 +274,7 @@ def applications_overdue(session: Session, quarter: Quarter) -> Figures:
     found: dict[int | None, float] = defaultdict(int)
     for application, department_id in session.execute(query):
         limit = application.limit_day
+        assert limit is not None  # selected by its limit day
         decided = application.decided_at
         waiting = application.state in states.IN_REVIEWER_QUEUE
         if (decided is not None and beijing_day(decided) > limit) or (decided is None and waiting):

@@ -196,7 +196,7 @@ def _combine_rows(
         if key == REGION:  # the region's own departments, not the whole platform
             name, name_en = "自治区本级", "Region-level departments"
         combined.append(
-            {
+            {  # a row as the module doc describes it
                 "scope": scope,
                 "key": key,
                 "name": name,
@@ -205,7 +205,7 @@ def _combine_rows(
                 "values": values,
             }
         )
-    combined.sort(key=lambda r: r["key"])
+    combined.sort(key=lambda r: str(r["key"]))
     return combined
 
 

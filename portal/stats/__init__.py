@@ -5,7 +5,8 @@ function the pages and the CLI read the figures through.
 ``after_request`` hook that counts API calls (the API blueprints) and dataset page views (an
 HTML page answered 200, not to a crawler); downloads are counted where they are served
 (:mod:`portal.views.downloads`). Nothing personal is counted: no address, no account, no
-agent. The counts are flushed every ``STATS_FLUSH_HITS`` hits or ``STATS_FLUSH_SECONDS``, at
+agent. With ``REDIS_URL`` the counts are kept in Redis, shared by the processes. The counts
+are flushed every ``STATS_FLUSH_HITS`` hits or ``STATS_FLUSH_SECONDS``, at
 exit, and before figures are computed.
 """
 
@@ -18,10 +19,11 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+import redis
 from flask import Flask, Response, current_app, request
 from sqlalchemy.exc import IntegrityError
 
-from catalog.stats.counters import HitCounter
+from catalog.stats.counters import HitCounter, RedisHitCounter
 from catalog.stats.models import API_CALL, DOWNLOAD, NO_DATASET, PAGE_VIEW
 from catalog.stats.quarterly import PROVISIONAL, Options, quarterly_figures
 from portal.db import services
@@ -34,7 +36,7 @@ BOTS = re.compile(r"bot|spider|crawl|slurp|baiduspider|yandex|bingpreview|facebo
 
 @dataclass
 class StatsServices:
-    counter: HitCounter
+    counter: HitCounter | RedisHitCounter
     live_seconds: float
     lock: threading.Lock = field(default_factory=threading.Lock)
     live: dict[str, tuple[float, dict[str, Any]]] = field(default_factory=dict)
@@ -42,11 +44,13 @@ class StatsServices:
 
 def init_app(app: Flask) -> StatsServices:
     factory = app.extensions["gxdata"].session_factory
-    counter = HitCounter(
-        factory,
-        flush_hits=app.config["STATS_FLUSH_HITS"],
-        flush_seconds=app.config["STATS_FLUSH_SECONDS"],
-    )
+    limits = {
+        "flush_hits": app.config["STATS_FLUSH_HITS"],
+        "flush_seconds": app.config["STATS_FLUSH_SECONDS"],
+    }
+    counter: HitCounter | RedisHitCounter = HitCounter(factory, **limits)
+    if app.config.get("REDIS_URL"):  # shared by every process of the portal
+        counter = RedisHitCounter(redis.Redis.from_url(app.config["REDIS_URL"]), factory, **limits)
     stats = StatsServices(counter, app.config["STATS_LIVE_SECONDS"])
     app.extensions["gxdata_stats"] = stats
     app.after_request(_count_request)

@@ -161,6 +161,16 @@ def test_an_ended_quarter_is_frozen_on_first_ask(world, session, app):
     assert _row(recomputed, "nn-stats")["downloads"] == 4
 
 
+def test_a_quarter_just_ended_is_not_frozen_before_its_last_hits_are_in(world, session):
+    with session.begin():
+        early = quarterly_figures(session, "2026Q3", Options(now=datetime(2026, 9, 30, 16, 5)))
+    assert early["status"] == "provisional"
+    with session.begin():
+        assert session.get(StatsSnapshot, "2026Q3") is None
+    later = _figures(session, "2026Q3")
+    assert later["status"] == "final"
+
+
 def test_a_measure_registered_later_is_measured(world, session):
     measures = registry.with_providers(
         registry.MEASURES, {"reuses": lambda s, q: {world["stats"]: 2}}

@@ -2,9 +2,10 @@
 platform; live for the current quarter, frozen once it has ended.
 
 :func:`quarterly_figures` is the one entry: a quarter in the future is refused; the current
-quarter is computed (``provisional``); an ended quarter is read from ``stats_snapshot``, or,
-asked for the first time, computed, stored and returned (``final``): from then on it is always
-served from the snapshot, whatever changes in the catalog afterwards.
+quarter is computed (``provisional``), and so is one that ended less than ``Options.grace``
+ago (the hits of its last minutes may not be written yet); an ended quarter is read from
+``stats_snapshot``, or, asked for the first time, computed, stored and returned (``final``):
+from then on it is always served from the snapshot, whatever changes in the catalog later.
 
 The figures are a plain dictionary (what the snapshot stores, the JSON download gives and the
 CSV and Data Cube writers read)::
@@ -24,7 +25,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -51,6 +52,9 @@ class Options:
     store: FileStore | None = None
     now: datetime | None = None
     measures: Sequence[Measure] = MEASURES
+    # an ended quarter is frozen this long after its end, once every process has written the
+    # hits of its last moments (they flush at least every GXDATA_STATS_FLUSH_SECONDS)
+    grace: timedelta = timedelta(minutes=10)
 
 
 def quarterly_figures(
@@ -69,6 +73,8 @@ def quarterly_figures(
         raise InvalidValue(f"{wanted.code} has not begun", code="future-quarter")
     if wanted.code == this.code:
         return compute(session, wanted, options, PROVISIONAL, live=True)
+    if now < wanted.end + options.grace:  # just ended: not frozen before the last hits are in
+        return compute(session, wanted, options, PROVISIONAL, live=False)
     stored = session.get(StatsSnapshot, wanted.code)
     if stored is not None:
         return stored.figures

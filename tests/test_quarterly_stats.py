@@ -17,6 +17,7 @@ from sqlalchemy import func, inspect, select
 
 from catalog.accounts import users
 from catalog.applications.models import Application, ApplicationEvent
+from catalog.db import utcnow
 from catalog.errors import InvalidValue
 from catalog.models import Dataset, Distribution
 from catalog.services.datasets import create_dataset, publish_dataset
@@ -26,6 +27,7 @@ from catalog.stats import measures as registry
 from catalog.stats.counters import HitCounter, RedisHitCounter
 from catalog.stats.models import DOWNLOAD, PAGE_VIEW, StatsCounter, StatsSnapshot
 from catalog.stats.quarterly import Options, quarterly_figures
+from catalog.stats.quarters import beijing_day
 from exports.datacube import to_turtle
 
 NOW = datetime(2026, 12, 4, 2, 0)  # 2026Q4 is the current quarter
@@ -262,14 +264,22 @@ def test_requests_are_counted_by_the_hook(world, app, client):
     client.get(f"/dataset/{world['slug']}", headers={"User-Agent": "Baiduspider/2.0"})
     client.get(f"/dataset/{world['slug']}/resource/{world['distribution']}/download")
     client.get("/api/v1/datasets")
+    client.get("/account/sign-in")  # not a public page of the catalog
     assert sum(counter.pending_counts().values()) == 3  # the crawler is not counted
+    client.get("/dataset")  # the search page: a page view of no dataset
+    assert counter.pending_counts()[(beijing_day(utcnow()), PAGE_VIEW, "")] == 1
     counter.flush()
     factory = app.extensions["gxdata"].session_factory
     with factory() as db:
         totals = dict(db.execute(select(StatsCounter.kind, func.sum(StatsCounter.count))
                                  .where(StatsCounter.day > date(2026, 11, 1))
                                  .group_by(StatsCounter.kind)).all())  # fmt: skip
-    assert totals == {"page_view": 1, "download": 1, "api_call": 1}
+    assert totals == {"page_view": 2, "download": 1, "api_call": 1}
+    with factory() as db:
+        viewed = db.scalars(select(StatsCounter.department_id).where(
+            StatsCounter.kind == PAGE_VIEW, StatsCounter.dataset_id != "",
+            StatsCounter.day > date(2026, 11, 1))).all()  # fmt: skip
+    assert viewed == [world["stats"]]
 
 
 def test_page_downloads_and_cli_agree(world, app, client, runner):

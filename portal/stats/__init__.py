@@ -2,12 +2,12 @@
 function the pages and the CLI read the figures through.
 
 ``init_app`` (called by ``create_app``) makes the per-process :class:`HitCounter` and one
-``after_request`` hook that counts API calls (the API blueprints) and dataset page views (an
-HTML page answered 200, not to a crawler); downloads are counted where they are served
-(:mod:`portal.views.downloads`). Nothing personal is counted: no address, no account, no
-agent. With ``REDIS_URL`` the counts are kept in Redis, shared by the processes. The counts
-are flushed every ``STATS_FLUSH_HITS`` hits or ``STATS_FLUSH_SECONDS``, at
-exit, and before figures are computed.
+``after_request`` hook that counts API calls (the API blueprints) and views of the public pages
+(an HTML page answered 200, not to a crawler; a dataset's pages count for it); downloads are
+counted where they are served (:mod:`portal.views.downloads`). Nothing personal is counted: no
+address, no account, no agent. With ``REDIS_URL`` the counts are kept in Redis, shared by the
+processes. The counts are flushed every ``STATS_FLUSH_HITS`` hits or ``STATS_FLUSH_SECONDS``,
+at exit, and before figures are computed.
 """
 
 from __future__ import annotations
@@ -29,7 +29,8 @@ from catalog.stats.quarterly import PROVISIONAL, Options, quarterly_figures
 from portal.db import services
 
 API_BLUEPRINTS = frozenset({"ckan_api", "rest_api", "rest_grants", "rest_write", "sparql"})
-PAGE_ENDPOINTS = frozenset({"catalog.dataset"})  # the dataset pages
+# the public pages whose views count: the catalog's (a dataset page counts for its dataset)
+PAGE_BLUEPRINTS = frozenset({"catalog", "pages", "quality", "stats", "linked_data", "citations"})
 BOTS = re.compile(r"bot|spider|crawl|slurp|baiduspider|yandex|bingpreview|facebookexternalhit",
                   re.IGNORECASE)  # fmt: skip
 
@@ -88,7 +89,7 @@ def _what_was_hit(response: Response) -> tuple[str | None, str]:
             subject = request.args.get("id")
         return API_CALL, str(subject or NO_DATASET)
     if (
-        request.endpoint in PAGE_ENDPOINTS
+        request.blueprint in PAGE_BLUEPRINTS
         and request.method == "GET"
         and response.status_code == 200
         and response.mimetype == "text/html"

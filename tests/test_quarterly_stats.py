@@ -20,6 +20,7 @@ from catalog.applications.models import Application, ApplicationEvent
 from catalog.db import utcnow
 from catalog.errors import InvalidValue
 from catalog.models import Dataset, Distribution
+from catalog.quality.models import QualitySnapshot
 from catalog.services.datasets import create_dataset, publish_dataset
 from catalog.services.departments import create_department
 from catalog.services.distributions import attach_distribution
@@ -171,6 +172,24 @@ def test_a_quarter_just_ended_is_not_frozen_before_its_last_hits_are_in(world, s
         assert session.get(StatsSnapshot, "2026Q3") is None
     later = _figures(session, "2026Q3")
     assert later["status"] == "final"
+
+
+def test_the_openness_snapshot_of_a_quarter_gives_its_shares_and_index(world, session):
+    """``gxdata stats snapshot`` kept the department's openness figures at the quarter's end:
+    they win over the reconstruction, and bring the quality index a past quarter has none of."""
+    figures = {"datasets": 3, "distributions": 3, "machine_readable_datasets_ratio": 0.5,
+               "non_proprietary_datasets_ratio": 0.25, "rdf_datasets_ratio": 0.0,
+               "dqi_mean": 72.5}  # fmt: skip
+    with session.begin():
+        session.add(QualitySnapshot(quarter="2026Q3", scope="department", key="nn-stats",
+                                    figures=figures))  # fmt: skip
+    q3 = _figures(session, "2026Q3")
+    stats = _row(q3, "nn-stats")
+    assert (stats["machine_readable_ratio"], stats["non_proprietary_ratio"]) == (0.5, 0.25)
+    assert stats["quality_index"] == 72.5 and "quality_index" not in _row(q3, "lz-roads")
+    assert _row(q3, "")["quality_index"] == 72.5  # the mean of the departments that have one
+    assert _row(q3, "")["machine_readable_ratio"] == round((3 * 0.5 + 1 * 1.0) / 4, 4)
+    assert "gxs:quality_index" not in to_turtle(q3, BASE)  # not every unit has it
 
 
 def test_a_measure_registered_later_is_measured(world, session):

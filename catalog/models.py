@@ -232,3 +232,4 @@ from catalog.datarequests import models as _datarequest_models  # noqa: E402, F4
 from catalog.harvest import models as _harvest_models  # noqa: E402, F401
 from catalog.reuses import models as _reuse_models  # noqa: E402, F401
 from catalog.sandbox import models as _sandbox_models  # noqa: E402, F401
+from catalog.stats import models as _stats_models  # noqa: E402, F401

@@ -24,6 +24,7 @@ from portal import (
     quality_commands,
     review,
     sandboxing,
+    stats,
     templating,
 )
 from portal import config as config_module
@@ -43,6 +44,8 @@ from portal.publishing import commands as publishing_commands
 from portal.publishing import views as publishing
 from portal.reuses import views as reuses
 from portal.sandbox import views as sandbox_pages
+from portal.stats import commands as stats_commands
+from portal.stats import views as stats_views
 from portal.views import (
     admin,
     catalog_pages,
@@ -87,6 +90,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     review.init_app(app)
     feedback_loop.init_app(app)
     datarequests.init_app(app)
+    stats.init_app(app)
 
     for blueprint in (
         pages.bp,
@@ -98,6 +102,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         admin.bp,
         feeds.bp,
         account_views.bp,
+        stats_views.bp,
     ):
         app.register_blueprint(blueprint)
     ckan_write.register(ckan_actions)
@@ -117,6 +122,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     compression.init_app(app)  # runs first of the app's hooks: headers are set on the result
     commands.register(app.cli)
     quality_commands.register(app.cli)
+    stats_commands.register(app.cli)  # after quality_commands: it adds to its stats group
     account_commands.register(app.cli)
     return app
 

@@ -27,6 +27,9 @@
 | ``GXDATA_SANDBOX_SECONDS`` | ``10`` seconds a sandbox query |
 | ``GXDATA_SANDBOX_MEMORY`` | ``512MB`` a sandbox session's database |
 | ``GXDATA_SANDBOX_SESSIONS`` | ``4`` sandbox sessions open in a process (closed when idle) |
+| ``GXDATA_STATS_FLUSH_HITS`` | ``1000`` hits counted in memory before they are written |
+| ``GXDATA_STATS_FLUSH_SECONDS`` | ``60`` s at most between two writes of the hit counts |
+| ``GXDATA_STATS_LIVE_SECONDS`` | ``300`` s the current quarter's figures are reused |
 | ``GXDATA_REDIS_URL`` | unset: rate-limit counts in memory; ``redis://…`` shares them |
 | ``GXDATA_ACCOUNT_RATE`` | ``10 per minute;100 per hour``: posts to the account forms a client |
 | ``GXDATA_MAIL_FROM`` | ``no-reply@gxdata.local``: the sender of the portal's mail |
@@ -114,6 +117,9 @@ def load_config(instance: str, environ: Mapping[str, str] | None = None) -> dict
         "LINK_TIMEOUT": float(environ.get("GXDATA_LINK_TIMEOUT") or 10),
         "WORKER_THREADS": int(environ.get("GXDATA_WORKER_THREADS") or 1),
         "FIGURES_DEBOUNCE": float(environ.get("GXDATA_FIGURES_DEBOUNCE") or 30),
+        "STATS_FLUSH_HITS": int(environ.get("GXDATA_STATS_FLUSH_HITS") or 1000),
+        "STATS_FLUSH_SECONDS": float(environ.get("GXDATA_STATS_FLUSH_SECONDS") or 60),
+        "STATS_LIVE_SECONDS": float(environ.get("GXDATA_STATS_LIVE_SECONDS") or 300),
         "BABEL_DEFAULT_LOCALE": "zh",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
         "LANGUAGES": ("zh", "en"),

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, redirect, request, send_file
-from sqlalchemy import update
 from werkzeug.http import parse_range_header
 
 from catalog import queries
 from catalog.access import public_distribution
 from catalog.errors import NotFound
-from catalog.models import Distribution
 from portal.db import get_session, services
+from portal.stats import count_download
 
 bp = Blueprint("downloads", __name__)
 
@@ -84,10 +83,6 @@ def _counts_as_download(response: Response | None = None) -> bool:
 
 
 def _count(distribution_id: str) -> None:
-    """Count a download in its own short transaction (atomic increment)."""
-    with services().session_factory() as session, session.begin():
-        session.execute(
-            update(Distribution)
-            .where(Distribution.id == distribution_id)
-            .values(download_count=Distribution.download_count + 1)
-        )
+    """Count a download in memory: the counts are written in batches, to the day's counters
+    and to ``distribution.download_count`` together (:mod:`catalog.stats.counters`)."""
+    count_download(distribution_id)

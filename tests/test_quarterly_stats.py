@@ -17,10 +17,13 @@ from sqlalchemy import func, inspect, select
 
 from catalog.accounts import users
 from catalog.applications.models import Application, ApplicationEvent
+from catalog.datarequests.models import DataRequest, DataRequestEvent
 from catalog.db import utcnow
+from catalog.feedback.models import ProblemReport
 from catalog.errors import InvalidValue
 from catalog.models import Dataset, Distribution
 from catalog.quality.models import QualitySnapshot
+from catalog.reuses.models import APPROVED, Reuse, ReuseDataset
 from catalog.services.datasets import create_dataset, publish_dataset
 from catalog.services.departments import create_department
 from catalog.services.distributions import attach_distribution
@@ -62,6 +65,33 @@ def _application(session, user, dataset, n, events, state, limit=None, decided=N
                                      role="applicant", at=at))  # fmt: skip
 
 
+def _features(session, user, dataset, roads):
+    """Q3: two reuses approved (one withdrawn since) and one pending; two problem reports,
+    one fixed in time and one overdue; a data request routed to 交通局 and answered."""
+    for n, state, decided in ((1, APPROVED, datetime(2026, 8, 10)), (2, "withdrawn", None),
+                              (3, "pending", None)):  # fmt: skip
+        reuse = Reuse(slug=f"r{n}", kind="application", title=f"应用{n}", team="队",
+                      owner_id=user.id, state=state, decided_at=decided)  # fmt: skip
+        reuse.uses.append(ReuseDataset(dataset_id=dataset.id))
+        session.add(reuse)
+    common = {"dataset_id": dataset.id, "department_id": dataset.department_id,
+              "kind": "wrong-values", "description": "x", "token_hash": "0" * 64}  # fmt: skip
+    session.add(ProblemReport(reference="F-1", received_at=datetime(2026, 8, 3),
+                              limit_day=date(2026, 8, 10), answered_at=datetime(2026, 8, 6),
+                              answered_in_time=True, fixed_at=datetime(2026, 8, 6),
+                              state="corrected", **common))  # fmt: skip
+    session.add(ProblemReport(reference="F-2", received_at=datetime(2026, 9, 1),
+                              limit_day=date(2026, 9, 8), **common))  # fmt: skip
+    request = DataRequest(title="公交线路", user_id=user.id, state="answered",
+                          department_id=roads.id, created_at=datetime(2026, 7, 1))  # fmt: skip
+    session.add(request)
+    session.flush()
+    for seq, (event, at) in enumerate((("route", datetime(2026, 7, 2)),
+                                       ("answer", datetime(2026, 7, 9)))):  # fmt: skip
+        session.add(DataRequestEvent(request_id=request.id, seq=seq, event=event, actor="x",
+                                     role="admin", department_id=roads.id, at=at))  # fmt: skip
+
+
 @pytest.fixture
 def world(app, session):
     """统计局 (Nanning): two datasets in 2026Q1, one in Q2; 交通局 (Liuzhou): one in Q3;
@@ -94,6 +124,7 @@ def world(app, session):
             "submitted",
             limit=date(2026, 10, 14),
         )  # overdue in Q4, not Q3
+        _features(session, user, first, roads)
         distribution_id = first.distributions[0].id
         slug = first.slug
     counter = HitCounter(app.extensions["gxdata"].session_factory, flush_hits=10_000,
@@ -129,9 +160,12 @@ def test_figures_of_each_quarter_from_known_counts(world, session):
     assert _row(q2, "nn-stats")["downloads"] == 0
     assert stats["machine_readable_ratio"] == 1.0  # every dataset has a CSV
     assert q3["status"] == "final" and q3["quarter"] == "2026Q3"
-    for measure in ("reuses", "problems_received", "data_requests"):  # not measured yet
-        assert all(measure not in r["values"] for r in q3["rows"])
-        assert not next(m for m in q3["measures"] if m["code"] == measure)["measured"]
+    assert (stats["reuses"], roads["reuses"]) == (1, 0)  # approved only, in the quarter
+    problems = ("received", "fixed", "overdue")
+    assert [stats[f"problems_{name}"] for name in problems] == [2, 1, 1]
+    assert (roads["data_requests"], roads["data_requests_answered"]) == (1, 1)
+    assert stats["data_requests"] == 0 and platform["problems_received"] == 2
+    assert _row(q2, "nn-stats")["reuses"] == 0
 
 
 def test_the_current_quarter_is_live_and_has_the_quality_index(world, session):
@@ -317,7 +351,7 @@ def test_page_downloads_and_cli_agree(world, app, client, runner):
     csv_lines = client.get("/stats/quarterly/2026Q3.csv").get_data(as_text=True).splitlines()
     header = csv_lines[0].lstrip("\ufeff").split(",")
     stats_line = next(line.split(",") for line in csv_lines if ",nn-stats," in line)
-    assert stats_line[header.index("datasets")] == "3" and stats_line[header.index("reuses")] == ""
+    assert stats_line[header.index("datasets")] == "3" and stats_line[header.index("reuses")] == "1"
     assert client.get("/stats?quarter=2999Q1").status_code == 400
     assert client.get("/stats?quarter=nonsense").status_code == 400
     assert client.get("/stats/quarterly/nonsense.csv").status_code == 404

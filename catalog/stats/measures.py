@@ -6,10 +6,9 @@ A measure's provider is a function ``(session, quarter) -> {department_id: numbe
 ``combine`` says how departments add up to a city and to the whole platform: ``sum`` for
 counts, ``mean:datasets`` for a share or an index (the mean weighted by the datasets counted).
 
-Reuses, problem reports and data requests are measured by their own features: their rows are
-here with provider ``None`` until those features are merged, when their providers replace the
-``None`` (see :func:`from_period_figures` for the adapter of a ``(session, start, end)``
-function returning ``{department_id: {figure: number}}``).
+Reuses, problem reports and data requests are measured by their own features, through
+:mod:`catalog.stats.feature_providers` (:func:`from_period_figures` adapts a feature's
+``(session, start, end)`` function returning ``{department_id: {figure: number}}``).
 """
 
 from __future__ import annotations
@@ -20,6 +19,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from catalog.stats import feature_providers as features
 from catalog.stats import providers
 from catalog.stats.quarters import Quarter
 
@@ -98,12 +98,18 @@ MEASURES: tuple[Measure, ...] = (
        providers.applications_rejected),
     _M("applications_overdue", "申请超期未答复", "Applications overdue", COUNT, "applications",
        providers.applications_overdue),
-    # measured by the features being built beside this one (provider None until merged)
-    _M("reuses", "开发利用成果", "Reuses", COUNT, "reuses", None),
-    _M("problems_received", "问题反馈", "Problem reports received", COUNT, "problems", None),
-    _M("problems_fixed", "问题已纠错", "Problem reports fixed", COUNT, "problems", None),
-    _M("problems_overdue", "问题超期未答复", "Problem reports overdue", COUNT, "problems", None),
-    _M("data_requests", "数据需求", "Data requests", COUNT, "requests", None),
+    # measured by the features that own them (catalog/stats/feature_providers.py)
+    _M("reuses", "开发利用成果", "Reuses", COUNT, "reuses", features.reuses),
+    _M("problems_received", "问题反馈", "Problem reports received", COUNT, "problems",
+       from_period_figures(features.problem_figures, "received")),
+    _M("problems_fixed", "问题已纠错", "Problem reports fixed", COUNT, "problems",
+       from_period_figures(features.problem_figures, "fixed")),
+    _M("problems_overdue", "问题超期未答复", "Problem reports overdue", COUNT, "problems",
+       from_period_figures(features.problem_figures, "overdue")),
+    _M("data_requests", "数据需求", "Data requests routed", COUNT, "requests",
+       from_period_figures(features.data_request_figures, "received")),
+    _M("data_requests_answered", "数据需求已答复", "Data requests answered", COUNT, "requests",
+       from_period_figures(features.data_request_figures, "answered")),
 )  # fmt: skip
 
 BY_CODE: dict[str, Measure] = {m.code: m for m in MEASURES}

@@ -3,7 +3,7 @@
 See catalog/feedback/models.py. Both tables are new; nothing else changes.
 
 Revision ID: 0014_feedback
-Revises: 0011
+Revises: 0013_reuses
 Create Date: 2026-12-04 19:00:00
 """
 from alembic import op
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 
 revision = '0014_feedback'
-down_revision = '0011'
+down_revision = '0013_reuses'
 branch_labels = None
 depends_on = None
 

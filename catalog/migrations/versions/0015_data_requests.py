@@ -3,7 +3,7 @@
 See catalog/datarequests/models.py. The three tables are new; nothing else changes.
 
 Revision ID: 0015_data_requests
-Revises: 0011
+Revises: 0014_feedback
 Create Date: 2026-12-04 18:38:14
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 
 revision = "0015_data_requests"
-down_revision = "0011"
+down_revision = "0014_feedback"
 branch_labels = None
 depends_on = None
 

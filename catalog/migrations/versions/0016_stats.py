@@ -3,7 +3,7 @@
 See catalog/stats/models.py. Both tables are new; nothing else changes.
 
 Revision ID: 0016_stats
-Revises: 0011
+Revises: 0015_data_requests
 Create Date: 2026-12-04 19:00:00
 """
 from alembic import op
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 
 revision = '0016_stats'
-down_revision = '0011'
+down_revision = '0015_data_requests'
 branch_labels = None
 depends_on = None
 

@@ -219,3 +219,4 @@ from catalog.accounts import models as _account_models  # noqa: E402, F401
 from catalog.applications import models as _application_models  # noqa: E402, F401
 from catalog.harvest import models as _harvest_models  # noqa: E402, F401
 from catalog.sandbox import models as _sandbox_models  # noqa: E402, F401
+from catalog.versions import models as _version_models  # noqa: E402, F401

@@ -151,3 +151,8 @@ _CONTACT = re.compile(
 def is_contact_iri(value: str) -> bool:
     """A ``mailto:`` address or a ``tel:`` number (digits, ``+-./()``) fit to be an IRI."""
     return _CONTACT.match(value) is not None
+
+
+def version_page(base_url: str, dataset_id: str, number: int) -> str:
+    """The stable page of one version of a dataset (by its id, which never changes)."""
+    return f"{dataset_uri(base_url, dataset_id)}/versions/{number}"

@@ -40,6 +40,7 @@ from portal.applications import views as applications
 from portal.publishing import commands as publishing_commands
 from portal.publishing import views as publishing
 from portal.sandbox import views as sandbox_pages
+from portal.versions import views as version_pages
 from portal.views import (
     admin,
     catalog_pages,
@@ -79,6 +80,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     applications.init_app(app)
     sandboxing.init_app(app)
     sandbox_pages.init_app(app)
+    version_pages.init_app(app)
     publishing_commands.register(app.cli)
     review.init_app(app)
 

@@ -103,9 +103,7 @@ def build_snapshots(connection: Connection, dataset_ids: Iterable[str]) -> dict[
         stmt = (
             select(Dataset.id, Dataset.extras, Department.name, *dataset_columns)
             .outerjoin(Department, Department.id == Dataset.department_id)
-            .where(
-                Dataset.id.in_(chunk), Dataset.state == PUBLISHED, Dataset.open_type != CLOSED
-            )
+            .where(Dataset.id.in_(chunk), Dataset.state == PUBLISHED, Dataset.open_type != CLOSED)
         )
         for row in connection.execute(stmt):
             values = row._mapping
@@ -152,10 +150,10 @@ def _file_differences(
     before = {f["id"]: f for f in old}
     after = {f["id"]: f for f in new}
     changes: list[dict[str, Any]] = []
-    for file_id, was in before.items():
+    for file_id, gone in before.items():
         if file_id not in after:
             changes.append(
-                {"kind": "file", "change": "removed", "id": file_id, "title": was.get("title")}
+                {"kind": "file", "change": "removed", "id": file_id, "title": gone.get("title")}
             )
     for file_id, now in after.items():
         was = before.get(file_id)

@@ -324,3 +324,27 @@ def test_many_datasets_in_one_commit_cost_a_few_statements(app, services, sessio
     assert written == 1100
     assert len(statements) <= 10, statements[:3]
     assert session.scalar(select(func.count()).select_from(DatasetVersion)) == 1101
+
+
+def test_a_conditional_datasets_versions_withhold_its_file_links(
+    client, session, publisher, published
+):
+    actor, _ = publisher
+    acts.edit_dataset(session, actor, published, {"open_type": "conditional"})
+    session.commit()
+    [distribution] = published.distributions
+    distribution.download_url = "https://internal.example/secret.csv"
+    session.commit()
+    third = _versions(session, published.id)[2]
+    assert third.changes[0]["fields"][0]["field"] == "download_url"  # stored in full
+    page = client.get(f"/dataset/{published.id}/versions/3").get_data(as_text=True)
+    assert "internal.example" not in page and "修改文件" in page
+    assert f"/versions/3/files/{distribution.id}" not in page
+    assert "本数据集的文件不向所有人开放" in page
+    body = client.get(f"/dataset/{published.id}/versions/3.json").get_data(as_text=True)
+    assert "internal.example" not in body and "stored_file" not in body
+    listing = client.get(f"/dataset/{published.id}/versions.json").get_data(as_text=True)
+    assert "internal.example" not in listing
+    assert (
+        client.get(f"/dataset/{published.id}/versions/1/files/{distribution.id}").status_code == 403
+    )

@@ -178,3 +178,35 @@ def _file_differences(
                 }
             )
     return changes
+
+
+# What of a file the public sees only when the dataset's files are open to everyone
+# (catalog.access.can_fetch_files): its links and the key of the portal's copy.
+WITHHELD_FILE_FIELDS = frozenset({"download_url", "access_url", "stored_file"})
+
+
+def public_snapshot(snapshot: Mapping[str, Any], files_open: bool) -> dict[str, Any]:
+    """The snapshot as the public may see it (the withheld file values dropped)."""
+    if files_open:
+        return dict(snapshot)
+    files = [
+        {k: v for k, v in f.items() if k not in WITHHELD_FILE_FIELDS}
+        for f in snapshot.get("files") or []
+    ]
+    return {**snapshot, "files": files}
+
+
+def public_changes(changes: Sequence[Mapping[str, Any]], files_open: bool) -> list[dict[str, Any]]:
+    """The differences as the public may see them: a file change that only touched withheld
+    values becomes a change with no visible field (the file changed, not how)."""
+    if files_open:
+        return [dict(c) for c in changes]
+    shown: list[dict[str, Any]] = []
+    for change in changes:
+        change = dict(change)
+        if change.get("kind") == "file" and change.get("fields"):
+            change["fields"] = [
+                f for f in change["fields"] if f.get("field") not in WITHHELD_FILE_FIELDS
+            ]
+        shown.append(change)
+    return shown

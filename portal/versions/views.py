@@ -39,7 +39,7 @@ from catalog.versions import latest_number
 from catalog.versions.models import API, CLI, EDITOR, DatasetVersion
 from catalog.versions.queries import count_versions, get_version, versions_of
 from catalog.versions.recording import VersionRecorder
-from catalog.versions.snapshots import FIELDS, FILE_FIELDS
+from catalog.versions.snapshots import FIELDS, FILE_FIELDS, public_changes, public_snapshot
 from exports.citations import BY_SUFFIX, CITATION_FORMATS, apa, gbt7714
 from exports.ckan import CkanValidationError, integer
 from exports.version_citations import version_citable
@@ -127,6 +127,7 @@ def version_page(id_or_slug: str, number: int) -> str:
         "versions/version.html",
         dataset=dataset,
         version=version,
+        changes=public_changes(version.changes, can_fetch_files(dataset)),
         latest=latest,
         fields=[(name, version.snapshot["fields"].get(name)) for name in FIELDS],
         files=[_file(dataset, version, f) for f in version.snapshot.get("files", [])],
@@ -145,7 +146,8 @@ def version_page(id_or_slug: str, number: int) -> str:
 @bp.get("/dataset/<id_or_slug>/versions/<int:number>.json")
 def version_json(id_or_slug: str, number: int) -> Response:
     dataset, version = _version(id_or_slug, number)
-    body = _summary_json(dataset, version) | {"snapshot": version.snapshot}
+    snapshot = public_snapshot(version.snapshot, can_fetch_files(dataset))
+    body = _summary_json(dataset, version) | {"snapshot": snapshot}
     return _cors(jsonify(body))
 
 
@@ -228,7 +230,7 @@ def _summary_json(dataset: Dataset, version: DatasetVersion) -> dict[str, Any]:
         "created_at": version.created_at.isoformat() + "Z",
         "origin": version.origin,
         "url": uris.version_page(base, dataset.id, version.number),
-        "changes": version.changes,
+        "changes": public_changes(version.changes, can_fetch_files(dataset)),
     }
 
 

@@ -9,7 +9,10 @@ import io
 import json
 
 import pytest
-from factories import ckan_package
+import test_publishing_pages as pages
+from factories import ckan_package, two_departments
+from form_tokens import csrf
+from signing_in import signed_in, token_for
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
@@ -348,3 +351,46 @@ def test_a_conditional_datasets_versions_withhold_its_file_links(
     assert (
         client.get(f"/dataset/{published.id}/versions/1/files/{distribution.id}").status_code == 403
     )
+
+
+def test_a_change_through_the_rest_api_is_an_api_version(app, client, session):
+    two_departments(app)
+    auth = {"Authorization": f"Bearer {token_for(app, 'api@example.org', 'statcan')}"}
+    created = client.post("/api/v1/datasets", json={"title": "南宁市公交站点"}, headers=auth)
+    assert created.status_code == 201, created.get_data(as_text=True)
+    dataset_id = created.get_json()["id"]
+    assert client.post(f"/api/v1/datasets/{dataset_id}/publish", headers=auth).status_code < 300
+    patched = client.patch(
+        f"/api/v1/datasets/{dataset_id}", json={"description": "全市站点"}, headers=auth
+    )
+    assert patched.status_code == 200, patched.get_data(as_text=True)
+    first, second = _versions(session, dataset_id)
+    assert first.origin == second.origin == "api"
+    assert second.changes == [
+        {"kind": "field", "field": "description", "old": "", "new": "全市站点"}
+    ]
+
+
+def test_the_editor_pages_make_editor_versions_and_a_resave_makes_none(app, client, session):
+    with app.extensions["gxdata"].session_factory() as db, db.begin():
+        db.add(Department(slug="jtt", name="广西壮族自治区交通运输厅"))
+    signed_in(app, client, "publisher@jtt.example.org", PUBLISHER, "jtt")
+    department_id = session.scalar(select(Department.id).where(Department.slug == "jtt"))
+    dataset_id = pages._dataset_id(pages._create(client, department_id, then="publish"))
+    [first] = _versions(session, dataset_id)
+    assert first.origin == "editor" and first.snapshot["fields"]["record_count"] == 1200
+
+    def save(**overrides: str) -> None:
+        page = client.get(f"/workspace/{dataset_id}")
+        data = {"csrf_token": csrf(page.text), "then": "draft"}
+        data |= pages._fields(department_id, **overrides)
+        assert client.post(f"/workspace/{dataset_id}", data=data).status_code == 302
+
+    save()  # the same values again
+    assert len(_versions(session, dataset_id)) == 1
+    save(title="南宁市公交线路和站点")
+    second = _versions(session, dataset_id)[1]
+    assert second.origin == "editor"
+    assert second.changes == [
+        {"kind": "field", "field": "title", "old": "南宁市公交线路", "new": "南宁市公交线路和站点"}
+    ]

@@ -394,3 +394,25 @@ def test_the_editor_pages_make_editor_versions_and_a_resave_makes_none(app, clie
     assert second.changes == [
         {"kind": "field", "field": "title", "old": "南宁市公交线路", "new": "南宁市公交线路和站点"}
     ]
+
+
+def test_the_cli_records_the_first_version_of_unversioned_datasets(runner, session, published):
+    ids = ["old-1", "old-2"]
+    session.execute(
+        Dataset.__table__.insert(),
+        [
+            {"id": i, "slug": i, "title": i, "description": "", "keywords": [], "extras": {},
+             "state": "published", "open_type": "unconditional", "is_e_licence": False,
+             "is_sample": False}
+            for i in ids
+        ],
+    )  # fmt: skip
+    session.commit()  # inserted without the ORM: as if before versions existed
+    assert _versions(session, "old-1") == []
+    result = runner.invoke(args=["versions", "record"])
+    assert result.exit_code == 0 and "2 datasets" in result.output, result.output
+    [first] = _versions(session, "old-1")
+    assert first.origin == "cli" and first.changes == []
+    assert len(_versions(session, published.id)) == 1  # it had one already
+    again = runner.invoke(args=["versions", "record"])
+    assert "0 datasets" in again.output

@@ -16,7 +16,7 @@ from sqlalchemy import Connection, event, func, insert, select
 from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
 from catalog.db import in_chunks, utcnow
-from catalog.models import Dataset, Distribution
+from catalog.models import CLOSED, PUBLISHED, Dataset, Distribution
 from catalog.versions import ORIGIN
 from catalog.versions.models import SYSTEM, DatasetVersion
 from catalog.versions.snapshots import build_snapshots, differences
@@ -135,3 +135,17 @@ def latest_snapshots(
         for dataset_id, number, snapshot in connection.execute(stmt):
             found[dataset_id] = (number, snapshot)
     return found
+
+
+def record_unversioned(connection: Connection, origin: str) -> int:
+    """Give every public dataset that has no version yet its first one (the datasets published
+    before versions existed, which otherwise get it at their next change); returns how many."""
+    versioned = select(DatasetVersion.dataset_id).distinct()
+    stmt = (
+        select(Dataset.id)
+        .where(Dataset.state == PUBLISHED, Dataset.open_type != CLOSED)
+        .where(Dataset.id.not_in(versioned))
+        .order_by(Dataset.id)
+    )
+    ids = list(connection.scalars(stmt))
+    return sum(record_versions(connection, chunk, origin) for chunk in in_chunks(ids))

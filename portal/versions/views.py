@@ -45,7 +45,7 @@ from exports.ckan import CkanValidationError, integer
 from exports.version_citations import version_citable
 from portal.api.ckan import ACTIONS, ActionNotFound
 from portal.db import get_session, services
-from portal.versions import messages
+from portal.versions import commands, messages
 from portal.views.citations import today
 
 bp = Blueprint("versions", __name__)
@@ -61,6 +61,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     app.jinja_env.globals.update(recent_versions=_recent)
     ACTIONS["package_activity_list"] = package_activity_list
+    commands.register(app.cli)
 
 
 def _origin(_session: Session) -> str | None:

@@ -15,6 +15,7 @@ from form_tokens import csrf
 from signing_in import signed_in, token_for
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
+from test_chinese_pages import raw_codes
 
 from catalog import versions
 from catalog.accounts import users
@@ -416,3 +417,12 @@ def test_the_cli_records_the_first_version_of_unversioned_datasets(runner, sessi
     assert len(_versions(session, published.id)) == 1  # it had one already
     again = runner.invoke(args=["versions", "record"])
     assert "0 datasets" in again.output
+
+
+def test_the_demo_version_pages_show_no_raw_codes(demo_client):
+    """Loading the demo published every dataset: each has its first version, in Chinese."""
+    listed = demo_client.get("/api/v1/datasets?q=气象&limit=1").get_json()["results"][0]["id"]
+    for path in ("", "/versions", "/versions/1"):
+        page = demo_client.get(f"/dataset/{listed}{path}")
+        assert page.status_code == 200, path
+        assert raw_codes(page.get_data(as_text=True)) == [], path

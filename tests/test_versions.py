@@ -426,3 +426,15 @@ def test_the_demo_version_pages_show_no_raw_codes(demo_client):
         page = demo_client.get(f"/dataset/{listed}{path}")
         assert page.status_code == 200, path
         assert raw_codes(page.get_data(as_text=True)) == [], path
+
+
+def test_a_version_page_negotiates_its_citation(client, session, published):
+    path = f"/dataset/{published.id}/versions/1"
+    bib = client.get(path, headers={"Accept": "application/x-bibtex"})
+    assert bib.status_code == 200 and bib.content_type.startswith("application/x-bibtex")
+    assert f"{BASE}{path}" in bib.get_data(as_text=True)
+    csl = client.get(path, headers={"Accept": "application/vnd.citationstyles.csl+json"})
+    assert json.loads(csl.data)[0]["version"] == "1"
+    page = client.get(path, headers={"Accept": "text/html"})
+    assert page.content_type.startswith("text/html") and "Accept" in page.headers["Vary"]
+    assert client.get(path, headers={"Accept": "text/turtle"}).status_code == 406

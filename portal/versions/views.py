@@ -40,11 +40,19 @@ from catalog.versions.models import API, CLI, EDITOR, DatasetVersion
 from catalog.versions.queries import count_versions, get_version, versions_of
 from catalog.versions.recording import VersionRecorder
 from catalog.versions.snapshots import FIELDS, FILE_FIELDS, public_changes, public_snapshot
-from exports.citations import BY_SUFFIX, CITATION_FORMATS, apa, gbt7714
+from exports.citations import (
+    BY_MEDIA_TYPE,
+    BY_SUFFIX,
+    CITATION_FORMATS,
+    CitationFormat,
+    apa,
+    gbt7714,
+)
 from exports.ckan import CkanValidationError, integer
 from exports.version_citations import version_citable
 from portal.api.ckan import ACTIONS, ActionNotFound
 from portal.db import get_session, services
+from portal.negotiation import negotiate_with_citations, not_acceptable, vary_accept
 from portal.versions import commands, messages
 from portal.views.citations import today
 
@@ -120,11 +128,18 @@ def version_list_json(id_or_slug: str) -> Response:
 
 
 @bp.get("/dataset/<id_or_slug>/versions/<int:number>")
-def version_page(id_or_slug: str, number: int) -> str:
+def version_page(id_or_slug: str, number: int) -> Response:
+    """The version as a page; with ``Accept: application/x-bibtex`` (etc.) its citation, as
+    on the dataset's page (no RDF: a version is not a DCAT resource of its own)."""
     dataset, version = _version(id_or_slug, number)
+    fmt = negotiate_with_citations()
+    if isinstance(fmt, CitationFormat):
+        return _citation_response(dataset, version, fmt)
+    if fmt is not None:
+        abort(not_acceptable("text/html", tuple(BY_MEDIA_TYPE.values())))
     cited = _citable(dataset, version)
     latest = latest_number(get_session(), dataset.id) or number
-    return render_template(
+    page = render_template(
         "versions/version.html",
         dataset=dataset,
         version=version,
@@ -142,6 +157,7 @@ def version_page(id_or_slug: str, number: int) -> str:
             for f in CITATION_FORMATS
         ],
     )
+    return vary_accept(Response(page))
 
 
 @bp.get("/dataset/<id_or_slug>/versions/<int:number>.json")
@@ -155,11 +171,14 @@ def version_json(id_or_slug: str, number: int) -> Response:
 @bp.get(f"/dataset/<id_or_slug>/versions/<int:number>/citation.<{SUFFIXES}:suffix>")
 def citation(id_or_slug: str, number: int, suffix: str) -> Response:
     dataset, version = _version(id_or_slug, number)
-    fmt = BY_SUFFIX[suffix]
+    return _citation_response(dataset, version, BY_SUFFIX[suffix])
+
+
+def _citation_response(dataset: Dataset, version: DatasetVersion, fmt: CitationFormat) -> Response:
     response = Response(fmt.write(_citable(dataset, version)), content_type=fmt.media_type)
-    name = f"{dataset.id}-v{number}.{fmt.suffix}"
+    name = f"{dataset.id}-v{version.number}.{fmt.suffix}"
     response.headers["Content-Disposition"] = f'inline; filename="{name}"'
-    return _cors(response)
+    return vary_accept(_cors(response))
 
 
 @bp.get("/dataset/<id_or_slug>/versions/<int:number>/files/<file_id>")

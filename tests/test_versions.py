@@ -438,3 +438,17 @@ def test_a_version_page_negotiates_its_citation(client, session, published):
     page = client.get(path, headers={"Accept": "text/html"})
     assert page.content_type.startswith("text/html") and "Accept" in page.headers["Vary"]
     assert client.get(path, headers={"Accept": "text/turtle"}).status_code == 406
+
+
+def test_stated_conditions_are_shown_as_the_dataset_page_shows_them(client, session, publisher):
+    actor, department = publisher
+    stated = {"materials": ["营业执照"], "permitted_uses": ["信贷审批"], "period_days": 180}
+    fields = {"title": "企业信用评价", "open_type": "conditional", "conditions": stated}
+    dataset = acts.create_dataset(session, actor, department, fields)
+    acts.publish_dataset(session, actor, dataset)
+    session.commit()
+    acts.edit_dataset(session, actor, dataset, {"conditions": {**stated, "period_days": 90}})
+    session.commit()
+    page = client.get(f"/dataset/{dataset.id}/versions/2").get_data(as_text=True)
+    assert 'class="conditions-list"' in page and "营业执照" in page
+    assert "period_days" not in page and raw_codes(page) == []

@@ -3,6 +3,7 @@ as the dataset page shows them (vocabulary labels, Beijing time, sizes)."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
@@ -114,11 +115,7 @@ def shown(field: str, value: Any) -> str:
     if field == "record_count" and isinstance(value, int):
         return f"{value:,}"
     if isinstance(value, dict | list):
-        return (
-            ", ".join(f"{k}: {v}" for k, v in value.items())
-            if isinstance(value, dict)
-            else (", ".join(str(v) for v in value))
-        )
+        return json.dumps(value, ensure_ascii=False)
     return str(value)
 
 

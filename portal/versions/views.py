@@ -31,9 +31,10 @@ from flask import (
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
-from catalog import queries, uris
+from catalog import conditions, queries, uris
 from catalog.access import can_fetch_files
-from catalog.errors import NotFound
+from catalog.conditions import Conditions
+from catalog.errors import InvalidValue, NotFound
 from catalog.models import Dataset
 from catalog.versions import latest_number
 from catalog.versions.models import API, CLI, EDITOR, DatasetVersion
@@ -91,7 +92,18 @@ def _words() -> dict[str, Any]:
         "shown": messages.shown,
         "shown_file": messages.shown_file,
         "change_summary": messages.summary,
+        "conditions_of": _conditions_of,
     }
+
+
+def _conditions_of(stored: Any) -> Conditions | None:
+    """The structured conditions a snapshot holds, shown with the dataset page's list."""
+    if not isinstance(stored, dict):
+        return None
+    try:
+        return conditions.of(stored)
+    except InvalidValue:  # stored before a rule changed: shown as not given
+        return None
 
 
 def _recent(dataset: Dataset) -> dict[str, Any]:

@@ -227,9 +227,10 @@ class Distribution(Base):
 from catalog import audit as _audit  # noqa: E402, F401
 from catalog.accounts import models as _account_models  # noqa: E402, F401
 from catalog.applications import models as _application_models  # noqa: E402, F401
-from catalog.feedback import models as _feedback_models  # noqa: E402, F401
 from catalog.datarequests import models as _datarequest_models  # noqa: E402, F401
+from catalog.feedback import models as _feedback_models  # noqa: E402, F401
 from catalog.harvest import models as _harvest_models  # noqa: E402, F401
 from catalog.reuses import models as _reuse_models  # noqa: E402, F401
 from catalog.sandbox import models as _sandbox_models  # noqa: E402, F401
 from catalog.stats import models as _stats_models  # noqa: E402, F401
+from catalog.versions import models as _version_models  # noqa: E402, F401

@@ -46,6 +46,7 @@ from portal.reuses import views as reuses
 from portal.sandbox import views as sandbox_pages
 from portal.stats import commands as stats_commands
 from portal.stats import views as stats_views
+from portal.versions import views as version_pages
 from portal.views import (
     admin,
     catalog_pages,
@@ -86,6 +87,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     sandboxing.init_app(app)
     sandbox_pages.init_app(app)
     reuses.init_app(app)
+    version_pages.init_app(app)
     publishing_commands.register(app.cli)
     review.init_app(app)
     feedback_loop.init_app(app)

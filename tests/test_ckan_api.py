@@ -792,10 +792,13 @@ def test_package_and_format_autocomplete(
     assert len(call(demo_client, "format_autocomplete", q="", limit=2)) == 2
 
 
-def test_package_activity_list_is_empty_until_versions_exist(
+def test_package_activity_list_lists_the_versions(
     demo_client: FlaskClient, everything: list[dict[str, Any]]
 ) -> None:
-    assert call(demo_client, "package_activity_list", id=everything[0]["name"]) == []
+    """Loading the demo published each dataset: its first version (portal/versions)."""
+    [first] = call(demo_client, "package_activity_list", id=everything[0]["name"])
+    assert first["activity_type"] == "new package" and first["object_id"] == everything[0]["id"]
+    assert first["data"]["url"] == f"{BASE}/dataset/{everything[0]['id']}/versions/1"
     assert call(demo_client, "package_activity_list", status=404, id="nope")
 
 

@@ -63,6 +63,8 @@ def world(app: Flask) -> World:
             if key != "draft":
                 publish_dataset(db, dataset)
             made[key] = dataset.id
+    with app.extensions["gxdata"].session_factory() as db, db.begin():  # makes version 2
+        db.get(Dataset, made["buses"]).description = "每日更新的公交车站点。"
     owner = make_person(app, "team@example.com")
     admin = make_person(app, "admin@example.com", ADMIN)
     return World(app, made["buses"], made["air"], made["draft"], made["closed"], owner, admin)
@@ -195,6 +197,8 @@ def test_versions_must_be_positive_whole_numbers(client, world: World):
     for bad in ("0", "-1", "v2", "1.5"):
         refused = _register_page(client, _entry(world, version=[bad, ""]))
         assert refused.status_code == 422 and "版本号是大于等于 1 的整数" in refused.text
+    refused = _register_page(client, _entry(world, version=["3", ""]))  # buses has 2
+    assert refused.status_code == 422 and "该数据集没有这个版本" in refused.text
     assert _reuses(world.app) == []
 
 
@@ -259,7 +263,8 @@ def test_the_provenance_panel_and_citations_come_from_the_catalog(client, world:
     assert "数据集：南宁市公交车站点信息" in zh and "提供部门：南宁市交通运输局" in zh
     assert "信息科，电话 0771-5551234，邮箱 xxk@nnjt.gov.cn" in zh
     assert f"第 2 版；链接：{BASE}/dataset/{world.buses}/versions/2" in zh
-    assert "广西空气质量日报" in zh and "当前版本" in zh and "监测处" in zh
+    # no version stated: the version the dataset was at when the reuse was registered
+    assert f"监测处；版本：第 1 版；链接：{BASE}/dataset/{world.air}/versions/1" in zh
     en = page.split('id="provenance-en"')[1].split("</code>")[0]
     assert "provided by: Nanning Transport Bureau" in en and "version: version 2" in en
     assert "phone 0771-5551234, e-mail xxk@nnjt.gov.cn" in en

@@ -96,7 +96,8 @@ def test_followers_get_the_changed_and_public_datasets_read_once(services, sessi
         unfollow(services.session_factory, second)
     expected = (sorted([kept.id, gone.id]), [kept.id])
     assert first.calls == [expected] and second.calls == [expected]
-    dataset_reads = [s for s in reads if "dataset.id IN" in s]
+    # the versions' snapshot (catalog/versions, in the commit) reads its own columns
+    dataset_reads = [s for s in reads if "dataset.id IN" in s and "department.name" not in s]
     assert len(dataset_reads) == 1, dataset_reads  # one read of the batch for all followers
 
 

@@ -49,6 +49,8 @@ from catalog.services.datasets import (
 )
 from catalog.services.departments import get_or_create_department
 from catalog.services.distributions import attach_distribution, update_distribution
+from catalog.versions import set_origin
+from catalog.versions.models import HARVEST
 
 
 @dataclass
@@ -155,6 +157,7 @@ class CatalogSync:
 
     def write(self, session: Session, batch: Sequence[Harvested]) -> list[dict[str, Any]]:
         """Add, update or skip every record of ``batch``; the rows of the job's log."""
+        set_origin(session, HARVEST)  # the versions these changes make (catalog.versions)
         rows: list[dict[str, Any]] = []
         writes: list[_Write] = []
         pending: list[Harvested] = []

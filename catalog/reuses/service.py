@@ -5,14 +5,14 @@ Every act takes the session (never commits), the :class:`~catalog.permissions.Ac
 for a signed-in person, ``reuses.manage`` for an administrator) and writes an audit row.
 Refusals are :class:`~catalog.errors.CatalogError` with stable codes (``forbidden``,
 ``not-found``, ``missing-title``, ``missing-team``, ``bad-kind``, ``bad-url``, ``no-dataset``,
-``too-many-datasets``, ``unknown-dataset``, ``bad-version``, ``unknown-competition``,
-``missing-competition``, ``unknown-round``, ``unknown-award``, ``not-pending``,
-``missing-reason``, ``slug-taken``, ``too-long``, and the image codes of
+``too-many-datasets``, ``unknown-dataset``, ``bad-version``, ``unknown-version``,
+``unknown-competition``, ``missing-competition``, ``unknown-round``, ``unknown-award``,
+``not-pending``, ``missing-reason``, ``slug-taken``, ``too-long``, and the image codes of
 :mod:`catalog.reuses.images`). Only public datasets may be named: a hidden one is not told
 apart from an unknown one.
 
-The version number used is stored as given (a positive integer); whether the dataset has
-that version is for :mod:`catalog.versions` to say once it exists.
+The version number used must be one the dataset has (``unknown-version``); when none is
+given, the dataset's latest version at registration is stored.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from catalog import uris
+from catalog import uris, versions
 from catalog.audit import Origin
 from catalog.audit_acts import record_act
 from catalog.db import utcnow
@@ -109,11 +109,13 @@ def resolve_uses(session: Session, uses: Sequence[Use]) -> list[tuple[Dataset, i
             raise InvalidValue(key[:100], code="unknown-dataset", field="datasets")
         if use.version is not None and not 0 < use.version <= MAX_VERSION:
             raise InvalidValue(str(use.version), code="bad-version", field="datasets")
-        # On merge with dataset versions: refuse a number the dataset does not have, with
-        # catalog.versions.version_exists(session, dataset.id, use.version) (code
-        # "unknown-version", and a message in portal/reuses/messages.py).
+        version = use.version
+        if version is not None and not versions.version_exists(session, dataset.id, version):
+            raise InvalidValue(str(version), code="unknown-version", field="datasets")
+        if version is None:  # not stated: the version the dataset is at when registered
+            version = versions.latest_number(session, dataset.id)
         if dataset.id not in found or use.version is not None:
-            found[dataset.id] = (dataset, use.version)
+            found[dataset.id] = (dataset, version)
     if len(found) > MAX_USES:
         raise InvalidValue("too many datasets", code="too-many-datasets", field="datasets")
     return list(found.values())

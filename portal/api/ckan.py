@@ -514,15 +514,6 @@ def format_autocomplete(data: Mapping[str, Any]) -> list[str]:
 
 
 @action
-def package_activity_list(data: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """A public dataset's activity stream (``id``): empty, as the portal keeps no versions
-    of datasets yet."""
-    if get_public_dataset(get_session(), _required(data, "id")) is None:
-        raise ActionNotFound("no public dataset has this id or name")
-    return []
-
-
-@action
 def status_show(data: Mapping[str, Any]) -> dict[str, Any]:
     """The site and the CKAN API version it follows."""
     config = current_app.config

@@ -26,6 +26,7 @@ def refusal_message(code: str | None) -> str:
             "name from its address, or search for it below."
         ),
         "bad-version": _("A version is a whole number of 1 or more."),
+        "unknown-version": _("The dataset has no such version: see its list of versions."),
         "unknown-competition": _("There is no such competition."),
         "missing-competition": _("A competition entry names its competition."),
         "unknown-round": _("That round is not one of the competition's."),

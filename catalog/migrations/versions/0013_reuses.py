@@ -3,7 +3,7 @@
 See catalog/reuses/models.py. All three tables are new; nothing else changes.
 
 Revision ID: 0013_reuses
-Revises: 0011
+Revises: 0012_versions
 Create Date: 2026-12-04 18:37:56
 """
 from alembic import op
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 
 revision = '0013_reuses'
-down_revision = '0011'
+down_revision = '0012_versions'
 branch_labels = None
 depends_on = None
 

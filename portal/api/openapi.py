@@ -11,6 +11,11 @@ from catalog.masking.rules import GENERALIZATIONS
 from catalog.search.base import FACET_FIELDS
 from portal.api.openapi_grants import GRANT_SCHEMAS, grant_paths
 from portal.api.openapi_write import SECURITY_SCHEMES, WRITE_SCHEMAS, write_paths
+from portal.datarequests.openapi import (
+    DATA_REQUEST_SCHEMAS,
+    DATA_REQUEST_SORTS,
+    DATA_REQUEST_STATES,
+)
 
 
 def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
@@ -374,6 +379,24 @@ def openapi_document(base_url: str) -> dict[str, Any]:
                     "vocabularies",
                     _ok(_list_of("Vocabulary"), "vocabularies"),
                 ),
+                "/datarequests": op(
+                    "数据需求 · data requests (数据需求), newest or most supported first",
+                    "datarequests",
+                    _ok(_ref("DataRequestPage"), "a page of data requests"),
+                    [
+                        _query(
+                            "state",
+                            "状态 · state",
+                            {"type": "string", "enum": list(DATA_REQUEST_STATES)},
+                        ),
+                        _query(
+                            "sort",
+                            "排序 · order",
+                            {"type": "string", "enum": list(DATA_REQUEST_SORTS)},
+                        ),
+                        _query("page", "页码 · page, from 1", {"type": "integer", "minimum": 1}),
+                    ],
+                ),
                 "/vocabularies/{name}": op(
                     "词表及其概念 · a vocabulary with its concepts",
                     "vocabularies",
@@ -383,7 +406,7 @@ def openapi_document(base_url: str) -> dict[str, Any]:
             }
         ),
         "components": {
-            "schemas": {**SCHEMAS, **WRITE_SCHEMAS, **GRANT_SCHEMAS},
+            "schemas": {**SCHEMAS, **WRITE_SCHEMAS, **GRANT_SCHEMAS, **DATA_REQUEST_SCHEMAS},
             "securitySchemes": SECURITY_SCHEMES,
         },
     }

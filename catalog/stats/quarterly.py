@@ -101,15 +101,20 @@ def first_quarter(session: Session) -> Quarter | None:
     return current(min(moments)) if moments else None
 
 
-def published_quarters(session: Session, now: datetime | None = None, back: int = 8) -> list[str]:
+def published_quarters(
+    session: Session, now: datetime | None = None, back: int = 8, first: str | None = None
+) -> list[str]:
     """The quarters a reader may pick, newest first: the current one, the ``back`` before it
-    and every quarter already frozen."""
+    from the platform's first quarter on (``first``, else :func:`first_quarter`), and every
+    quarter already frozen."""
     this = current(now or utcnow())
+    begins = (quarter(first) if first else first_quarter(session)) or this
     found = {this.code, *session.scalars(select(StatsSnapshot.quarter))}
     day = this.first_day
     for _ in range(back):
         day = quarter(_previous_code(quarter(quarter_of(day)))).first_day
-        found.add(quarter_of(day))
+        if day >= begins.first_day:
+            found.add(quarter_of(day))
     return sorted(found, key=lambda c: quarter(c).first_day, reverse=True)
 
 

@@ -791,3 +791,19 @@ def test_a_dataset_issued_early_on_a_quarters_first_beijing_day_counts_in_it(app
     platform = lambda f: _row(f, "")  # noqa: E731
     assert platform(q2).get("datasets", 0) == 0 and platform(q2).get("records", 0) == 0
     assert platform(q3)["datasets"] == 1 and platform(q3)["records"] == 5
+
+
+def test_a_portal_configured_with_an_absent_redis_still_serves(app, tmp_path):
+    from portal import create_app
+
+    url = f"redis://127.0.0.1:{_closed_port()}/0"
+    other = create_app({"INSTANCE_PATH": str(tmp_path / "other"), "SECRET_KEY": "test-secret",
+                        "DATABASE_URL": app.config["DATABASE_URL"], "TESTING": True,
+                        "BASE_URL": BASE, "NETWORK": False, "REDIS_URL": url})  # fmt: skip
+    try:
+        assert isinstance(other.extensions["gxdata_stats"].counter, RedisHitCounter)
+        client = other.test_client()
+        assert client.get("/stats").status_code == 200
+        assert client.get("/dataset").status_code == 200
+    finally:
+        other.extensions["gxdata"].close()

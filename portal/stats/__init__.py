@@ -69,7 +69,11 @@ def init_app(app: Flask) -> StatsServices:
     }
     counter: HitCounter | RedisHitCounter = HitCounter(factory, **limits)
     if app.config.get("REDIS_URL"):  # shared by every process of the portal
-        counter = RedisHitCounter(redis.Redis.from_url(app.config["REDIS_URL"]), factory, **limits)
+        # short timeouts: a Redis that hangs costs a request a second at most, never its answer
+        client = redis.Redis.from_url(
+            app.config["REDIS_URL"], socket_connect_timeout=1, socket_timeout=1
+        )
+        counter = RedisHitCounter(client, factory, **limits)
     first = app.config.get("STATS_FIRST_QUARTER") or None
     if first is not None:
         first = quarter(first).code  # a bad value stops the portal at start, not a request

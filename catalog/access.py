@@ -18,6 +18,7 @@ landing page or its department's homepage) is never offered as the file: it is t
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
@@ -35,6 +36,20 @@ CONDITIONAL = "conditional"
 
 def can_fetch_files(dataset: Dataset) -> bool:
     return dataset.is_public and dataset.open_type == UNCONDITIONAL
+
+
+def snapshot_open_type(snapshot: object) -> object:
+    """The open type a version's snapshot recorded (None when it holds none)."""
+    fields = snapshot.get("fields") if isinstance(snapshot, Mapping) else None
+    return fields.get("open_type") if isinstance(fields, Mapping) else None
+
+
+def version_files_open(dataset: Dataset, snapshot: object) -> bool:
+    """Whether the files (links, stored copies) a version of ``dataset`` recorded may go to
+    everyone: only when the dataset's files are public now *and* the version itself was
+    recorded as 无条件开放. A file stored while the dataset was conditional is a raw copy and
+    stays withheld when the dataset later opens; a missing or unknown open type fails closed."""
+    return can_fetch_files(dataset) and snapshot_open_type(snapshot) == UNCONDITIONAL
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 BEIJING = timezone(timedelta(hours=8), "UTC+8")
 
@@ -13,3 +13,8 @@ def beijing(moment: datetime) -> datetime:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(BEIJING)
+
+
+def beijing_day(moment: datetime) -> date:
+    """The Beijing calendar day of a stored (naive UTC) moment."""
+    return beijing(moment).date()

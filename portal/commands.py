@@ -27,6 +27,7 @@ from portal.accounts.commands import create_demo_accounts, print_demo_accounts
 from portal.db import services
 from portal.harvest_commands import harvest_group
 from portal.review.sweeps import SweepThread
+from portal.stats import stats_flush_timer
 from vocab.licences import PLATFORM_TERMS
 
 NETWORK_OFF = (
@@ -252,9 +253,12 @@ def _serve(app: Flask, host: str, port: int) -> None:
         click.echo(f"background workers: {len(workers)} (GXDATA_WORKER_THREADS)")
     sweeps = SweepThread(app)  # review reminders and grant expiry, hourly
     sweeps.start()
+    hits = stats_flush_timer(app)  # writes the hit counts every GXDATA_STATS_FLUSH_SECONDS
+    hits.start()
     try:
         serve(app, host=host, port=port, threads=server_threads(app), ident="gxdata")
     finally:
+        hits.stop()
         sweeps.stop()
         quality.stop_background_workers(app)
         loop.stop()

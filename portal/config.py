@@ -28,8 +28,9 @@
 | ``GXDATA_SANDBOX_MEMORY`` | ``512MB`` a sandbox session's database |
 | ``GXDATA_SANDBOX_SESSIONS`` | ``4`` sandbox sessions open in a process (closed when idle) |
 | ``GXDATA_STATS_FLUSH_HITS`` | ``1000`` hits counted in memory before they are written |
-| ``GXDATA_STATS_FLUSH_SECONDS`` | ``60`` s at most between two writes of the hit counts |
+| ``GXDATA_STATS_FLUSH_SECONDS`` | ``60`` s between two writes of the hit counts (serve's timer) |
 | ``GXDATA_STATS_LIVE_SECONDS`` | ``300`` s the current quarter's figures are reused |
+| ``GXDATA_STATS_FIRST_QUARTER`` | unset: the quarter of the earliest public dataset; none before |
 | ``GXDATA_REDIS_URL`` | unset: rate-limit counts in memory; ``redis://…`` shares them |
 | ``GXDATA_ACCOUNT_RATE`` | ``10 per minute;100 per hour``: posts to the account forms a client |
 | ``GXDATA_MAIL_FROM`` | ``no-reply@gxdata.local``: the sender of the portal's mail |
@@ -120,6 +121,7 @@ def load_config(instance: str, environ: Mapping[str, str] | None = None) -> dict
         "STATS_FLUSH_HITS": int(environ.get("GXDATA_STATS_FLUSH_HITS") or 1000),
         "STATS_FLUSH_SECONDS": float(environ.get("GXDATA_STATS_FLUSH_SECONDS") or 60),
         "STATS_LIVE_SECONDS": float(environ.get("GXDATA_STATS_LIVE_SECONDS") or 300),
+        "STATS_FIRST_QUARTER": environ.get("GXDATA_STATS_FIRST_QUARTER") or None,
         "BABEL_DEFAULT_LOCALE": "zh",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
         "LANGUAGES": ("zh", "en"),

@@ -452,3 +452,100 @@ def test_stated_conditions_are_shown_as_the_dataset_page_shows_them(client, sess
     page = client.get(f"/dataset/{dataset.id}/versions/2").get_data(as_text=True)
     assert 'class="conditions-list"' in page and "营业执照" in page
     assert "period_days" not in page and raw_codes(page) == []
+
+
+def test_files_stored_while_conditional_stay_withheld_after_the_dataset_opens(
+    client, session, publisher, published, services
+):
+    """Review fix: a version's files are judged by the version's own open type, not today's."""
+    actor, _ = publisher
+    [distribution] = published.distributions
+    acts.edit_dataset(session, actor, published, {"open_type": "conditional"})  # version 2
+    session.commit()
+    acts.replace_file(  # version 3: a raw copy stored while conditional
+        session,
+        actor,
+        distribution,
+        services.files,
+        stream=io.BytesIO(CSV_2),
+        file_name="水质.csv",
+        max_bytes=1 << 20,
+    )
+    session.commit()
+    distribution.download_url = "https://internal.example/secret.csv"  # version 4
+    session.commit()
+    acts.edit_dataset(session, actor, published, {"open_type": "unconditional"})  # version 5
+    session.commit()
+    assert [v.number for v in _versions(session, published.id)] == [1, 2, 3, 4, 5]
+    for number in (2, 3, 4):
+        link = f"/dataset/{published.id}/versions/{number}/files/{distribution.id}"
+        assert client.get(link).status_code == 403, number
+        page = client.get(f"/dataset/{published.id}/versions/{number}").get_data(as_text=True)
+        assert link not in page and "internal.example" not in page
+        body = client.get(f"/dataset/{published.id}/versions/{number}.json").get_data(as_text=True)
+        assert "internal.example" not in body and "stored_file" not in body
+    # version 5 opened the dataset: its diff's old values are the conditional ones
+    body = client.get(f"/dataset/{published.id}/versions/5.json").get_data(as_text=True)
+    assert "stored_file" in body  # the snapshot of an open version is whole
+    listing = client.get(f"/dataset/{published.id}/versions.json").get_data(as_text=True)
+    assert "internal.example" not in listing
+    activity = client.get(f"/api/3/action/package_activity_list?id={published.id}")
+    assert "internal.example" not in activity.get_data(as_text=True)
+    ok = client.get(f"/dataset/{published.id}/versions/5/files/{distribution.id}")
+    assert ok.status_code == 200
+    one = client.get(f"/dataset/{published.id}/versions/1/files/{distribution.id}")
+    assert one.status_code == 200 and one.data == CSV_1  # stored while unconditional
+
+
+def test_a_version_without_a_known_open_type_fails_closed(session, published):
+    from catalog.access import version_files_open
+
+    assert version_files_open(published, {"fields": {"open_type": "unconditional"}})
+    for snapshot in ({}, {"fields": {}}, {"fields": {"open_type": "odd"}}, None, []):
+        assert not version_files_open(published, snapshot)
+
+
+def test_a_huge_version_number_is_not_found(client, published):
+    for path in (
+        "/versions/99999999999999999999",
+        "/versions/99999999999999999999.json",
+        "/versions/99999999999999999999/citation.bib",
+        f"/versions/99999999999999999999/files/{published.distributions[0].id}",
+    ):
+        assert client.get(f"/dataset/{published.id}{path}").status_code == 404, path
+
+
+def test_the_version_list_is_paged_and_the_activity_list_pages_in_sql(
+    client, session, publisher, published, monkeypatch
+):
+    from catalog.versions import queries
+
+    actor, _ = publisher
+    monkeypatch.setattr(queries, "PER_PAGE", 2)
+    monkeypatch.setattr("portal.versions.views.PER_PAGE", 2)
+    for n in range(4):
+        acts.edit_dataset(session, actor, published, {"description": f"第{n}版。"})
+        session.commit()
+    first = client.get(f"/dataset/{published.id}/versions").get_data(as_text=True)
+    assert 'id="version-5"' in first and 'id="version-3"' not in first
+    assert "page=2" in first
+    third = client.get(f"/dataset/{published.id}/versions?page=3").get_data(as_text=True)
+    assert 'id="version-1"' in third and 'id="version-2"' not in third
+    body = client.get(f"/dataset/{published.id}/versions.json?page=2").get_json()
+    assert [v["number"] for v in body["versions"]] == [3, 2] and body["count"] == 5
+
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args) -> None:
+        statements.append(statement)
+
+    engine = session.get_bind()
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        activity = client.get(
+            f"/api/3/action/package_activity_list?id={published.id}&offset=1&limit=2"
+        ).get_json()
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert [a["data"]["number"] for a in activity["result"]] == [4, 3]
+    assert any("OFFSET" in s.upper() for s in statements if "dataset_version" in s)

@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from catalog.beijing import beijing_day
 from catalog.db import utcnow
 from catalog.feedback.figures import responsiveness
 from catalog.models import Department
@@ -318,9 +319,11 @@ def take_snapshot(session: Session, figures: OpennessFigures, quarter: str) -> i
 
 
 def _day(value: datetime | date | None) -> date | None:
+    """The Beijing calendar day of a stored (naive UTC) time: a dataset issued at 02:00 on
+    1 July in Beijing (18:00 on 30 June UTC) is of the third quarter."""
     if value is None:
         return None
-    return value.date() if isinstance(value, datetime) else value
+    return beijing_day(value) if isinstance(value, datetime) else value
 
 
 def _round(value: float | None) -> float | None:

@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -114,9 +114,10 @@ def _records(items: list[DatasetFacts], quarter: Quarter) -> int:
 
 
 def _day(value: Any) -> date | None:
+    """The Beijing calendar day of a stored (naive UTC) time, as the quarters are kept."""
     if value is None:
         return None
-    return value.date() if hasattr(value, "date") else value
+    return beijing_day(value) if isinstance(value, datetime) else value
 
 
 def _apply_snapshots(

@@ -28,13 +28,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from catalog.db import utcnow
 from catalog.errors import InvalidValue
 from catalog.models import Department
 from catalog.quality.figures import quarter_of
+from catalog.queries import public_datasets
 from catalog.stats.measures import MEAN_BY_DATASETS, MEASURES, SUM, Measure
 from catalog.stats.models import StatsSnapshot
 from catalog.stats.quarters import Quarter, beijing_day, current, quarter
@@ -55,6 +56,9 @@ class Options:
     # an ended quarter is frozen this long after its end, once every process has written the
     # hits of its last moments (they flush at least every GXDATA_STATS_FLUSH_SECONDS)
     grace: timedelta = timedelta(minutes=10)
+    # the platform's first quarter (GXDATA_STATS_FIRST_QUARTER); None: the quarter of the
+    # earliest public dataset's issue or creation (:func:`first_quarter`)
+    first_quarter: str | None = None
 
 
 def quarterly_figures(
@@ -78,21 +82,39 @@ def quarterly_figures(
     stored = session.get(StatsSnapshot, wanted.code)
     if stored is not None:
         return stored.figures
+    first = quarter(options.first_quarter) if options.first_quarter else None
+    first = first or first_quarter(session) or this
+    if wanted.first_day < first.first_day:  # nothing to count, and never frozen nor listed
+        raise InvalidValue(f"{wanted.code} is before {first.code}", code="before-first-quarter")
     figures = compute(session, wanted, options, FINAL, live=False)
     session.add(StatsSnapshot(quarter=wanted.code, computed_at=now, figures=figures))
     session.flush()
     return figures
 
 
-def published_quarters(session: Session, now: datetime | None = None, back: int = 8) -> list[str]:
+def first_quarter(session: Session) -> Quarter | None:
+    """The quarter of the earliest public dataset's issue or creation (Beijing calendar), or
+    None for a catalog with no public dataset."""
+    stmt = public_datasets().subquery()
+    earliest = session.execute(select(func.min(stmt.c.issued), func.min(stmt.c.created_at))).one()
+    moments = [m for m in earliest if m is not None]
+    return current(min(moments)) if moments else None
+
+
+def published_quarters(
+    session: Session, now: datetime | None = None, back: int = 8, first: str | None = None
+) -> list[str]:
     """The quarters a reader may pick, newest first: the current one, the ``back`` before it
-    and every quarter already frozen."""
+    from the platform's first quarter on (``first``, else :func:`first_quarter`), and every
+    quarter already frozen."""
     this = current(now or utcnow())
+    begins = (quarter(first) if first else first_quarter(session)) or this
     found = {this.code, *session.scalars(select(StatsSnapshot.quarter))}
     day = this.first_day
     for _ in range(back):
         day = quarter(_previous_code(quarter(quarter_of(day)))).first_day
-        found.add(quarter_of(day))
+        if day >= begins.first_day:
+            found.add(quarter_of(day))
     return sorted(found, key=lambda c: quarter(c).first_day, reverse=True)
 
 

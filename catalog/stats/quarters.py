@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from catalog.beijing import beijing
+from catalog.beijing import beijing_day
 from catalog.quality.figures import parse_quarter, quarter_end, quarter_of
 
 BEIJING_OFFSET = timedelta(hours=8)
@@ -46,11 +46,6 @@ def quarter(code: str) -> Quarter:
     year, number = parse_quarter(code)
     normal = f"{year}Q{number}"
     return Quarter(normal, date(year, 3 * number - 2, 1), quarter_end(normal))
-
-
-def beijing_day(moment: datetime) -> date:
-    """The Beijing calendar day of a stored (naive UTC) moment."""
-    return beijing(moment).date()
 
 
 def current(now: datetime) -> Quarter:

@@ -16,7 +16,7 @@ from catalog.stats.quarters import current
 from exports.datacube import to_turtle
 from exports.quarterly import to_csv, to_json
 from portal.db import get_session
-from portal.stats import figures_for
+from portal.stats import figures_for, stats_services
 
 bp = Blueprint("stats", __name__)
 
@@ -45,7 +45,7 @@ def quarterly() -> tuple[str, int]:
         if problem.code == "future-quarter":
             error = _("The quarter %(quarter)s has not begun.", quarter=code[:10])
         figures = figures_for(current(utcnow()).code)
-    quarters = published_quarters(get_session())
+    quarters = published_quarters(get_session(), first=stats_services().first_quarter)
     lang = "en" if str(get_locale()) == "en" else "zh"
     return render_template(
         "stats/quarterly.html",

@@ -4,14 +4,14 @@ names while the store still holds them, ``…/versions.json`` and CKAN's
 ``package_activity_list``.
 
 Same visibility as the dataset page (:func:`catalog.queries.get_public_dataset`): a dataset
-that is not public has no version pages (404). A version's files are served only when the
-dataset's files are public now (:func:`catalog.access.can_fetch_files`) and the store still
-holds their content.
+that is not public has no version pages (404). A version's files and links are shown only
+when the dataset's files are public now and the version itself was recorded as 无条件开放
+(:func:`catalog.access.version_files_open`), and served while the store still holds them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import click
@@ -32,13 +32,19 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from catalog import conditions, queries, uris
-from catalog.access import can_fetch_files
+from catalog.access import is_not_a_file, version_files_open
 from catalog.conditions import Conditions
 from catalog.errors import InvalidValue, NotFound
 from catalog.models import Dataset
 from catalog.versions import latest_number
 from catalog.versions.models import API, CLI, EDITOR, DatasetVersion
-from catalog.versions.queries import count_versions, get_version, versions_of
+from catalog.versions.queries import (
+    PER_PAGE,
+    count_versions,
+    get_version,
+    open_types,
+    versions_of,
+)
 from catalog.versions.recording import VersionRecorder
 from catalog.versions.snapshots import FIELDS, FILE_FIELDS, public_changes, public_snapshot
 from exports.citations import (
@@ -124,22 +130,39 @@ def _version(id_or_slug: str, number: int) -> tuple[Dataset, DatasetVersion]:
     return dataset, version
 
 
+def _page() -> tuple[int, int]:
+    """The list page asked for (``?page=``, from 1) and its offset."""
+    page = request.args.get("page", 1, type=int) or 1
+    page = min(max(page, 1), 10_000_000)
+    return page, (page - 1) * PER_PAGE
+
+
 @bp.get("/dataset/<id_or_slug>/versions")
 def version_list(id_or_slug: str) -> str:
     dataset = _dataset(id_or_slug)
+    page, offset = _page()
+    total = count_versions(get_session(), dataset.id)
     return render_template(
-        "versions/list.html", dataset=dataset, versions=versions_of(get_session(), dataset.id)
+        "versions/list.html",
+        dataset=dataset,
+        versions=versions_of(get_session(), dataset.id, PER_PAGE, offset),
+        current=page,
+        pages=max(1, -(-total // PER_PAGE)),
     )
 
 
 @bp.get("/dataset/<id_or_slug>/versions.json")
 def version_list_json(id_or_slug: str) -> Response:
     dataset = _dataset(id_or_slug)
-    rows = [_summary_json(dataset, v) for v in versions_of(get_session(), dataset.id)]
-    return _cors(jsonify({"dataset": dataset.id, "versions": rows}))
+    page, offset = _page()
+    versions = versions_of(get_session(), dataset.id, PER_PAGE, offset)
+    rows = _summaries_json(dataset, versions)
+    total = count_versions(get_session(), dataset.id)
+    body = {"dataset": dataset.id, "versions": rows, "page": page, "count": total}
+    return _cors(jsonify(body))
 
 
-@bp.get("/dataset/<id_or_slug>/versions/<int:number>")
+@bp.get("/dataset/<id_or_slug>/versions/<int(max=2147483647):number>")
 def version_page(id_or_slug: str, number: int) -> Response:
     """The version as a page; with ``Accept: application/x-bibtex`` (etc.) its citation, as
     on the dataset's page (no RDF: a version is not a DCAT resource of its own)."""
@@ -155,7 +178,7 @@ def version_page(id_or_slug: str, number: int) -> Response:
         "versions/version.html",
         dataset=dataset,
         version=version,
-        changes=public_changes(version.changes, can_fetch_files(dataset)),
+        changes=public_changes(version.changes, _changes_open(dataset, version, version.snapshot)),
         latest=latest,
         fields=[(name, version.snapshot["fields"].get(name)) for name in FIELDS],
         files=[_file(dataset, version, f) for f in version.snapshot.get("files", [])],
@@ -172,15 +195,15 @@ def version_page(id_or_slug: str, number: int) -> Response:
     return vary_accept(Response(page))
 
 
-@bp.get("/dataset/<id_or_slug>/versions/<int:number>.json")
+@bp.get("/dataset/<id_or_slug>/versions/<int(max=2147483647):number>.json")
 def version_json(id_or_slug: str, number: int) -> Response:
     dataset, version = _version(id_or_slug, number)
-    snapshot = public_snapshot(version.snapshot, can_fetch_files(dataset))
-    body = _summary_json(dataset, version) | {"snapshot": snapshot}
+    snapshot = public_snapshot(version.snapshot, version_files_open(dataset, version.snapshot))
+    body = _summary_json(dataset, version, version.snapshot) | {"snapshot": snapshot}
     return _cors(jsonify(body))
 
 
-@bp.get(f"/dataset/<id_or_slug>/versions/<int:number>/citation.<{SUFFIXES}:suffix>")
+@bp.get(f"/dataset/<id_or_slug>/versions/<int(max=2147483647):number>/citation.<{SUFFIXES}:suffix>")
 def citation(id_or_slug: str, number: int, suffix: str) -> Response:
     dataset, version = _version(id_or_slug, number)
     return _citation_response(dataset, version, BY_SUFFIX[suffix])
@@ -193,14 +216,14 @@ def _citation_response(dataset: Dataset, version: DatasetVersion, fmt: CitationF
     return vary_accept(_cors(response))
 
 
-@bp.get("/dataset/<id_or_slug>/versions/<int:number>/files/<file_id>")
+@bp.get("/dataset/<id_or_slug>/versions/<int(max=2147483647):number>/files/<file_id>")
 def version_file(id_or_slug: str, number: int, file_id: str) -> Response:
     """A file as the version recorded it, while the store holds its content."""
     dataset, version = _version(id_or_slug, number)
     entry = next((f for f in version.snapshot.get("files", []) if f.get("id") == file_id), None)
     if entry is None:
         abort(404)
-    if not can_fetch_files(dataset):
+    if not version_files_open(dataset, version.snapshot):
         abort(403)
     key = entry.get("stored_file")
     if not key:
@@ -238,8 +261,10 @@ def _held(key: str | None) -> bool:
 
 def _file(dataset: Dataset, version: DatasetVersion, entry: Mapping[str, Any]) -> dict[str, Any]:
     """A file of the version, with where to get it: the stored copy while the store holds it,
-    else the link it had (only for a dataset whose files are public)."""
-    open_files = can_fetch_files(dataset)
+    else the link it had; both only when the version's files are public
+    (:func:`catalog.access.version_files_open`), and a link that is a page, not the file
+    (:func:`catalog.access.is_not_a_file`), is not offered as the file."""
+    open_files = version_files_open(dataset, version.snapshot)
     held = _held(entry.get("stored_file"))
     link = None
     if open_files and held:
@@ -251,18 +276,47 @@ def _file(dataset: Dataset, version: DatasetVersion, entry: Mapping[str, Any]) -
         "stored": bool(entry.get("stored_file")),
         "held": held,
         "link": link,
-        "remote": (entry.get("download_url") or entry.get("access_url")) if open_files else None,
+        "remote": _remote(dataset, entry) if open_files else None,
     }
 
 
-def _summary_json(dataset: Dataset, version: DatasetVersion) -> dict[str, Any]:
+def _remote(dataset: Dataset, entry: Mapping[str, Any]) -> str | None:
+    for name in ("download_url", "access_url"):
+        url = entry.get(name)
+        if isinstance(url, str) and url and not is_not_a_file(url, dataset):
+            return url
+    return None
+
+
+def _changes_open(dataset: Dataset, version: DatasetVersion, snapshot: Any) -> bool:
+    """Whether a version's differences may show file links: its own files are public
+    (:func:`catalog.access.version_files_open`) and so were the previous version's, the
+    old values of the differences (the open type did not change in this version)."""
+    if not version_files_open(dataset, snapshot):
+        return False
+    return not any(
+        c.get("kind") == "field" and c.get("field") == "open_type" for c in version.changes or []
+    )
+
+
+def _open_snapshot(open_type: Any) -> dict[str, Any]:
+    """The part of a snapshot :func:`catalog.access.version_files_open` reads."""
+    return {"fields": {"open_type": open_type}}
+
+
+def _summaries_json(dataset: Dataset, versions: Sequence[DatasetVersion]) -> list[dict[str, Any]]:
+    kinds = open_types(get_session(), dataset.id, [v.number for v in versions])
+    return [_summary_json(dataset, v, _open_snapshot(kinds.get(v.number))) for v in versions]
+
+
+def _summary_json(dataset: Dataset, version: DatasetVersion, snapshot: Any) -> dict[str, Any]:
     base = current_app.config["BASE_URL"]
     return {
         "number": version.number,
         "created_at": version.created_at.isoformat() + "Z",
         "origin": version.origin,
         "url": uris.dataset_version_uri(base, dataset.id, version.number),
-        "changes": public_changes(version.changes, can_fetch_files(dataset)),
+        "changes": public_changes(version.changes, _changes_open(dataset, version, snapshot)),
     }
 
 
@@ -282,7 +336,8 @@ def package_activity_list(data: Mapping[str, Any]) -> list[dict[str, Any]]:
     dataset = queries.get_public_dataset(get_session(), key)
     if dataset is None:
         raise ActionNotFound("no public dataset has this id or name")
-    versions = versions_of(get_session(), dataset.id, offset + limit)[offset:]
+    versions = versions_of(get_session(), dataset.id, limit, offset)
+    summaries = _summaries_json(dataset, versions)
     return [
         {
             "id": f"{dataset.id}-v{v.number}",
@@ -290,7 +345,7 @@ def package_activity_list(data: Mapping[str, Any]) -> list[dict[str, Any]]:
             "user_id": None,
             "object_id": dataset.id,
             "activity_type": "new package" if v.number == 1 else "changed package",
-            "data": _summary_json(dataset, v),
+            "data": summary,
         }
-        for v in versions
+        for v, summary in zip(versions, summaries, strict=True)
     ]

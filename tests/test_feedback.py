@@ -7,6 +7,7 @@ reporter's secret link, and that another department cannot act."""
 from __future__ import annotations
 
 import re
+import socket
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -378,6 +379,70 @@ def test_a_citizen_reports_through_the_form_and_follows_the_secret_link(fast, cl
     assert all("To: reviewer@jt.example.gov.cn" not in m for m in mails)  # another department
     assert client.get(f"/feedback/{reference}/follow/not-the-token").status_code == 404
     assert "未结问题：1" in client.get("/dataset/nn-people").get_data(as_text=True)
+
+
+class _Refusing:
+    """An SMTP server (aiosmtpd on 127.0.0.1) that refuses some recipients."""
+
+    def __init__(self, refused: set[str]) -> None:
+        self.refused = refused
+        self.delivered: list[str] = []
+
+    async def handle_RCPT(self, server, session, envelope, address, options):  # noqa: N802
+        if address in self.refused:
+            return "550 mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802
+        self.delivered.extend(envelope.rcpt_tos)
+        return "250 OK"
+
+
+def test_a_refusing_mail_server_does_not_lose_the_follow_link(fast, client, world, caplog):
+    controller_module = pytest.importorskip("aiosmtpd.controller")
+    from portal.accounts.mail import senders_for
+
+    second = "second@tjj.example.gov.cn"
+    make_person(fast, second, REVIEWER, "tongji")
+    handler = _Refusing({CONTACT, "staff@tjj.example.gov.cn"})
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = controller_module.Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        fast.extensions["gxdata_senders"] = senders_for(
+            {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": port, "SMTP_TLS": "none"}, fast.instance_path
+        )
+        answer = _post(client, world)
+    finally:
+        controller.stop()
+    assert answer.status_code == 303 and "/follow/" in answer.headers["Location"]
+    assert handler.delivered == [second]  # the first refused staff member did not stop it
+    assert caplog.text.count("mail not sent") == 2
+    assert "已收到" in client.get(answer.headers["Location"]).get_data(as_text=True)
+
+
+def test_a_mail_server_that_is_down_does_not_fail_the_answer(fast, client, app, world, session):
+    from portal.accounts.mail import senders_for
+
+    follow = _post(client, world).headers["Location"]
+    reference = follow.split("/feedback/")[1].split("/")[0]
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    app.extensions["gxdata_senders"] = senders_for(
+        {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": port, "SMTP_TLS": "none"}, app.instance_path
+    )
+    staff = app.test_client()
+    sign_in_client(app, staff, world["publisher"])
+    token = csrf(staff.get(f"/workbench/feedback/{reference}").get_data(as_text=True))
+    done = staff.post(f"/workbench/feedback/{reference}/reject",
+                      data={"csrf_token": token, "note": "数据无误。"})  # fmt: skip
+    assert done.status_code == 303
+    session.expire_all()
+    assert session.scalar(select(ProblemReport.state)) == "rejected"
 
 
 def test_the_tracker_hides_personal_data(fast, client, app, world, session):

@@ -449,6 +449,7 @@ def test_the_tracker_hides_personal_data(fast, client, app, world, session):
     user_id = signed_in(app, client, "named.person@example.cn")
     assert _post(client, world, contact="secret.contact@example.cn").status_code == 303
     assert _post(client, world, kind="privacy", description="第5行含有身份证号码 450102...",
+                 row_ref="R5-ID", column_ref="身份证列",
                  contact="").status_code == 303  # fmt: skip
     pseudonym = session.get(User, user_id).pseudonym
     references = session.scalars(select(ProblemReport.reference)).all()
@@ -460,7 +461,13 @@ def test_the_tracker_hides_personal_data(fast, client, app, world, session):
     tracker = anonymous.get("/dataset/nn-people/feedback").get_data(as_text=True)
     assert "数值错误" in tracker and "隐私" in tracker
     private = session.scalar(select(ProblemReport.reference).where(ProblemReport.kind == "privacy"))
-    assert "个人信息" in anonymous.get(f"/feedback/{private}").get_data(as_text=True)
+    private_page = anonymous.get(f"/feedback/{private}").get_data(as_text=True)
+    assert "个人信息" in private_page
+    assert "R5-ID" not in private_page and "身份证列" not in private_page  # not the leaking cell
+    assert "R5-ID" not in tracker and "身份证列" not in tracker
+    leaked = session.scalar(select(ProblemReport).where(ProblemReport.kind == "privacy"))
+    view = queries.public_view(leaked, date(2026, 1, 1))
+    assert (view.distribution_id, view.row_ref, view.column_ref) == (None, None, None)
 
 
 @pytest.mark.parametrize(

@@ -43,8 +43,8 @@ class PublicReport:
     reference: str
     kind: str
     description: str | None  # None for a privacy concern: not repeated in public
-    distribution_id: str | None
-    row_ref: str | None
+    distribution_id: str | None  # these three also None for a privacy concern: they would
+    row_ref: str | None  # point at the very cell that leaks
     column_ref: str | None
     state: str
     received_at: datetime
@@ -67,9 +67,9 @@ def public_view(report: ProblemReport, today: date) -> PublicReport:
         reference=report.reference,
         kind=report.kind,
         description=None if hidden else report.description,
-        distribution_id=report.distribution_id,
-        row_ref=report.row_ref,
-        column_ref=report.column_ref,
+        distribution_id=None if hidden else report.distribution_id,
+        row_ref=None if hidden else report.row_ref,
+        column_ref=None if hidden else report.column_ref,
         state=report.state,
         received_at=report.received_at,
         limit_day=report.limit_day,

@@ -451,3 +451,20 @@ def test_the_json_list_pages(app: Flask, client, world, monkeypatch):
     following = first["links"]["next"].removeprefix("http://gxdata.test")
     second = client.get(following).get_json()
     assert [r["title"] for r in second["results"]] == ["需求一"] and second["next"] is None
+
+
+def test_superscript_digits_are_not_numbers(app: Flask, client, world):
+    """ "²".isdigit() is True but int("²") fails: every page number and department is checked as
+    ASCII digits, so the pages answer (first page, or the form's error) and the API its 400."""
+    assert client.get("/datarequests?page=²").status_code == 200
+    answer = client.get("/api/v1/datarequests?page=²")
+    assert answer.status_code == 400 and answer.mimetype == "application/problem+json"
+    admin = person(app, "admin@example.org", ADMIN)
+    assert admin.get("/admin/datarequests?page=²").status_code == 200
+    citizen = person(app, "citizen@example.org")
+    assert ask(citizen, department_id="²").status_code in (302, 400, 422)
+    request_id = made(citizen)
+    refused = post_on(admin, "/datarequests/new", f"/admin/datarequests/{request_id}/route",
+                      {"department_id": "²", "note": "请答复"})  # fmt: skip
+    assert refused.status_code in (302, 303, 400, 422)
+    assert stored(app, request_id).state == "open"

@@ -194,7 +194,7 @@ def test_a_hidden_dataset_cannot_be_named_nor_found(client, world: World):
 
 def test_versions_must_be_positive_whole_numbers(client, world: World):
     sign_in_client(world.app, client, world.owner)
-    for bad in ("0", "-1", "v2", "1.5"):
+    for bad in ("0", "-1", "v2", "1.5", "²"):  # "²".isdigit() but int("²") fails
         refused = _register_page(client, _entry(world, version=[bad, ""]))
         assert refused.status_code == 422 and "版本号是大于等于 1 的整数" in refused.text
     refused = _register_page(client, _entry(world, version=["3", ""]))  # buses has 2

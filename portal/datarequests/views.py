@@ -89,7 +89,7 @@ def _refused(form: Any, error: CatalogError) -> None:
 
 def _int_arg(name: str, default: int = 1) -> int:
     value = request.args.get(name, "")
-    return int(value) if value.isdigit() and len(value) < 7 else default
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 7 else default
 
 
 @bp.get("/datarequests")

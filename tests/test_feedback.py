@@ -14,9 +14,10 @@ from pathlib import Path
 import pytest
 from form_tokens import csrf
 from signing_in import make_person, sign_in_client, signed_in
+from sqlalchemy import event as sql_event
 from sqlalchemy import select
 
-from catalog.accounts.models import PUBLISHER, REVIEWER, User
+from catalog.accounts.models import ADMIN, PUBLISHER, REVIEWER, User
 from catalog.audit import AuditEntry, Origin, verify
 from catalog.errors import InvalidValue
 from catalog.feedback import acts, figures, queries, states
@@ -99,6 +100,22 @@ def test_a_report_before_the_national_day_is_due_after_the_holiday_and_extends_t
                         "再延一次")  # fmt: skip
         assert twice.value.code == "already-extended"
         assert states.EXTEND not in queries.department_actions(report)
+
+
+def test_a_report_past_its_limit_cannot_be_extended(session, world):
+    with session.begin():
+        report, _ = _report(session, world)  # due 13 October
+        staff = _actor(session, world["publisher"])
+        assert states.EXTEND in queries.department_actions(report, date(2026, 10, 13))
+        late = datetime(2026, 10, 14, 1)  # 14 October, 09:00 in Beijing
+        with pytest.raises(InvalidValue) as refused:
+            acts.handle(session, staff, report, states.EXTEND, ORIGIN, late, "需核对原始台账")
+        assert refused.value.code == "limit-passed"
+        assert not report.extended and report.limit_day == date(2026, 10, 13)
+        assert queries.is_overdue(report, date(2026, 10, 14))  # still overdue
+        assert states.EXTEND not in queries.department_actions(report, date(2026, 10, 14))
+        (item,) = queries.workbench(session, staff, late)
+        assert states.EXTEND not in item.actions
 
 
 def test_a_report_late_in_the_utc_day_counts_from_the_next_beijing_day(session, world):
@@ -261,6 +278,62 @@ def test_another_department_cannot_act_and_a_parent_department_can(session, worl
         parent_publisher = _actor(session, world["publisher"])  # of 统计局, above 南宁
         assert acts.may_handle(session, parent_publisher, report)
         assert report.state == states.REPORTED
+
+
+def test_an_administrator_handles_a_report_on_a_dataset_of_no_department(app, session, world):
+    admin_id = make_person(app, "admin@example.org", ADMIN)
+    with session.begin():
+        orphan = create_dataset(session, title="无主数据", department=None, slug="orphan",
+                                open_type="unconditional")  # fmt: skip
+        publish_dataset(session, orphan)
+        content = {"kind": "wrong_values", "description": "这个数据集没有部门负责。"}
+        report, _ = acts.report_problem(session, CITIZEN, orphan, content, ORIGIN, BEFORE_HOLIDAY)
+        assert report.department_id is None
+        admin = _actor(session, admin_id)
+        assert acts.may_handle(session, admin, report)
+        assert report.reference in [
+            i.report.reference for i in queries.workbench(session, admin, BEFORE_HOLIDAY)
+        ]
+        acts.handle(session, admin, report, states.ACCEPT, ORIGIN, BEFORE_HOLIDAY)
+        assert report.state == states.ACCEPTED
+        assert not acts.may_handle(session, _actor(session, world["publisher"]), report)
+
+
+def test_the_datasets_current_department_handles_its_reports(session, world):
+    with session.begin():
+        report, _ = _report(session, world)
+        dataset = session.get(Dataset, world["dataset"])
+        dataset.department_id = session.scalar(select(Department.id).where(
+            Department.slug == "jiaotong"))  # fmt: skip
+        session.flush()
+        newcomer, former = _actor(session, world["stranger"]), _actor(session, world["publisher"])
+        assert acts.may_handle(session, newcomer, report)
+        assert not acts.may_handle(session, former, report)
+        assert [i.report.id for i in queries.workbench(session, newcomer, BEFORE_HOLIDAY)] == [
+            report.id
+        ]
+        assert queries.workbench(session, former, BEFORE_HOLIDAY) == []
+        acts.handle(session, newcomer, report, states.ACCEPT, ORIGIN, BEFORE_HOLIDAY)
+
+
+def test_the_tracker_reads_every_reports_steps_in_one_query(services, session, world):
+    with session.begin():
+        for _ in range(5):
+            _report(session, world)
+    statements: list[str] = []
+
+    def seen(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    engine = services.session_factory.kw["bind"]
+    sql_event.listen(engine, "before_cursor_execute", seen)
+    try:
+        with services.session_factory() as fresh:
+            found = queries.tracker(fresh, fresh.get(Dataset, world["dataset"]), BEFORE_HOLIDAY)
+    finally:
+        sql_event.remove(engine, "before_cursor_execute", seen)
+    assert len(found) == 5 and all(r.steps for r in found)
+    assert sum("FROM feedback_event" in s for s in statements) == 1
 
 
 @pytest.mark.parametrize(

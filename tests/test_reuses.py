@@ -423,3 +423,42 @@ def test_the_pickers_suggestions_are_public_datasets_for_signed_in_people(client
     found = client.get("/reuses/datasets.json?q=公交").get_json()["results"]
     assert [r["id"] for r in found] == [world.buses]
     assert client.get("/reuses/datasets.json?q=%25").get_json()["results"] == []  # a LIKE wildcard
+
+
+def test_only_an_approved_reuses_image_is_publicly_cached(client, world: World):
+    sign_in_client(world.app, client, world.owner)
+    assert _register_page(client, _entry(world), png()).status_code == 303
+    [reuse] = _reuses(world.app)
+    pending = client.get(f"/reuses/{reuse.slug}/image")
+    assert pending.status_code == 200
+    assert pending.headers["Cache-Control"] == "private, no-store"
+    _approve(world.app, reuse.id)
+    approved = world.app.test_client().get(f"/reuses/{reuse.slug}/image")
+    assert approved.headers["Cache-Control"] == "public, max-age=3600"
+
+
+def test_an_owner_has_at_most_five_reuses_waiting(client, world: World):
+    with world.app.extensions["gxdata"].session_factory() as db, db.begin():
+        owner = actor_for(db.get(User, world.owner))
+        for number in range(service.MAX_PENDING):
+            service.register(db, owner, Origin(), service.Submission(
+                kind="application", title=f"成果{number}", team="邕城数据队",
+                uses=[service.Use(world.buses)]))  # fmt: skip
+    sign_in_client(world.app, client, world.owner)
+    refused = _register_page(client, _entry(world, title="第六个成果"))
+    assert refused.status_code == 422 and "5 项成果等待审核" in refused.text
+    assert "第六个成果" in refused.text  # what was typed is kept
+    assert len(_reuses(world.app)) == service.MAX_PENDING
+    _approve(world.app, _reuses(world.app)[0].id)  # one decided: room for one more
+    assert _register_page(client, _entry(world, title="第六个成果")).status_code == 303
+
+
+def test_an_image_too_large_once_re_encoded_is_refused(client, world: World, monkeypatch):
+    monkeypatch.setattr(images, "MAX_STORED_BYTES", 20)
+    with pytest.raises(images.FileTooLarge) as refused:
+        images.clean_image(png())
+    assert refused.value.code == "image-too-large-stored"
+    sign_in_client(world.app, client, world.owner)
+    answer = _register_page(client, _entry(world), png())
+    assert answer.status_code == 422 and "图片转换后超过 4 MB" in answer.text
+    assert _reuses(world.app) == []

@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from catalog import uris, versions
@@ -50,6 +50,7 @@ from catalog.slugs import SLUG_PATTERN, slugify, unique_slug
 from catalog.watch import note_changed
 
 MAX_USES = 20
+MAX_PENDING = 5  # reuses of one owner waiting for approval
 MAX_TITLE = 300
 MAX_DESCRIPTION = 5000
 MAX_REASON = 2000
@@ -140,6 +141,11 @@ def register(
     """A new pending reuse of the signed-in ``actor``."""
     if not actor.authenticated or not can(session, actor, "reuse.register"):
         raise Forbidden("not allowed: reuse.register")
+    pending = session.scalar(
+        select(func.count(Reuse.id)).where(Reuse.owner_id == actor.user_id, Reuse.state == PENDING)
+    )
+    if (pending or 0) >= MAX_PENDING:
+        raise InvalidValue("too many reuses wait for approval", code="too-many-pending")
     if submission.kind not in KINDS:
         raise InvalidValue(submission.kind, code="bad-kind", field="kind")
     title = _text(submission.title, "missing-title")

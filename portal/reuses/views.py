@@ -35,7 +35,7 @@ from catalog.models import Dataset
 from catalog.permissions import Actor
 from catalog.reuses import provenance, service
 from catalog.reuses.images import MAX_IMAGE_BYTES
-from catalog.reuses.models import KINDS, Reuse
+from catalog.reuses.models import APPROVED, KINDS, Reuse
 from exports.citations import citable, gbt7714
 from exports.reuse_jsonld import reuse_jsonld
 from portal import auth
@@ -202,7 +202,10 @@ def image(slug: str) -> Response:
     if reuse is None or not reuse.image or reuse.image_type not in ("image/png", "image/jpeg"):
         abort(404)
     response = Response(reuse.image, mimetype=reuse.image_type)
-    response.headers["Cache-Control"] = "public, max-age=3600"
+    # a shared cache keeps only an approved reuse's image: one pending or rejected is shown to
+    # its owner and the administrators alone
+    public = reuse.state == APPROVED
+    response.headers["Cache-Control"] = "public, max-age=3600" if public else "private, no-store"
     response.headers["Content-Disposition"] = "inline"
     return response
 

@@ -462,3 +462,37 @@ def test_an_image_too_large_once_re_encoded_is_refused(client, world: World, mon
     answer = _register_page(client, _entry(world), png())
     assert answer.status_code == 422 and "图片转换后超过 4 MB" in answer.text
     assert _reuses(world.app) == []
+
+
+def test_the_dataset_block_shows_ten_and_links_all_and_the_list_is_paged(
+    client, world: World, monkeypatch
+):
+    with world.app.extensions["gxdata"].session_factory() as db, db.begin():
+        owner = actor_for(db.get(User, world.owner))
+        for number in range(12):
+            made = service.register(db, owner, Origin(), service.Submission(
+                kind="application", title=f"公交成果{number:02d}", team="邕城数据队",
+                uses=[service.Use(world.buses)]))  # fmt: skip
+            db.flush()
+            service.decide(db, system_actor(), Origin(), made.id, True, "")
+        air = service.register(db, owner, Origin(), service.Submission(
+            kind="application", title="空气成果", team="邕城数据队",
+            uses=[service.Use(world.air)]))  # fmt: skip
+        service.decide(db, system_actor(), Origin(), air.id, True, "")
+    with world.app.extensions["gxdata"].session_factory() as db:
+        slug = db.get(Dataset, world.buses).slug
+    page = client.get(f"/dataset/{world.buses}").text
+    block = page.split('id="reuses"')[1].split("</section>")[0]
+    assert '<span class="count">12</span>' in block
+    assert block.count('<li><a href="/reuses/') == service.BLOCK_LIMIT
+    assert f"/reuses?dataset={slug}" in block and "查看该数据集的全部 12 项成果" in block
+    of_buses = client.get(f"/reuses?dataset={slug}").text
+    assert of_buses.count("公交成果") == 12 and "空气成果" not in of_buses
+    assert client.get("/reuses?dataset=no-such-dataset").status_code == 404
+    assert client.get(f"/reuses?dataset={world.draft}").status_code == 404  # not public
+    monkeypatch.setattr(service, "PER_PAGE", 5)
+    first = client.get("/reuses").text
+    assert first.count('<li class="reuse-card">') == 5 and 'class="pager"' in first
+    third = client.get("/reuses?page=3").text
+    assert "13" in third and "公交成果00" in third  # the oldest one, on the last page
+    assert client.get("/reuses?page=²").status_code == 200

@@ -33,6 +33,7 @@ from catalog.db import utcnow
 from catalog.errors import CatalogError, NotFound
 from catalog.models import Dataset
 from catalog.permissions import Actor
+from catalog.queries import get_public_dataset
 from catalog.reuses import provenance, service
 from catalog.reuses.images import MAX_IMAGE_BYTES
 from catalog.reuses.models import APPROVED, KINDS, Reuse
@@ -62,8 +63,8 @@ def _labels() -> dict[str, Any]:
             "reuses_of": _reuses_of}  # fmt: skip
 
 
-def _reuses_of(dataset: Dataset) -> list[Reuse]:
-    """The approved reuses built on a dataset (its page's block)."""
+def _reuses_of(dataset: Dataset) -> service.ReusePage:
+    """The newest approved reuses built on a dataset and their count (its page's block)."""
     return service.reuses_of_dataset(get_session(), dataset.id)
 
 
@@ -89,11 +90,22 @@ def listing() -> str:
     kind = kind if kind in KINDS else ""
     slug = request.args.get("competition", "")[:100]
     competition = service.get_competition(session, slug) if slug else None
-    reuses = service.public_reuses(session, kind or None, competition.id if competition else None)
+    named = request.args.get("dataset", "")[:100]
+    dataset = get_public_dataset(session, named) if named else None
+    if named and dataset is None:
+        abort(404)  # not a public dataset: nothing of it is listed
+    page = request.args.get("page", "")
+    found = service.public_reuses_page(
+        session, kind or None, competition.id if competition else None,
+        dataset.id if dataset else None,
+        page=int(page) if page.isascii() and page.isdigit() and len(page) < 7 else 1,
+    )  # fmt: skip
+    query = {k: v for k, v in (("kind", kind), ("competition", competition and competition.slug),
+                               ("dataset", dataset and dataset.slug)) if v}  # fmt: skip
     return render_template(
-        "reuses/list.html", reuses=reuses, kinds=KINDS, kind=kind, competition=competition,
-        competitions=service.competitions(session),
-        signed_in=auth.session_actor().authenticated,
+        "reuses/list.html", found=found, reuses=found.items, kinds=KINDS, kind=kind,
+        competition=competition, competitions=service.competitions(session), dataset=dataset,
+        query=query, signed_in=auth.session_actor().authenticated,
     )  # fmt: skip
 
 

@@ -468,3 +468,26 @@ def test_superscript_digits_are_not_numbers(app: Flask, client, world):
                       {"department_id": "²", "note": "请答复"})  # fmt: skip
     assert refused.status_code in (302, 303, 400, 422)
     assert stored(app, request_id).state == "open"
+
+
+def test_an_expired_form_is_shown_again_as_typed(app: Flask, world):
+    citizen = person(app, "citizen@example.org")
+    citizen.get("/datarequests/new")
+    refused = citizen.post("/datarequests/new", data={"csrf_token": "an-old-token", **ASKED})
+    assert refused.status_code == 400 and "页面已过期，请重新提交" in refused.text
+    assert ASKED["title"] in refused.text and ASKED["purpose"] in refused.text
+    with app.extensions["gxdata"].session_factory() as db:
+        assert db.scalars(select(DataRequest)).all() == []
+    again = citizen.post("/datarequests/new", data={**ASKED, "csrf_token": csrf(refused.text)})
+    assert again.status_code == 302
+    request_id = int(again.headers["Location"].rsplit("/", 1)[1])
+    admin = person(app, "admin@example.org", ADMIN)
+    route(admin, request_id, world["transport"])
+    staff = person(app, "staff@example.org", PUBLISHER, "jiaotong")
+    staff.get(f"/datarequests/{request_id}")
+    late = staff.post(f"/datarequests/{request_id}/answer",
+                      data={"csrf_token": "an-old-token", "kind": "refused",
+                            "text": "涉及个人隐私，暂不能开放"})  # fmt: skip
+    assert late.status_code == 400 and "页面已过期，请重新提交" in late.text
+    assert "涉及个人隐私，暂不能开放" in late.text
+    assert stored(app, request_id).state == "routed"

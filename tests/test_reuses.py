@@ -496,3 +496,18 @@ def test_the_dataset_block_shows_ten_and_links_all_and_the_list_is_paged(
     third = client.get("/reuses?page=3").text
     assert "13" in third and "公交成果00" in third  # the oldest one, on the last page
     assert client.get("/reuses?page=²").status_code == 200
+
+
+def test_an_expired_form_is_shown_again_as_typed(client, world: World):
+    sign_in_client(world.app, client, world.owner)
+    client.get("/reuses/new")
+    form = {"csrf_token": "an-old-token", "action": "register", **_entry(world)}
+    refused = client.post("/reuses/new", data=form, content_type="multipart/form-data")
+    assert refused.status_code == 400 and "页面已过期，请重新提交" in refused.text
+    assert "南宁公交到站提醒" in refused.text
+    assert "用公交站点数据做的到站提醒小程序。" in refused.text
+    assert "邕城数据队" in refused.text and world.buses in refused.text
+    assert "有字段内容过长" not in refused.text and _reuses(world.app) == []
+    again = {**form, "csrf_token": csrf(refused.text)}  # the page carries a fresh token
+    assert client.post("/reuses/new", data=again,
+                       content_type="multipart/form-data").status_code == 303  # fmt: skip

@@ -27,6 +27,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
 
 from catalog.beijing import beijing
 from catalog.db import utcnow
@@ -41,6 +42,7 @@ from exports.citations import citable, gbt7714
 from exports.reuse_jsonld import reuse_jsonld
 from portal import auth
 from portal.db import get_session
+from portal.errors import handle_http_error
 from portal.reuses import admin, commands, messages
 from portal.reuses.forms import DecisionForm, ReuseForm, dataset_rows, padded, uses_of
 
@@ -109,6 +111,24 @@ def listing() -> str:
     )  # fmt: skip
 
 
+def _expired_message() -> str:
+    return _("This page has expired. Please send it again.")
+
+
+@bp.errorhandler(CSRFError)
+def _expired(error: CSRFError) -> Any:
+    """The registration form sent with a token that no longer holds (an old page): the form
+    again, filled in as it was typed (but the image, which is sent again) with a fresh token,
+    and nothing registered."""
+    if request.endpoint != "reuses.new" or not auth.session_actor().authenticated:
+        return handle_http_error(error)
+    flash(_expired_message(), "error")
+    form = ReuseForm()
+    form.fill_choices([(c.slug, c.title) for c in service.competitions(get_session())])
+    return render_template("reuses/new.html", form=form, rows=padded(dataset_rows(request)),
+                           found=[], max_mb=MAX_IMAGE_BYTES // (1024 * 1024)), 400  # fmt: skip
+
+
 @bp.route("/reuses/new", methods=["GET", "POST"])
 def new() -> Any:
     actor = _actor()
@@ -121,8 +141,9 @@ def new() -> Any:
     if request.method == "GET" and request.args.get("dataset"):
         rows = [(request.args["dataset"][:100], "")]  # "register a reuse of this dataset"
     if request.method == "POST" and not form.validate_on_submit():
-        flash(messages.refusal_message("too-long"), "error")
-        status = 422
+        expired = bool(form.csrf_token.errors)  # not the text's fault: an old page
+        flash(_expired_message() if expired else messages.refusal_message("too-long"), "error")
+        status = 400 if expired else 422
     elif request.method == "POST" and request.form.get("action") == "search":
         found = service.search_datasets(session, form.q.data or "")
         if not found:

@@ -361,7 +361,7 @@ def _with_uses() -> tuple:
 
 def _approved(
     kind: str | None = None, competition_id: int | None = None, dataset_id: str | None = None
-) -> Select[tuple[Reuse]]:
+) -> Select[Reuse]:
     stmt = select(Reuse).where(Reuse.state == APPROVED)
     if kind:
         stmt = stmt.where(Reuse.kind == kind)

@@ -297,6 +297,7 @@ def test_an_administrator_handles_a_report_on_a_dataset_of_no_department(app, se
         acts.handle(session, admin, report, states.ACCEPT, ORIGIN, BEFORE_HOLIDAY)
         assert report.state == states.ACCEPTED
         assert not acts.may_handle(session, _actor(session, world["publisher"]), report)
+        assert [u.id for u in queries.handlers_of(session, None)] == [admin_id]  # told of it
 
 
 def test_the_datasets_current_department_handles_its_reports(session, world):

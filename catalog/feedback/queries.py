@@ -14,7 +14,7 @@ from datetime import date, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from catalog.accounts.models import DEPARTMENT_ROLES, RoleGrant, User
+from catalog.accounts.models import ADMIN, DEPARTMENT_ROLES, RoleGrant, User
 from catalog.feedback import acts, states
 from catalog.feedback.models import ProblemReport
 from catalog.models import PUBLISHED, Dataset
@@ -177,17 +177,19 @@ def reports_of(session: Session, user_id: int, now: datetime) -> list[ProblemRep
 
 def handlers_of(session: Session, department_id: int | None) -> list[User]:
     """Live accounts with an e-mail who may handle reports of ``department_id`` (publishers and
-    reviewers of it or of a department above it), to be told of a new report."""
+    reviewers of it or of a department above it; the administrators for a dataset of no
+    department), to be told of a new report."""
     if department_id is None:
-        return []
-    lineage = department_lineage(session, department_id)
+        granted = RoleGrant.role == ADMIN
+    else:
+        lineage = department_lineage(session, department_id)
+        granted = RoleGrant.role.in_(sorted(DEPARTMENT_ROLES)) & RoleGrant.department_id.in_(
+            sorted(lineage)
+        )
     found = session.scalars(
         select(User)
         .join(RoleGrant, RoleGrant.user_id == User.id)
-        .where(
-            RoleGrant.role.in_(sorted(DEPARTMENT_ROLES)),
-            RoleGrant.department_id.in_(sorted(lineage)),
-        )
+        .where(granted)
         .order_by(User.id)
         .distinct()
     )

@@ -76,6 +76,7 @@ ACTIONS: dict[str, Rule] = {
     "reuses.manage": _rule(ADMIN, token=False),  # approve, reject, withdraw; competitions
     # the data-quality loop: the department answers problem reports on its datasets
     "feedback.handle": _rule(PUBLISHER, REVIEWER, department=True, token=False),
+    "feedback.handle-any": _rule(ADMIN, token=False),  # any report, even of no department
     # data requests (数据需求): asked and supported by anyone signed in, routed by the
     # administration, answered by the department's staff
     "datarequest.create": _rule(APPLICANT, token=False),

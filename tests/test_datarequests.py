@@ -451,3 +451,43 @@ def test_the_json_list_pages(app: Flask, client, world, monkeypatch):
     following = first["links"]["next"].removeprefix("http://gxdata.test")
     second = client.get(following).get_json()
     assert [r["title"] for r in second["results"]] == ["需求一"] and second["next"] is None
+
+
+def test_superscript_digits_are_not_numbers(app: Flask, client, world):
+    """ "²".isdigit() is True but int("²") fails: every page number and department is checked as
+    ASCII digits, so the pages answer (first page, or the form's error) and the API its 400."""
+    assert client.get("/datarequests?page=²").status_code == 200
+    answer = client.get("/api/v1/datarequests?page=²")
+    assert answer.status_code == 400 and answer.mimetype == "application/problem+json"
+    admin = person(app, "admin@example.org", ADMIN)
+    assert admin.get("/admin/datarequests?page=²").status_code == 200
+    citizen = person(app, "citizen@example.org")
+    assert ask(citizen, department_id="²").status_code in (302, 400, 422)
+    request_id = made(citizen)
+    refused = post_on(admin, "/datarequests/new", f"/admin/datarequests/{request_id}/route",
+                      {"department_id": "²", "note": "请答复"})  # fmt: skip
+    assert refused.status_code in (302, 303, 400, 422)
+    assert stored(app, request_id).state == "open"
+
+
+def test_an_expired_form_is_shown_again_as_typed(app: Flask, world):
+    citizen = person(app, "citizen@example.org")
+    citizen.get("/datarequests/new")
+    refused = citizen.post("/datarequests/new", data={"csrf_token": "an-old-token", **ASKED})
+    assert refused.status_code == 400 and "页面已过期，请重新提交" in refused.text
+    assert ASKED["title"] in refused.text and ASKED["purpose"] in refused.text
+    with app.extensions["gxdata"].session_factory() as db:
+        assert db.scalars(select(DataRequest)).all() == []
+    again = citizen.post("/datarequests/new", data={**ASKED, "csrf_token": csrf(refused.text)})
+    assert again.status_code == 302
+    request_id = int(again.headers["Location"].rsplit("/", 1)[1])
+    admin = person(app, "admin@example.org", ADMIN)
+    route(admin, request_id, world["transport"])
+    staff = person(app, "staff@example.org", PUBLISHER, "jiaotong")
+    staff.get(f"/datarequests/{request_id}")
+    late = staff.post(f"/datarequests/{request_id}/answer",
+                      data={"csrf_token": "an-old-token", "kind": "refused",
+                            "text": "涉及个人隐私，暂不能开放"})  # fmt: skip
+    assert late.status_code == 400 and "页面已过期，请重新提交" in late.text
+    assert "涉及个人隐私，暂不能开放" in late.text
+    assert stored(app, request_id).state == "routed"

@@ -7,15 +7,17 @@ reporter's secret link, and that another department cannot act."""
 from __future__ import annotations
 
 import re
+import socket
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from form_tokens import csrf
 from signing_in import make_person, sign_in_client, signed_in
+from sqlalchemy import event as sql_event
 from sqlalchemy import select
 
-from catalog.accounts.models import PUBLISHER, REVIEWER, User
+from catalog.accounts.models import ADMIN, PUBLISHER, REVIEWER, User
 from catalog.audit import AuditEntry, Origin, verify
 from catalog.errors import InvalidValue
 from catalog.feedback import acts, figures, queries, states
@@ -98,6 +100,22 @@ def test_a_report_before_the_national_day_is_due_after_the_holiday_and_extends_t
                         "再延一次")  # fmt: skip
         assert twice.value.code == "already-extended"
         assert states.EXTEND not in queries.department_actions(report)
+
+
+def test_a_report_past_its_limit_cannot_be_extended(session, world):
+    with session.begin():
+        report, _ = _report(session, world)  # due 13 October
+        staff = _actor(session, world["publisher"])
+        assert states.EXTEND in queries.department_actions(report, date(2026, 10, 13))
+        late = datetime(2026, 10, 14, 1)  # 14 October, 09:00 in Beijing
+        with pytest.raises(InvalidValue) as refused:
+            acts.handle(session, staff, report, states.EXTEND, ORIGIN, late, "需核对原始台账")
+        assert refused.value.code == "limit-passed"
+        assert not report.extended and report.limit_day == date(2026, 10, 13)
+        assert queries.is_overdue(report, date(2026, 10, 14))  # still overdue
+        assert states.EXTEND not in queries.department_actions(report, date(2026, 10, 14))
+        (item,) = queries.workbench(session, staff, late)
+        assert states.EXTEND not in item.actions
 
 
 def test_a_report_late_in_the_utc_day_counts_from_the_next_beijing_day(session, world):
@@ -262,6 +280,63 @@ def test_another_department_cannot_act_and_a_parent_department_can(session, worl
         assert report.state == states.REPORTED
 
 
+def test_an_administrator_handles_a_report_on_a_dataset_of_no_department(app, session, world):
+    admin_id = make_person(app, "admin@example.org", ADMIN)
+    with session.begin():
+        orphan = create_dataset(session, title="无主数据", department=None, slug="orphan",
+                                open_type="unconditional")  # fmt: skip
+        publish_dataset(session, orphan)
+        content = {"kind": "wrong_values", "description": "这个数据集没有部门负责。"}
+        report, _ = acts.report_problem(session, CITIZEN, orphan, content, ORIGIN, BEFORE_HOLIDAY)
+        assert report.department_id is None
+        admin = _actor(session, admin_id)
+        assert acts.may_handle(session, admin, report)
+        assert report.reference in [
+            i.report.reference for i in queries.workbench(session, admin, BEFORE_HOLIDAY)
+        ]
+        acts.handle(session, admin, report, states.ACCEPT, ORIGIN, BEFORE_HOLIDAY)
+        assert report.state == states.ACCEPTED
+        assert not acts.may_handle(session, _actor(session, world["publisher"]), report)
+        assert [u.id for u in queries.handlers_of(session, None)] == [admin_id]  # told of it
+
+
+def test_the_datasets_current_department_handles_its_reports(session, world):
+    with session.begin():
+        report, _ = _report(session, world)
+        dataset = session.get(Dataset, world["dataset"])
+        dataset.department_id = session.scalar(select(Department.id).where(
+            Department.slug == "jiaotong"))  # fmt: skip
+        session.flush()
+        newcomer, former = _actor(session, world["stranger"]), _actor(session, world["publisher"])
+        assert acts.may_handle(session, newcomer, report)
+        assert not acts.may_handle(session, former, report)
+        assert [i.report.id for i in queries.workbench(session, newcomer, BEFORE_HOLIDAY)] == [
+            report.id
+        ]
+        assert queries.workbench(session, former, BEFORE_HOLIDAY) == []
+        acts.handle(session, newcomer, report, states.ACCEPT, ORIGIN, BEFORE_HOLIDAY)
+
+
+def test_the_tracker_reads_every_reports_steps_in_one_query(services, session, world):
+    with session.begin():
+        for _ in range(5):
+            _report(session, world)
+    statements: list[str] = []
+
+    def seen(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    engine = services.session_factory.kw["bind"]
+    sql_event.listen(engine, "before_cursor_execute", seen)
+    try:
+        with services.session_factory() as fresh:
+            found = queries.tracker(fresh, fresh.get(Dataset, world["dataset"]), BEFORE_HOLIDAY)
+    finally:
+        sql_event.remove(engine, "before_cursor_execute", seen)
+    assert len(found) == 5 and all(r.steps for r in found)
+    assert sum("FROM feedback_event" in s for s in statements) == 1
+
+
 @pytest.mark.parametrize(
     ("fields", "code"),
     [
@@ -380,10 +455,75 @@ def test_a_citizen_reports_through_the_form_and_follows_the_secret_link(fast, cl
     assert "未结问题：1" in client.get("/dataset/nn-people").get_data(as_text=True)
 
 
+class _Refusing:
+    """An SMTP server (aiosmtpd on 127.0.0.1) that refuses some recipients."""
+
+    def __init__(self, refused: set[str]) -> None:
+        self.refused = refused
+        self.delivered: list[str] = []
+
+    async def handle_RCPT(self, server, session, envelope, address, options):  # noqa: N802
+        if address in self.refused:
+            return "550 mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802
+        self.delivered.extend(envelope.rcpt_tos)
+        return "250 OK"
+
+
+def test_a_refusing_mail_server_does_not_lose_the_follow_link(fast, client, world, caplog):
+    controller_module = pytest.importorskip("aiosmtpd.controller")
+    from portal.accounts.mail import senders_for
+
+    second = "second@tjj.example.gov.cn"
+    make_person(fast, second, REVIEWER, "tongji")
+    handler = _Refusing({CONTACT, "staff@tjj.example.gov.cn"})
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = controller_module.Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        fast.extensions["gxdata_senders"] = senders_for(
+            {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": port, "SMTP_TLS": "none"}, fast.instance_path
+        )
+        answer = _post(client, world)
+    finally:
+        controller.stop()
+    assert answer.status_code == 303 and "/follow/" in answer.headers["Location"]
+    assert handler.delivered == [second]  # the first refused staff member did not stop it
+    assert caplog.text.count("mail not sent") == 2
+    assert "已收到" in client.get(answer.headers["Location"]).get_data(as_text=True)
+
+
+def test_a_mail_server_that_is_down_does_not_fail_the_answer(fast, client, app, world, session):
+    from portal.accounts.mail import senders_for
+
+    follow = _post(client, world).headers["Location"]
+    reference = follow.split("/feedback/")[1].split("/")[0]
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    app.extensions["gxdata_senders"] = senders_for(
+        {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": port, "SMTP_TLS": "none"}, app.instance_path
+    )
+    staff = app.test_client()
+    sign_in_client(app, staff, world["publisher"])
+    token = csrf(staff.get(f"/workbench/feedback/{reference}").get_data(as_text=True))
+    done = staff.post(f"/workbench/feedback/{reference}/reject",
+                      data={"csrf_token": token, "note": "数据无误。"})  # fmt: skip
+    assert done.status_code == 303
+    session.expire_all()
+    assert session.scalar(select(ProblemReport.state)) == "rejected"
+
+
 def test_the_tracker_hides_personal_data(fast, client, app, world, session):
     user_id = signed_in(app, client, "named.person@example.cn")
     assert _post(client, world, contact="secret.contact@example.cn").status_code == 303
     assert _post(client, world, kind="privacy", description="第5行含有身份证号码 450102...",
+                 row_ref="R5-ID", column_ref="身份证列",
                  contact="").status_code == 303  # fmt: skip
     pseudonym = session.get(User, user_id).pseudonym
     references = session.scalars(select(ProblemReport.reference)).all()
@@ -395,7 +535,13 @@ def test_the_tracker_hides_personal_data(fast, client, app, world, session):
     tracker = anonymous.get("/dataset/nn-people/feedback").get_data(as_text=True)
     assert "数值错误" in tracker and "隐私" in tracker
     private = session.scalar(select(ProblemReport.reference).where(ProblemReport.kind == "privacy"))
-    assert "个人信息" in anonymous.get(f"/feedback/{private}").get_data(as_text=True)
+    private_page = anonymous.get(f"/feedback/{private}").get_data(as_text=True)
+    assert "个人信息" in private_page
+    assert "R5-ID" not in private_page and "身份证列" not in private_page  # not the leaking cell
+    assert "R5-ID" not in tracker and "身份证列" not in tracker
+    leaked = session.scalar(select(ProblemReport).where(ProblemReport.kind == "privacy"))
+    view = queries.public_view(leaked, date(2026, 1, 1))
+    assert (view.distribution_id, view.row_ref, view.column_ref) == (None, None, None)
 
 
 @pytest.mark.parametrize(

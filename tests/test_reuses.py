@@ -194,7 +194,7 @@ def test_a_hidden_dataset_cannot_be_named_nor_found(client, world: World):
 
 def test_versions_must_be_positive_whole_numbers(client, world: World):
     sign_in_client(world.app, client, world.owner)
-    for bad in ("0", "-1", "v2", "1.5"):
+    for bad in ("0", "-1", "v2", "1.5", "²"):  # "²".isdigit() but int("²") fails
         refused = _register_page(client, _entry(world, version=[bad, ""]))
         assert refused.status_code == 422 and "版本号是大于等于 1 的整数" in refused.text
     refused = _register_page(client, _entry(world, version=["3", ""]))  # buses has 2
@@ -423,3 +423,91 @@ def test_the_pickers_suggestions_are_public_datasets_for_signed_in_people(client
     found = client.get("/reuses/datasets.json?q=公交").get_json()["results"]
     assert [r["id"] for r in found] == [world.buses]
     assert client.get("/reuses/datasets.json?q=%25").get_json()["results"] == []  # a LIKE wildcard
+
+
+def test_only_an_approved_reuses_image_is_publicly_cached(client, world: World):
+    sign_in_client(world.app, client, world.owner)
+    assert _register_page(client, _entry(world), png()).status_code == 303
+    [reuse] = _reuses(world.app)
+    pending = client.get(f"/reuses/{reuse.slug}/image")
+    assert pending.status_code == 200
+    assert pending.headers["Cache-Control"] == "private, no-store"
+    _approve(world.app, reuse.id)
+    approved = world.app.test_client().get(f"/reuses/{reuse.slug}/image")
+    assert approved.headers["Cache-Control"] == "public, max-age=3600"
+
+
+def test_an_owner_has_at_most_five_reuses_waiting(client, world: World):
+    with world.app.extensions["gxdata"].session_factory() as db, db.begin():
+        owner = actor_for(db.get(User, world.owner))
+        for number in range(service.MAX_PENDING):
+            service.register(db, owner, Origin(), service.Submission(
+                kind="application", title=f"成果{number}", team="邕城数据队",
+                uses=[service.Use(world.buses)]))  # fmt: skip
+    sign_in_client(world.app, client, world.owner)
+    refused = _register_page(client, _entry(world, title="第六个成果"))
+    assert refused.status_code == 422 and "5 项成果等待审核" in refused.text
+    assert "第六个成果" in refused.text  # what was typed is kept
+    assert len(_reuses(world.app)) == service.MAX_PENDING
+    _approve(world.app, _reuses(world.app)[0].id)  # one decided: room for one more
+    assert _register_page(client, _entry(world, title="第六个成果")).status_code == 303
+
+
+def test_an_image_too_large_once_re_encoded_is_refused(client, world: World, monkeypatch):
+    monkeypatch.setattr(images, "MAX_STORED_BYTES", 20)
+    with pytest.raises(images.FileTooLarge) as refused:
+        images.clean_image(png())
+    assert refused.value.code == "image-too-large-stored"
+    sign_in_client(world.app, client, world.owner)
+    answer = _register_page(client, _entry(world), png())
+    assert answer.status_code == 422 and "图片转换后超过 4 MB" in answer.text
+    assert _reuses(world.app) == []
+
+
+def test_the_dataset_block_shows_ten_and_links_all_and_the_list_is_paged(
+    client, world: World, monkeypatch
+):
+    with world.app.extensions["gxdata"].session_factory() as db, db.begin():
+        owner = actor_for(db.get(User, world.owner))
+        for number in range(12):
+            made = service.register(db, owner, Origin(), service.Submission(
+                kind="application", title=f"公交成果{number:02d}", team="邕城数据队",
+                uses=[service.Use(world.buses)]))  # fmt: skip
+            db.flush()
+            service.decide(db, system_actor(), Origin(), made.id, True, "")
+        air = service.register(db, owner, Origin(), service.Submission(
+            kind="application", title="空气成果", team="邕城数据队",
+            uses=[service.Use(world.air)]))  # fmt: skip
+        service.decide(db, system_actor(), Origin(), air.id, True, "")
+    with world.app.extensions["gxdata"].session_factory() as db:
+        slug = db.get(Dataset, world.buses).slug
+    page = client.get(f"/dataset/{world.buses}").text
+    block = page.split('id="reuses"')[1].split("</section>")[0]
+    assert '<span class="count">12</span>' in block
+    assert block.count('<li><a href="/reuses/') == service.BLOCK_LIMIT
+    assert f"/reuses?dataset={slug}" in block and "查看该数据集的全部 12 项成果" in block
+    of_buses = client.get(f"/reuses?dataset={slug}").text
+    assert of_buses.count("公交成果") == 12 and "空气成果" not in of_buses
+    assert client.get("/reuses?dataset=no-such-dataset").status_code == 404
+    assert client.get(f"/reuses?dataset={world.draft}").status_code == 404  # not public
+    monkeypatch.setattr(service, "PER_PAGE", 5)
+    first = client.get("/reuses").text
+    assert first.count('<li class="reuse-card">') == 5 and 'class="pager"' in first
+    third = client.get("/reuses?page=3").text
+    assert "13" in third and "公交成果00" in third  # the oldest one, on the last page
+    assert client.get("/reuses?page=²").status_code == 200
+
+
+def test_an_expired_form_is_shown_again_as_typed(client, world: World):
+    sign_in_client(world.app, client, world.owner)
+    client.get("/reuses/new")
+    form = {"csrf_token": "an-old-token", "action": "register", **_entry(world)}
+    refused = client.post("/reuses/new", data=form, content_type="multipart/form-data")
+    assert refused.status_code == 400 and "页面已过期，请重新提交" in refused.text
+    assert "南宁公交到站提醒" in refused.text
+    assert "用公交站点数据做的到站提醒小程序。" in refused.text
+    assert "邕城数据队" in refused.text and world.buses in refused.text
+    assert "有字段内容过长" not in refused.text and _reuses(world.app) == []
+    again = {**form, "csrf_token": csrf(refused.text)}  # the page carries a fresh token
+    assert client.post("/reuses/new", data=again,
+                       content_type="multipart/form-data").status_code == 303  # fmt: skip

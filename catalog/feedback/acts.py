@@ -135,9 +135,17 @@ def report_problem(
 # --- who acts -------------------------------------------------------------------------------
 
 
+HANDLE_ANY = "feedback.handle-any"
+
+
 def may_handle(session: Session, actor: Actor, report: ProblemReport) -> bool:
-    """Whether ``actor`` is the department of ``report`` (publisher or reviewer there)."""
-    return can(session, actor, HANDLE, report.department_id)
+    """Whether ``actor`` is an administrator (any report, even of a dataset of no department)
+    or the dataset's current department (publisher or reviewer there, or above it)."""
+    if can(session, actor, HANDLE_ANY):
+        return True
+    dataset = session.get(Dataset, report.dataset_id)
+    department_id = dataset.department_id if dataset is not None else None
+    return can(session, actor, HANDLE, department_id)
 
 
 def is_reporter(
@@ -175,6 +183,8 @@ def handle(
     settle(session, report, now)
     if event == states.EXTEND and report.extended:
         raise InvalidValue("the limit was extended once already", code="already-extended")
+    if event == states.EXTEND and beijing_day(now) > report.limit_day:
+        raise InvalidValue("the limit has passed: too late to extend it", code="limit-passed")
     return _move(session, actor, states.DEPARTMENT, report, event, origin, now, note)
 
 

@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
-from catalog.accounts.models import DEPARTMENT_ROLES, RoleGrant, User
+from catalog.accounts.models import ADMIN, DEPARTMENT_ROLES, RoleGrant, User
 from catalog.feedback import acts, states
 from catalog.feedback.models import ProblemReport
 from catalog.models import PUBLISHED, Dataset
-from catalog.permissions import Actor, acting_departments, department_lineage
+from catalog.permissions import Actor, acting_departments, can, department_lineage
 from catalog.workdays import beijing_day
 
 MAX_LISTED = 200
@@ -43,8 +43,8 @@ class PublicReport:
     reference: str
     kind: str
     description: str | None  # None for a privacy concern: not repeated in public
-    distribution_id: str | None
-    row_ref: str | None
+    distribution_id: str | None  # these three also None for a privacy concern: they would
+    row_ref: str | None  # point at the very cell that leaks
     column_ref: str | None
     state: str
     received_at: datetime
@@ -67,9 +67,9 @@ def public_view(report: ProblemReport, today: date) -> PublicReport:
         reference=report.reference,
         kind=report.kind,
         description=None if hidden else report.description,
-        distribution_id=report.distribution_id,
-        row_ref=report.row_ref,
-        column_ref=report.column_ref,
+        distribution_id=None if hidden else report.distribution_id,
+        row_ref=None if hidden else report.row_ref,
+        column_ref=None if hidden else report.column_ref,
         state=report.state,
         received_at=report.received_at,
         limit_day=report.limit_day,
@@ -88,6 +88,7 @@ def tracker(session: Session, dataset: Dataset, now: datetime) -> list[PublicRep
     found = session.scalars(
         select(ProblemReport)
         .where(ProblemReport.dataset_id == dataset.id)
+        .options(selectinload(ProblemReport.events))  # one query for every report's steps
         .order_by(ProblemReport.received_at.desc(), ProblemReport.id.desc())
         .limit(MAX_LISTED)
     )
@@ -124,33 +125,39 @@ class WorkItem:
 def workbench(
     session: Session, actor: Actor, now: datetime, include_settled: bool = False
 ) -> list[WorkItem]:
-    """The reports on published datasets of the departments where ``actor`` may handle them:
-    overdue first, then by limit day."""
+    """The reports on published datasets where ``actor`` may handle them (of the departments
+    the datasets belong to now; every one for an administrator): overdue first, then by limit
+    day."""
+    everything = can(session, actor, acts.HANDLE_ANY)
     departments = acting_departments(session, actor, acts.HANDLE)
-    if not departments:
+    if not departments and not everything:
         return []
     acts.close_expired(session, now)
     query = (
         select(ProblemReport, Dataset.title, Dataset.slug)
         .join(Dataset, Dataset.id == ProblemReport.dataset_id)
-        .where(ProblemReport.department_id.in_(sorted(departments)), Dataset.state == PUBLISHED)
+        .where(Dataset.state == PUBLISHED)
     )
+    if not everything:
+        query = query.where(Dataset.department_id.in_(sorted(departments)))
     if not include_settled:
         query = query.where(ProblemReport.state.in_(sorted(states.OPEN)))
     today = beijing_day(now)
     items = [
         WorkItem(report, title, slug, is_overdue(report, today),
-                 tuple(department_actions(report)))
+                 tuple(department_actions(report, today)))
         for report, title, slug in session.execute(query.limit(MAX_LISTED))
     ]  # fmt: skip
     items.sort(key=lambda i: (not i.overdue, i.report.limit_day, i.report.id))
     return items
 
 
-def department_actions(report: ProblemReport) -> list[str]:
-    """The department's buttons on ``report`` now (extend only once)."""
+def department_actions(report: ProblemReport, today: date | None = None) -> list[str]:
+    """The department's buttons on ``report`` now (extend only once, and only until the limit
+    day, Beijing time: ``today``)."""
     found = states.next_events(report.state, states.DEPARTMENT)
-    return [e for e in found if not (e == states.EXTEND and report.extended)]
+    late = today is not None and today > report.limit_day
+    return [e for e in found if not (e == states.EXTEND and (report.extended or late))]
 
 
 def reports_of(session: Session, user_id: int, now: datetime) -> list[ProblemReport]:
@@ -170,17 +177,19 @@ def reports_of(session: Session, user_id: int, now: datetime) -> list[ProblemRep
 
 def handlers_of(session: Session, department_id: int | None) -> list[User]:
     """Live accounts with an e-mail who may handle reports of ``department_id`` (publishers and
-    reviewers of it or of a department above it), to be told of a new report."""
+    reviewers of it or of a department above it; the administrators for a dataset of no
+    department), to be told of a new report."""
     if department_id is None:
-        return []
-    lineage = department_lineage(session, department_id)
+        granted = RoleGrant.role == ADMIN
+    else:
+        lineage = department_lineage(session, department_id)
+        granted = RoleGrant.role.in_(sorted(DEPARTMENT_ROLES)) & RoleGrant.department_id.in_(
+            sorted(lineage)
+        )
     found = session.scalars(
         select(User)
         .join(RoleGrant, RoleGrant.user_id == User.id)
-        .where(
-            RoleGrant.role.in_(sorted(DEPARTMENT_ROLES)),
-            RoleGrant.department_id.in_(sorted(lineage)),
-        )
+        .where(granted)
         .order_by(User.id)
         .distinct()
     )

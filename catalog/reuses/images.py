@@ -25,6 +25,7 @@ from catalog.errors import FileTooLarge, InvalidValue
 MAX_IMAGE_BYTES = 2 * 1024 * 1024
 MAX_PIXELS = 25_000_000  # 5000 × 5000; a bomb declares far more in a small file
 MAX_SIDE = 1600
+MAX_STORED_BYTES = 4 * 1024 * 1024  # the re-encoded image (a noisy picture may grow as PNG)
 SIGNATURES = (
     (b"\x89PNG\r\n\x1a\n", "PNG"),
     (b"\xff\xd8\xff", "JPEG"),
@@ -81,7 +82,10 @@ def clean_image(data: bytes) -> CleanImage:
             raise InvalidValue("the image has too many pixels", code="image-bomb") from error
         except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
             raise InvalidValue("the image cannot be read", code="image-unreadable") from error
-    return _encoded(image, lossless=declared in ("PNG", "GIF"))
+    cleaned = _encoded(image, lossless=declared in ("PNG", "GIF"))
+    if len(cleaned.data) > MAX_STORED_BYTES:
+        raise FileTooLarge("the re-encoded image is too large", code="image-too-large-stored")
+    return cleaned
 
 
 def _flattened(image: Image.Image) -> Image.Image:

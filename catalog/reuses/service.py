@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from catalog import uris, versions
@@ -50,6 +50,9 @@ from catalog.slugs import SLUG_PATTERN, slugify, unique_slug
 from catalog.watch import note_changed
 
 MAX_USES = 20
+MAX_PENDING = 5  # reuses of one owner waiting for approval
+PER_PAGE = 24  # the /reuses listing
+BLOCK_LIMIT = 10  # the dataset page's block
 MAX_TITLE = 300
 MAX_DESCRIPTION = 5000
 MAX_REASON = 2000
@@ -140,6 +143,11 @@ def register(
     """A new pending reuse of the signed-in ``actor``."""
     if not actor.authenticated or not can(session, actor, "reuse.register"):
         raise Forbidden("not allowed: reuse.register")
+    pending = session.scalar(
+        select(func.count(Reuse.id)).where(Reuse.owner_id == actor.user_id, Reuse.state == PENDING)
+    )
+    if (pending or 0) >= MAX_PENDING:
+        raise InvalidValue("too many reuses wait for approval", code="too-many-pending")
     if submission.kind not in KINDS:
         raise InvalidValue(submission.kind, code="bad-kind", field="kind")
     title = _text(submission.title, "missing-title")
@@ -351,16 +359,54 @@ def _with_uses() -> tuple:
     )
 
 
-def public_reuses(
-    session: Session, kind: str | None = None, competition_id: int | None = None
-) -> list[Reuse]:
-    """The approved reuses, newest first (of one kind, or of one competition)."""
-    stmt = select(Reuse).where(Reuse.state == APPROVED).options(*_with_uses())
+def _approved(
+    kind: str | None = None, competition_id: int | None = None, dataset_id: str | None = None
+) -> Select[Reuse]:
+    stmt = select(Reuse).where(Reuse.state == APPROVED)
     if kind:
         stmt = stmt.where(Reuse.kind == kind)
     if competition_id is not None:
         stmt = stmt.where(Reuse.competition_id == competition_id)
+    if dataset_id is not None:
+        built_on = select(ReuseDataset.reuse_id).where(ReuseDataset.dataset_id == dataset_id)
+        stmt = stmt.where(Reuse.id.in_(built_on))
+    return stmt
+
+
+def public_reuses(
+    session: Session, kind: str | None = None, competition_id: int | None = None
+) -> list[Reuse]:
+    """The approved reuses, newest first (of one kind, or of one competition)."""
+    stmt = _approved(kind, competition_id).options(*_with_uses())
     return list(session.scalars(stmt.order_by(Reuse.decided_at.desc(), Reuse.id.desc())))
+
+
+@dataclass(frozen=True)
+class ReusePage:
+    items: list[Reuse]
+    total: int
+    page: int
+    pages: int
+
+
+def public_reuses_page(
+    session: Session,
+    kind: str | None = None,
+    competition_id: int | None = None,
+    dataset_id: str | None = None,
+    page: int = 1,
+    per_page: int | None = None,
+) -> ReusePage:
+    """One page of the approved reuses, newest first (of one kind, one competition, or built
+    on one dataset); :data:`PER_PAGE` a page unless ``per_page`` says."""
+    per_page = per_page or PER_PAGE
+    stmt = _approved(kind, competition_id, dataset_id)
+    total = int(session.scalar(select(func.count()).select_from(stmt.subquery())) or 0)
+    pages = max(1, -(-total // per_page))
+    page = min(max(1, page), pages)
+    ordered = stmt.options(*_with_uses()).order_by(Reuse.decided_at.desc(), Reuse.id.desc())
+    items = list(session.scalars(ordered.offset((page - 1) * per_page).limit(per_page)))
+    return ReusePage(items, total, page, pages)
 
 
 def visible_reuse(session: Session, actor: Actor, slug: str) -> Reuse | None:
@@ -389,15 +435,9 @@ def pending_reuses(session: Session) -> list[Reuse]:
     return list(session.scalars(stmt.options(*_with_uses())))
 
 
-def reuses_of_dataset(session: Session, dataset_id: str) -> list[Reuse]:
-    """The approved reuses built on a dataset, newest first."""
-    stmt = (
-        select(Reuse)
-        .join(ReuseDataset, ReuseDataset.reuse_id == Reuse.id)
-        .where(ReuseDataset.dataset_id == dataset_id, Reuse.state == APPROVED)
-        .order_by(Reuse.decided_at.desc(), Reuse.id.desc())
-    )
-    return list(session.scalars(stmt))
+def reuses_of_dataset(session: Session, dataset_id: str, limit: int = BLOCK_LIMIT) -> ReusePage:
+    """The newest ``limit`` approved reuses built on a dataset, and how many there are."""
+    return public_reuses_page(session, dataset_id=dataset_id, per_page=limit)
 
 
 def competitions(session: Session) -> list[Competition]:

@@ -36,7 +36,7 @@ def listing() -> str:
     page = request.args.get("page", "")
     found = service.listing(
         get_session(), state=state, sort="newest",
-        page=int(page) if page.isdigit() and len(page) < 7 else 1,
+        page=int(page) if page.isascii() and page.isdigit() and len(page) < 7 else 1,
     )  # fmt: skip
     form = RouteForm(formdata=None)
     form.fill(_departments(), _("Pick a department"))

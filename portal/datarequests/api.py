@@ -25,7 +25,7 @@ def listing() -> Response:
     page = request.args.get("page", "1")
     if (state is not None and state not in service.STATES) or sort not in service.SORTS:
         return problem(400, "invalid-parameter", "state or sort is not one of those listed")
-    if not page.isdigit() or len(page) > 6 or int(page) < 1:
+    if not (page.isascii() and page.isdigit()) or len(page) > 6 or int(page) < 1:
         return problem(400, "invalid-parameter", "page must be a number from 1")
     session = get_session()
     found = service.listing(session, state=state, sort=sort, page=int(page), per_page=LIMIT)

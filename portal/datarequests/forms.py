@@ -19,7 +19,7 @@ def _choices(departments: list[Department], empty: str) -> list[tuple[str, str]]
 
 def _department_id(value: str | None) -> int | None:
     value = (value or "").strip()
-    return int(value) if value.isdigit() and len(value) < 10 else None
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else None
 
 
 class RequestForm(FlaskForm):

@@ -18,6 +18,7 @@ from typing import Any
 
 from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
@@ -32,6 +33,7 @@ from portal import auth
 from portal.datarequests import admin, api, messages, notices
 from portal.datarequests.forms import AnswerForm, PlainForm, RequestForm
 from portal.db import get_session
+from portal.errors import handle_http_error
 
 bp = Blueprint("datarequests", __name__)
 ID = "<int(max=2147483647):request_id>"
@@ -89,7 +91,7 @@ def _refused(form: Any, error: CatalogError) -> None:
 
 def _int_arg(name: str, default: int = 1) -> int:
     value = request.args.get(name, "")
-    return int(value) if value.isdigit() and len(value) < 7 else default
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 7 else default
 
 
 @bp.get("/datarequests")
@@ -118,6 +120,26 @@ def _people(items: list[service.Listed]) -> dict[int, User]:
     if not ids:
         return {}
     return {u.id: u for u in get_session().scalars(select(User).where(User.id.in_(ids)))}
+
+
+def _expired_message() -> str:
+    return _("This page has expired. Please send it again.")
+
+
+@bp.errorhandler(CSRFError)
+def _expired(error: CSRFError) -> Any:
+    """A form sent with a token that no longer holds (an old page, a session that ran out):
+    the same form again, filled in as it was typed and with a fresh token, and nothing done."""
+    actor = auth.session_actor()
+    if not actor.authenticated or request.endpoint not in ("datarequests.new",
+                                                           "datarequests.answer"):  # fmt: skip
+        return handle_http_error(error)
+    flash(_expired_message(), "error")
+    if request.endpoint == "datarequests.answer":
+        return _detail(int((request.view_args or {})["request_id"]), AnswerForm()), 400
+    form = RequestForm()
+    form.fill(_departments(), _("I do not know / another department"))
+    return render_template("datarequests/new.html", form=form), 400
 
 
 @bp.route("/datarequests/new", methods=["GET", "POST"])
@@ -197,8 +219,9 @@ def answer(request_id: int) -> Any:
     actor = _actor()
     form = AnswerForm()
     session = get_session()
-    if not form.validate_on_submit():
-        abort(400)  # only the CSRF token is checked here (CSRFProtect refuses it first anyway)
+    if not form.validate_on_submit():  # only the CSRF token (CSRFProtect checks it first)
+        flash(_expired_message(), "error")
+        return _detail(request_id, form), 400
     given = form.given()
     if given is None:
         form.publish_by.errors = [_("Give the date as a date, e.g. 2027-03-31.")]

@@ -82,6 +82,7 @@ def error_message(error: CatalogError | str) -> str:
         "missing-reason": _("Give a reason (for a correction: the feedback to the reporter)."),
         "note-too-long": _("The text is too long (at most 2000 characters)."),
         "already-extended": _("The time limit was already extended once."),
+        "limit-passed": _("The time limit has passed: it can no longer be extended."),
         "bad-token": _("This link does not belong to the report."),
         "forbidden": _("You may not act on this report."),
         "calendar-unknown": _("The official working-day calendar is not known for that year."),

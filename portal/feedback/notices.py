@@ -5,6 +5,8 @@ is committed."""
 
 from __future__ import annotations
 
+import smtplib
+
 from flask import current_app
 
 from catalog.accounts.models import User
@@ -16,9 +18,19 @@ from portal.publishing.notices import PORTAL
 OPENING = "您对数据集“{title}”报告的数据问题（{reference}）"
 
 
+def _mail(to: str, subject: str, body: str, report: ProblemReport) -> None:
+    """Send one mail; a mail server that fails is logged, never the page's failure (the act
+    is already committed) nor the other recipients'."""
+    try:
+        senders().mail.send(to, f"{subject} · {PORTAL}", body)
+    except (OSError, smtplib.SMTPException) as error:
+        current_app.logger.warning("problem report %s: mail not sent: %s",
+                                   report.reference, error)  # fmt: skip
+
+
 def _send(report: ProblemReport, subject: str, body: str) -> None:
     if report.contact:
-        senders().mail.send(report.contact, f"{subject} · {PORTAL}", body)
+        _mail(report.contact, subject, body, report)
 
 
 def received(report: ProblemReport, dataset: Dataset, follow_path: str) -> None:
@@ -61,4 +73,4 @@ def to_department(staff: list[User], report: ProblemReport, dataset: Dataset, pa
     subject = "新的数据问题报告 / A new data problem report"
     for user in staff:
         if user.email:
-            senders().mail.send(user.email, f"{subject} · {PORTAL}", body)
+            _mail(user.email, subject, body, report)

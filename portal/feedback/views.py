@@ -259,7 +259,7 @@ def work_item(reference: str) -> str:
         report=report,
         dataset=dataset,
         overdue=queries.is_overdue(report, today),
-        actions=queries.department_actions(report),
+        actions=queries.department_actions(report, today),
         form=NoteForm(),
         files={d.id: d.title for d in dataset.distributions},
     )

@@ -64,7 +64,7 @@ def uses_of(rows: list[tuple[str, str]]) -> list[Use] | None:
     """The rows as :class:`Use`; None when a version is not a whole number."""
     uses = []
     for name, version in rows:
-        if version and not version.isdigit():
+        if version and not (version.isascii() and version.isdigit()):
             return None
         uses.append(Use(name, int(version) if version else None))
     return uses

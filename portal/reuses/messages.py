@@ -44,6 +44,14 @@ def refusal_message(code: str | None) -> str:
             "its name)."
         ),
         "image-bomb": _("The image has too many pixels (at most 25 million)."),
+        "image-too-large-stored": _(
+            "The image is too large once converted (at most 4 MB): send a smaller picture or "
+            "a JPEG."
+        ),
+        "too-many-pending": _(
+            "You have 5 reuses waiting for approval: please wait for their review before "
+            "registering more."
+        ),
         "image-unreadable": _("The image is damaged or cannot be read."),
     }
     return messages.get(code or "", _("The request was refused."))

@@ -27,19 +27,22 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
 
 from catalog.beijing import beijing
 from catalog.db import utcnow
 from catalog.errors import CatalogError, NotFound
 from catalog.models import Dataset
 from catalog.permissions import Actor
+from catalog.queries import get_public_dataset
 from catalog.reuses import provenance, service
 from catalog.reuses.images import MAX_IMAGE_BYTES
-from catalog.reuses.models import KINDS, Reuse
+from catalog.reuses.models import APPROVED, KINDS, Reuse
 from exports.citations import citable, gbt7714
 from exports.reuse_jsonld import reuse_jsonld
 from portal import auth
 from portal.db import get_session
+from portal.errors import handle_http_error
 from portal.reuses import admin, commands, messages
 from portal.reuses.forms import DecisionForm, ReuseForm, dataset_rows, padded, uses_of
 
@@ -62,8 +65,8 @@ def _labels() -> dict[str, Any]:
             "reuses_of": _reuses_of}  # fmt: skip
 
 
-def _reuses_of(dataset: Dataset) -> list[Reuse]:
-    """The approved reuses built on a dataset (its page's block)."""
+def _reuses_of(dataset: Dataset) -> service.ReusePage:
+    """The newest approved reuses built on a dataset and their count (its page's block)."""
     return service.reuses_of_dataset(get_session(), dataset.id)
 
 
@@ -89,12 +92,41 @@ def listing() -> str:
     kind = kind if kind in KINDS else ""
     slug = request.args.get("competition", "")[:100]
     competition = service.get_competition(session, slug) if slug else None
-    reuses = service.public_reuses(session, kind or None, competition.id if competition else None)
-    return render_template(
-        "reuses/list.html", reuses=reuses, kinds=KINDS, kind=kind, competition=competition,
-        competitions=service.competitions(session),
-        signed_in=auth.session_actor().authenticated,
+    named = request.args.get("dataset", "")[:100]
+    dataset = get_public_dataset(session, named) if named else None
+    if named and dataset is None:
+        abort(404)  # not a public dataset: nothing of it is listed
+    page = request.args.get("page", "")
+    found = service.public_reuses_page(
+        session, kind or None, competition.id if competition else None,
+        dataset.id if dataset else None,
+        page=int(page) if page.isascii() and page.isdigit() and len(page) < 7 else 1,
     )  # fmt: skip
+    query = {k: v for k, v in (("kind", kind), ("competition", competition and competition.slug),
+                               ("dataset", dataset and dataset.slug)) if v}  # fmt: skip
+    return render_template(
+        "reuses/list.html", found=found, reuses=found.items, kinds=KINDS, kind=kind,
+        competition=competition, competitions=service.competitions(session), dataset=dataset,
+        query=query, signed_in=auth.session_actor().authenticated,
+    )  # fmt: skip
+
+
+def _expired_message() -> str:
+    return _("This page has expired. Please send it again.")
+
+
+@bp.errorhandler(CSRFError)
+def _expired(error: CSRFError) -> Any:
+    """The registration form sent with a token that no longer holds (an old page): the form
+    again, filled in as it was typed (but the image, which is sent again) with a fresh token,
+    and nothing registered."""
+    if request.endpoint != "reuses.new" or not auth.session_actor().authenticated:
+        return handle_http_error(error)
+    flash(_expired_message(), "error")
+    form = ReuseForm()
+    form.fill_choices([(c.slug, c.title) for c in service.competitions(get_session())])
+    return render_template("reuses/new.html", form=form, rows=padded(dataset_rows(request)),
+                           found=[], max_mb=MAX_IMAGE_BYTES // (1024 * 1024)), 400  # fmt: skip
 
 
 @bp.route("/reuses/new", methods=["GET", "POST"])
@@ -109,8 +141,9 @@ def new() -> Any:
     if request.method == "GET" and request.args.get("dataset"):
         rows = [(request.args["dataset"][:100], "")]  # "register a reuse of this dataset"
     if request.method == "POST" and not form.validate_on_submit():
-        flash(messages.refusal_message("too-long"), "error")
-        status = 422
+        expired = bool(form.csrf_token.errors)  # not the text's fault: an old page
+        flash(_expired_message() if expired else messages.refusal_message("too-long"), "error")
+        status = 400 if expired else 422
     elif request.method == "POST" and request.form.get("action") == "search":
         found = service.search_datasets(session, form.q.data or "")
         if not found:
@@ -202,7 +235,10 @@ def image(slug: str) -> Response:
     if reuse is None or not reuse.image or reuse.image_type not in ("image/png", "image/jpeg"):
         abort(404)
     response = Response(reuse.image, mimetype=reuse.image_type)
-    response.headers["Cache-Control"] = "public, max-age=3600"
+    # a shared cache keeps only an approved reuse's image: one pending or rejected is shown to
+    # its owner and the administrators alone
+    public = reuse.state == APPROVED
+    response.headers["Cache-Control"] = "public, max-age=3600" if public else "private, no-store"
     response.headers["Content-Disposition"] = "inline"
     return response
 

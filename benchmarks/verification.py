@@ -9,9 +9,9 @@ application acts, and times the whole path of a question, as the portal takes it
 :func:`catalog.verification.verify` (the grant checked, the index of the stored file looked up,
 the audit row written) and its commit. The first question reads the whole file into the
 process's index (:class:`catalog.verification.Index`) and is timed alone; then questions that
-match near the start of the file, in the middle, and nothing. Then the same three through ``POST /api/v1/grants/…/verify``
-on a real server on 127.0.0.1 (a token of scope ``conditional``; the call rate set to its
-maximum so that the limit does not answer instead).
+match near the start of the file, in the middle, and nothing. Then the same three through
+``POST /api/v1/grants/…/verify`` on a real server on 127.0.0.1 (a token of scope
+``conditional``; the call rate set to its maximum so that the limit does not answer instead).
 
 The peak resident memory printed is the whole process's (the interpreter, the app and its
 imports included), started anew before the questions where Linux allows it

@@ -168,4 +168,3 @@ _CONTACT = re.compile(
 def is_contact_iri(value: str) -> bool:
     """A ``mailto:`` address or a ``tel:`` number (digits, ``+-./()``) fit to be an IRI."""
     return _CONTACT.match(value) is not None
-

@@ -187,9 +187,7 @@ class Index:
             raise InvalidValue("the file has no column of a field asked", code="not-verifiable")
         columns = [header.index(name) for name in fields]
         width = max(columns) + 1
-        found = [
-            _digest([normalise(row[i]) for i in columns]) for row in rows if len(row) >= width
-        ]
+        found = [_digest([normalise(row[i]) for i in columns]) for row in rows if len(row) >= width]
         found.sort()
         return cls(array("Q", found))
 

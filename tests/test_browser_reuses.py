@@ -118,7 +118,8 @@ def test_a_team_registers_a_reuse_and_pastes_its_sources(
         for expected in (
             "南宁市公交车站点信息", "南宁市交通运输局", "信息科", "0771-5551234",
             "xxk@nnjt.gov.cn", "第 2 版", f"/dataset/{world.buses}/versions/2",
-            "广西空气质量日报", "广西壮族自治区生态环境厅", "监测处", "版本：第 1 版", f"/dataset/{world.air}/versions/1",
+            "广西空气质量日报", "广西壮族自治区生态环境厅", "监测处", "版本：第 1 版",
+            f"/dataset/{world.air}/versions/1",
         ):  # fmt: skip
             assert expected in pasted, expected
         english = team.locator("#provenance-en").inner_text()

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import JSON, MetaData, create_engine, event
+from sqlalchemy import JSON, MetaData, create_engine, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
 
@@ -54,6 +54,27 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, **kwargs)
+
+
+# After a write this large, PostgreSQL's planner statistics are refreshed at once: autovacuum
+# may be off or late, and a plan made for an empty table stays slow (a seq scan where an index
+# was meant). The tables a harvest or a load writes, from this fixed list only.
+ANALYZE_AFTER_DATASETS = 1000
+BULK_TABLES = ("department", "dataset", "distribution", "harvest_record", "change_log",
+               "dataset_version")  # fmt: skip
+
+
+def analyze_after_bulk(engine: Engine, datasets_changed: int) -> bool:
+    """On PostgreSQL, ``ANALYZE`` the catalog's bulk tables when at least
+    :data:`ANALYZE_AFTER_DATASETS` datasets changed (each brings its files, log, version and
+    harvest rows: thousands of rows); True when it ran. SQLite plans without statistics."""
+    if engine.dialect.name != "postgresql" or datasets_changed < ANALYZE_AFTER_DATASETS:
+        return False
+    with engine.connect() as connection:
+        for table in BULK_TABLES:
+            connection.execute(text(f'ANALYZE "{table}"'))
+        connection.commit()
+    return True
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -7,9 +7,10 @@ from collections.abc import Callable
 
 from sqlalchemy.orm import sessionmaker
 
-from catalog.db import utcnow
+from catalog.db import analyze_after_bulk, utcnow
 from catalog.errors import NotFound
 from catalog.harvest.jobs import expire_dead_jobs, expire_stale_jobs
+from catalog.harvest.models import ADDED, ARCHIVED, RESTORED, UPDATED
 from catalog.harvest.sources import due_sources, get_source
 from harvesters.base import BaseHarvester, HarvestReport, HarvestSettings, Progress, SourceInfo
 from harvesters.ckan import CkanHarvester
@@ -46,9 +47,12 @@ def run_source(
         info = SourceInfo.of(source)
     harvester = harvester_for(info, settings)
     try:
-        return harvester.run(session_factory, settings, progress, on_start)
+        report = harvester.run(session_factory, settings, progress, on_start)
     finally:
         harvester.fetcher.close()
+    changed = sum(report.counts.get(name, 0) for name in (ADDED, UPDATED, RESTORED, ARCHIVED))
+    analyze_after_bulk(session_factory.kw["bind"], changed)
+    return report
 
 
 def run_due(

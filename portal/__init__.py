@@ -40,6 +40,7 @@ from portal.api.ckan import ACTIONS as ckan_actions
 from portal.api.ckan import bp as ckan_api
 from portal.applications import views as applications
 from portal.datarequests import views as datarequests
+from portal.health import views as health
 from portal.publishing import commands as publishing_commands
 from portal.publishing import views as publishing
 from portal.reuses import views as reuses
@@ -96,6 +97,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     for blueprint in (
         pages.bp,
+        health.bp,
         linked_data.bp,
         catalog_pages.bp,
         citations.bp,

@@ -12,6 +12,7 @@ from waitress import serve
 
 from catalog import migrate
 from catalog.changes import log_bounds, positions, prune_log
+from catalog.db import analyze_after_bulk
 from catalog.demo.loader import demo_loaded, load_demo
 from catalog.department_settings import set_default_licence
 from catalog.drift import Drift, index_drift, repair
@@ -228,6 +229,7 @@ def _load_demo(force: bool) -> None:
             click.echo("demo catalog already loaded")
             return
         report = load_demo(session, services().files, config["MAX_UPLOAD_BYTES"])
+    analyze_after_bulk(services().engine, report.datasets_added)
     for line in report.lines():
         click.echo(line)
     click.echo(f"loaded in {time.perf_counter() - started:.1f} s")

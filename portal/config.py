@@ -31,6 +31,7 @@
 | ``GXDATA_STATS_FLUSH_SECONDS`` | ``60`` s between two writes of the hit counts (serve's timer) |
 | ``GXDATA_STATS_LIVE_SECONDS`` | ``300`` s the current quarter's figures are reused |
 | ``GXDATA_STATS_FIRST_QUARTER`` | unset: the quarter of the earliest public dataset; none before |
+| ``GXDATA_READY_MAX_LAG`` | ``1000`` change-log rows a store may lag and ``/readyz`` say ready |
 | ``GXDATA_REDIS_URL`` | unset: rate-limit counts in memory; ``redis://…`` shares them |
 | ``GXDATA_ACCOUNT_RATE`` | ``10 per minute;100 per hour``: posts to the account forms a client |
 | ``GXDATA_MAIL_FROM`` | ``no-reply@gxdata.local``: the sender of the portal's mail |
@@ -122,6 +123,7 @@ def load_config(instance: str, environ: Mapping[str, str] | None = None) -> dict
         "STATS_FLUSH_SECONDS": float(environ.get("GXDATA_STATS_FLUSH_SECONDS") or 60),
         "STATS_LIVE_SECONDS": float(environ.get("GXDATA_STATS_LIVE_SECONDS") or 300),
         "STATS_FIRST_QUARTER": environ.get("GXDATA_STATS_FIRST_QUARTER") or None,
+        "READY_MAX_LAG": int(environ.get("GXDATA_READY_MAX_LAG") or 1000),
         "BABEL_DEFAULT_LOCALE": "zh",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
         "LANGUAGES": ("zh", "en"),

@@ -136,3 +136,10 @@ def client_address(trusted_proxies: int) -> str:
         if len(hops) >= trusted_proxies:
             return hops[-trusted_proxies]
     return request.remote_addr or ""
+
+
+def page_arg(name: str = "page", default: int = 1) -> int:
+    """A page number from the query string: ASCII digits only (``"²".isdigit()`` is true but
+    ``int("²")`` fails), at most six of them; anything else is ``default``."""
+    value = request.args.get(name, "")
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 7 else default

@@ -20,6 +20,7 @@ from portal.auth import origin, require, requires
 from portal.datarequests import messages, notices
 from portal.datarequests.forms import CloseForm, RouteForm
 from portal.db import get_session
+from portal.params import page_arg
 
 bp = Blueprint("admin_datarequests", __name__, url_prefix="/admin")
 ID = "<int(max=2147483647):request_id>"
@@ -33,10 +34,9 @@ def _departments() -> list[Department]:
 @requires("datarequests.manage")
 def listing() -> str:
     state = request.args.get("state", service.OPEN).strip() or None
-    page = request.args.get("page", "")
     found = service.listing(
         get_session(), state=state, sort="newest",
-        page=int(page) if page.isascii() and page.isdigit() and len(page) < 7 else 1,
+        page=page_arg(),
     )  # fmt: skip
     form = RouteForm(formdata=None)
     form.fill(_departments(), _("Pick a department"))

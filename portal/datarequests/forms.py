@@ -10,6 +10,7 @@ from wtforms import RadioField, SelectField, StringField, TextAreaField
 
 from catalog.datarequests import service
 from catalog.datarequests.service import Answer, Draft
+from catalog.db import integer_id
 from catalog.models import Department
 
 
@@ -18,8 +19,7 @@ def _choices(departments: list[Department], empty: str) -> list[tuple[str, str]]
 
 
 def _department_id(value: str | None) -> int | None:
-    value = (value or "").strip()
-    return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else None
+    return integer_id((value or "").strip())
 
 
 class RequestForm(FlaskForm):

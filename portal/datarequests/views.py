@@ -34,6 +34,7 @@ from portal.datarequests import admin, api, messages, notices
 from portal.datarequests.forms import AnswerForm, PlainForm, RequestForm
 from portal.db import get_session
 from portal.errors import handle_http_error
+from portal.params import page_arg
 
 bp = Blueprint("datarequests", __name__)
 ID = "<int(max=2147483647):request_id>"
@@ -89,16 +90,11 @@ def _refused(form: Any, error: CatalogError) -> None:
     flash(text, "error")
 
 
-def _int_arg(name: str, default: int = 1) -> int:
-    value = request.args.get(name, "")
-    return int(value) if value.isascii() and value.isdigit() and len(value) < 7 else default
-
-
 @bp.get("/datarequests")
 def listing() -> str:
     state = request.args.get("state", "").strip() or None
     sort = request.args.get("sort", "").strip() or "newest"
-    found = service.listing(get_session(), state=state, sort=sort, page=_int_arg("page"))
+    found = service.listing(get_session(), state=state, sort=sort, page=page_arg())
     query = {k: v for k, v in (("state", state), ("sort", sort)) if v}
     return render_template(
         "datarequests/list.html", found=found, state=state, sort=sort, query=query,

@@ -43,6 +43,7 @@ from exports.reuse_jsonld import reuse_jsonld
 from portal import auth
 from portal.db import get_session
 from portal.errors import handle_http_error
+from portal.params import page_arg
 from portal.reuses import admin, commands, messages
 from portal.reuses.forms import DecisionForm, ReuseForm, dataset_rows, padded, uses_of
 
@@ -96,11 +97,10 @@ def listing() -> str:
     dataset = get_public_dataset(session, named) if named else None
     if named and dataset is None:
         abort(404)  # not a public dataset: nothing of it is listed
-    page = request.args.get("page", "")
     found = service.public_reuses_page(
         session, kind or None, competition.id if competition else None,
         dataset.id if dataset else None,
-        page=int(page) if page.isascii() and page.isdigit() and len(page) < 7 else 1,
+        page=page_arg(),
     )  # fmt: skip
     query = {k: v for k, v in (("kind", kind), ("competition", competition and competition.slug),
                                ("dataset", dataset and dataset.slug)) if v}  # fmt: skip
